@@ -1,0 +1,5 @@
+"""`python -m trialfinder` runs the CLI."""
+
+from trialfinder.cli import main
+
+main()

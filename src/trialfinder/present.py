@@ -1,0 +1,226 @@
+"""Human wording of a trial: the sections of a trial page, shared by the CLI, the web and the API.
+
+One data function (`trial_sections`) feeds the terminal view, the HTML page and its JSON twin, so
+the three never disagree on a label or a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from trialfinder.model import Trial
+
+_SPECIAL_WORDS = {
+    "NA": "Not applicable",
+    "EARLY_PHASE1": "Early phase 1",
+    "NON_RANDOMIZED": "Non-randomized",
+    "ALL": "All",
+}
+
+
+def humanise(value: str) -> str:
+    """``ACTIVE_NOT_RECRUITING`` → ``Active, not recruiting``; ``PHASE2`` → ``Phase 2``."""
+    if not value:
+        return ""
+    if value in _SPECIAL_WORDS:
+        return _SPECIAL_WORDS[value]
+    if value == "ACTIVE_NOT_RECRUITING":
+        return "Active, not recruiting"
+    if value.startswith("PHASE") and value[5:].isdigit():
+        return f"Phase {value[5:]}"
+    return value.replace("_", " ").capitalize()
+
+
+def phase_text(phases: list[str]) -> str:
+    """``["PHASE1", "PHASE2"]`` → ``Phase 1/Phase 2``; no phase → empty."""
+    return "/".join(humanise(p) for p in phases)
+
+
+def _number(years: float) -> str:
+    return f"{years:g}" if years >= 1 or years == 0 else f"{years:.2g}"
+
+
+def ages_text(trial: Trial) -> str:
+    """``6 to 18 years old``, ``18+ years old``, ``Up to 65 years old`` or ``All ages``."""
+    low, high = trial.minimum_age, trial.maximum_age
+    if trial.minimum_age_years is None and trial.maximum_age_years is None:
+        return "All ages"
+    if trial.maximum_age_years is None:
+        return (
+            f"{_age_words(low)}+ old"
+            if not low.lower().endswith("years")
+            else (f"{low.split()[0]}+ years old")
+        )
+    if trial.minimum_age_years is None:
+        return f"Up to {_age_words(high)} old"
+    low_value, low_unit = _split_age(low)
+    high_value, high_unit = _split_age(high)
+    if low_unit == high_unit:
+        return f"{low_value} to {high_value} {high_unit} old"
+    return f"{_age_words(low)} to {_age_words(high)} old"
+
+
+def _split_age(text: str) -> tuple[str, str]:
+    parts = text.split()
+    if len(parts) != 2:
+        return text, ""
+    value, unit = parts
+    unit = unit.lower()
+    if value == "1" and unit.endswith("s"):
+        unit = unit[:-1]
+    return value, unit
+
+
+def _age_words(text: str) -> str:
+    value, unit = _split_age(text)
+    return f"{value} {unit}".strip()
+
+
+def enrollment_text(trial: Trial) -> str:
+    """``50 estimated patients`` / ``5,796 actual patients``; empty when unknown."""
+    if trial.enrollment_count is None:
+        return ""
+    kind = {"ESTIMATED": "estimated ", "ACTUAL": "actual "}.get(trial.enrollment_type, "")
+    noun = "patient" if trial.enrollment_count == 1 else "patients"
+    return f"{trial.enrollment_count:,} {kind}{noun}"
+
+
+def sex_text(trial: Trial) -> str:
+    """``All``, ``Female`` or ``Male``, with the gender-based note when the registry gives one."""
+    text = {"ALL": "All", "FEMALE": "Female", "MALE": "Male"}.get(trial.sex, humanise(trial.sex))
+    return text
+
+
+def volunteers_text(trial: Trial) -> str:
+    """``Accepts Healthy Volunteers`` / ``No Healthy Volunteers`` / empty when unknown."""
+    if trial.healthy_volunteers is None:
+        return ""
+    return "Accepts Healthy Volunteers" if trial.healthy_volunteers else "No Healthy Volunteers"
+
+
+def masking_text(trial: Trial) -> str:
+    """``Double (Participant, Investigator)`` / ``None (Open Label)``."""
+    design = trial.design
+    if not design.masking:
+        return ""
+    if design.masking == "NONE":
+        return "None (Open Label)"
+    who = ", ".join(humanise(w) for w in design.who_masked)
+    return f"{humanise(design.masking)} ({who})" if who else humanise(design.masking)
+
+
+def groups_text(trial: Trial) -> str:
+    """``50 participants in 1 patient group``, as the specifying page words it."""
+    groups = len(trial.arm_groups)
+    if not groups:
+        return ""
+    noun = "patient group" if groups == 1 else "patient groups"
+    if trial.enrollment_count is None:
+        return f"{groups} {noun}"
+    people = "participant" if trial.enrollment_count == 1 else "participants"
+    return f"{trial.enrollment_count:,} {people} in {groups} {noun}"
+
+
+def funder_types(trial: Trial) -> list[str]:
+    """Distinct sponsor classes (industry, NIH, other, ...) of the sponsor and collaborators."""
+    sponsors = ([trial.lead_sponsor] if trial.lead_sponsor else []) + trial.collaborators
+    seen: list[str] = []
+    for sponsor in sponsors:
+        label = {
+            "NIH": "NIH",
+            "FED": "Other U.S. federal agency",
+            "OTHER_GOV": "Other government",
+        }.get(sponsor.agency_class, humanise(sponsor.agency_class))
+        if label and label not in seen:
+            seen.append(label)
+    return seen
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One labelled section of a trial page: a title and (label, value) rows or free text."""
+
+    title: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    text: str = ""
+    items: list[str] = field(default_factory=list)
+
+
+def trial_sections(trial: Trial) -> list[Section]:
+    """The trial page, section by section, in the order and with the labels the page uses."""
+    from trialfinder.criteria.splitter import split_criteria
+
+    criteria = split_criteria(trial.eligibility_criteria)
+    design = trial.design
+    status = humanise(trial.overall_status)
+    return [
+        Section(
+            "Status and phase",
+            rows=[("Status", status), ("Phase", phase_text(trial.phases) or "Not applicable")]
+            + ([("Why stopped", trial.why_stopped)] if trial.why_stopped else []),
+        ),
+        Section("Conditions", items=list(trial.conditions)),
+        Section(
+            "Treatments",
+            items=[
+                f"{humanise(i.type)}: {i.name}" if i.type else i.name for i in trial.interventions
+            ],
+        ),
+        Section("Study type", text=humanise(trial.study_type)),
+        Section("Funder types", items=funder_types(trial)),
+        Section(
+            "Identifiers",
+            rows=[("NCT id", trial.nct_id)]
+            + ([("Sponsor's study id", trial.org_study_id)] if trial.org_study_id else [])
+            + [(s.type and humanise(s.type) or "Other id", s.id) for s in trial.secondary_ids],
+        ),
+        Section("About", text=trial.brief_summary),
+        Section(
+            "Eligibility",
+            rows=[
+                ("Enrollment", enrollment_text(trial)),
+                ("Sex", sex_text(trial)),
+                ("Ages", ages_text(trial)),
+                ("Volunteers", volunteers_text(trial)),
+            ],
+        ),
+        Section("Inclusion criteria", items=[c.text for c in criteria.inclusion]),
+        Section("Exclusion criteria", items=[c.text for c in criteria.exclusion]),
+        Section(
+            "Trial design",
+            rows=[
+                ("Primary purpose", humanise(design.primary_purpose)),
+                ("Allocation", humanise(design.allocation)),
+                ("Interventional model", humanise(design.intervention_model)),
+                ("Masking", masking_text(trial)),
+            ],
+        ),
+        Section(
+            "Patient groups",
+            text=groups_text(trial),
+            items=[
+                f"{a.label} ({humanise(a.type)}): {a.description}".strip().rstrip(":")
+                for a in trial.arm_groups
+            ],
+        ),
+        Section(
+            "Central trial contact",
+            items=[
+                " · ".join(filter(None, (c.name, c.phone, c.email))) for c in trial.central_contacts
+            ],
+        ),
+        Section(
+            "Research sites",
+            text=f"{len(trial.locations):,} site{'s' if len(trial.locations) != 1 else ''}",
+            items=[
+                ", ".join(filter(None, (loc.facility, loc.city, loc.state, loc.country)))
+                + (f" ({humanise(loc.status)})" if loc.status else "")
+                for loc in trial.locations
+            ],
+        ),
+    ]
+
+
+def official_url(nct_id: str) -> str:
+    """The record's page on ClinicalTrials.gov."""
+    return f"https://clinicaltrials.gov/study/{nct_id}"

@@ -1,0 +1,137 @@
+"""Named schema migrations, applied in order and recorded in `schema_migrations`.
+
+A migration is never edited once released: change the schema by appending a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One named schema change: the statements to run, in order."""
+
+    name: str
+    statements: tuple[str, ...]
+
+
+SQLITE_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        name="0001_initial",
+        statements=(
+            """
+            create table trials (
+                nct_id text primary key,
+                brief_title text not null,
+                official_title text not null,
+                acronym text not null,
+                overall_status text not null,
+                study_type text not null,
+                phases text not null,
+                sex text not null,
+                minimum_age_years real,
+                maximum_age_years real,
+                std_ages text not null,
+                healthy_volunteers integer,
+                has_results integer not null,
+                enrollment_count integer,
+                start_date text not null,
+                first_posted text not null,
+                last_update_posted text not null,
+                lead_sponsor text not null,
+                raw_sha256 text not null,
+                record blob not null
+            )
+            """,
+            "create index trials_status on trials (overall_status)",
+            "create index trials_last_update on trials (last_update_posted)",
+            """
+            create table trial_conditions (
+                nct_id text not null references trials (nct_id),
+                term text not null,
+                kind text not null
+            )
+            """,
+            "create index trial_conditions_nct on trial_conditions (nct_id)",
+            "create index trial_conditions_term on trial_conditions (term collate nocase)",
+            """
+            create table trial_interventions (
+                nct_id text not null references trials (nct_id),
+                type text not null,
+                name text not null,
+                kind text not null
+            )
+            """,
+            "create index trial_interventions_nct on trial_interventions (nct_id)",
+            """
+            create table trial_phases (
+                nct_id text not null references trials (nct_id),
+                phase text not null
+            )
+            """,
+            "create index trial_phases_nct on trial_phases (nct_id)",
+            "create index trial_phases_phase on trial_phases (phase)",
+            """
+            create table sites (
+                site_id text primary key,
+                name text not null,
+                city text not null,
+                state text not null,
+                zip text not null,
+                country text not null,
+                lat real,
+                lon real
+            )
+            """,
+            "create index sites_country_city on sites (country, city)",
+            """
+            create table locations (
+                nct_id text not null references trials (nct_id),
+                position integer not null,
+                site_id text not null references sites (site_id),
+                status text not null,
+                lat real,
+                lon real,
+                primary key (nct_id, position)
+            )
+            """,
+            "create index locations_site on locations (site_id)",
+            "create index locations_lat on locations (lat)",
+            """
+            create table raw_records (
+                nct_id text primary key references trials (nct_id),
+                format text not null,
+                origin text not null,
+                position text not null,
+                sha256 text not null,
+                data blob not null
+            )
+            """,
+            """
+            create table quarantine (
+                id integer primary key,
+                origin text not null,
+                position text not null,
+                code text not null,
+                reason text not null,
+                sha256 text not null,
+                data blob not null,
+                unique (origin, position, sha256)
+            )
+            """,
+            """
+            create virtual table trials_fts using fts5 (
+                title, conditions, interventions, keywords, summary, criteria,
+                tokenize = 'porter unicode61 remove_diacritics 2'
+            )
+            """,
+            """
+            create table state (
+                key text primary key,
+                value text not null
+            )
+            """,
+        ),
+    ),
+)
