@@ -154,7 +154,9 @@ def show_command(
         print_json(found if len(found) > 1 else found[0])
         return
     for trial in found:
-        title = trial.brief_title + (f" ({trial.acronym})" if trial.acronym else "")
+        title = trial.brief_title
+        if trial.acronym and trial.acronym not in title:
+            title += f" ({trial.acronym})"
         console.rule(f"[bold]{title}")
         if trial.official_title:
             console.print(trial.official_title, style="dim")
@@ -171,7 +173,10 @@ def show_command(
                 console.print(f"  • {item}", highlight=False, markup=False)
             if len(section.items) > 50:
                 console.print(f"  … and {len(section.items) - 50:,} more")
-        console.print(f"\nData sourced from ClinicalTrials.gov: {official_url(trial.nct_id)}")
+        console.print(
+            f"\nData sourced from ClinicalTrials.gov: {official_url(trial.nct_id)}",
+            soft_wrap=True,
+        )
 
 
 @app.command("quarantine")
