@@ -21,8 +21,10 @@ from trialfinder.cli.options import DatabaseOption, JsonOption
 from trialfinder.cli.output import command, console, fail, print_json
 from trialfinder.ingest import IngestReport, count_files, ingest
 from trialfinder.present import official_url, trial_sections
+from trialfinder.sources.api_client import DEFAULT_BASE_URL, CtgovApiClient
 from trialfinder.sources.normalize import NCT_ID
 from trialfinder.store import open_store
+from trialfinder.sync import sync
 
 app = typer.Typer(
     name="trialfinder",
@@ -96,6 +98,65 @@ def ingest_command(
             report = ingest(
                 store, sources, workers=workers, batch_size=batch_size, on_batch=on_batch
             )
+    finally:
+        store.close()
+    print_report(report, as_json)
+
+
+@app.command("sync")
+@command
+def sync_command(
+    cond: Annotated[str | None, typer.Option(help="Condition or disease (query.cond).")] = None,
+    term: Annotated[str | None, typer.Option(help="Any words (query.term).")] = None,
+    intr: Annotated[str | None, typer.Option(help="Intervention (query.intr).")] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(help="Overall status, repeatable: RECRUITING, NOT_YET_RECRUITING, ..."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Stop after this many studies; run again to continue.", min=1)
+    ] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Fetch everything, not only what changed since last sync."),
+    ] = False,
+    base_url: Annotated[
+        str, typer.Option(envvar="TRIALFINDER_API_URL", help="ClinicalTrials.gov API v2 root.")
+    ] = DEFAULT_BASE_URL,
+    min_interval: Annotated[
+        float, typer.Option(help="Seconds between requests (be polite: about 1).", min=0)
+    ] = 1.0,
+    retries: Annotated[
+        int,
+        typer.Option(help="Retries (with backoff) of a failed request before giving up.", min=0),
+    ] = 6,
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fetch studies from the live ClinicalTrials.gov API; incremental and resumable."""
+    params = {
+        key: value
+        for key, value in {
+            "query.cond": cond,
+            "query.term": term,
+            "query.intr": intr,
+            "filter.overallStatus": ",".join(s.strip().upper() for s in status or []),
+        }.items()
+        if value
+    }
+    store = open_store(database)
+    try:
+        with (
+            CtgovApiClient(base_url, min_interval=min_interval, max_retries=retries) as client,
+            _progress() as progress,
+        ):
+            task = progress.add_task("Syncing", total=limit, rate=0.0)
+
+            def on_page(report: IngestReport, total: int | None) -> None:
+                wanted = min(total, limit) if total is not None and limit else (total or limit)
+                progress.update(task, completed=report.read, total=wanted, rate=report.rate)
+
+            report = sync(store, client, params, limit=limit, full=full, on_page=on_page)
     finally:
         store.close()
     print_report(report, as_json)
