@@ -172,3 +172,17 @@ def test_store_opened_twice_reads_what_the_other_wrote(tmp_path: Path) -> None:
     assert reader.get_trial("NCT90000001") is not None
     writer.close()
     reader.close()
+
+
+def test_legacy_xml_and_json_ingest_into_one_store(store: Store) -> None:
+    report = ingest(store, [shared_data("ctgov-xml"), FIXTURES / "NCT05397184.json"])
+    assert (report.read, report.quarantined) == (65, 0)
+    # One XML file in the shared folder holds the same trial as another (NCT00081588).
+    assert report.new == 64
+    trial = store.get_trial("NCT02513394")
+    assert trial is not None
+    assert trial.source_format == "ctgov_xml"
+    raw = store.get_raw("NCT02513394")
+    assert raw is not None
+    assert raw[0] == "ctgov_xml"
+    assert raw[1].lstrip().startswith(b"<?xml")

@@ -10,6 +10,7 @@ from support import FIXTURES, shared_data
 from trialfinder.errors import RecordError
 from trialfinder.model import Contact, GeoPoint, MeshTerm
 from trialfinder.sources.ctgov_json import MAX_RECORD_BYTES, parse_study
+from trialfinder.sources.normalize import standard_age_groups
 
 
 def test_fixture_maps_every_section() -> None:
@@ -184,3 +185,21 @@ def test_ages_are_normalised_to_years(text: str, years: float | None) -> None:
     trial = parse_study(json.dumps(_study(minimumAge=text)).encode(), "age.json")
     assert trial.minimum_age == text
     assert trial.minimum_age_years == years
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "groups"),
+    [
+        (6.0, 18.0, ["CHILD", "ADULT"]),
+        (6.0, 17.99, ["CHILD"]),
+        (18.0, None, ["ADULT", "OLDER_ADULT"]),
+        (None, None, ["CHILD", "ADULT", "OLDER_ADULT"]),
+        (65.0, 80.0, ["OLDER_ADULT"]),
+        (None, 0.5, ["CHILD"]),
+    ],
+    ids=["6-18", "under-18", "18-plus", "no-limits", "65-80", "infants"],
+)
+def test_standard_age_groups(
+    minimum: float | None, maximum: float | None, groups: list[str]
+) -> None:
+    assert standard_age_groups(minimum, maximum) == groups

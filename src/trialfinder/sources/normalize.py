@@ -65,6 +65,25 @@ def age_in_years(text: str, nct_id: str, field: str) -> float | None:
     return round(years, 4)
 
 
+def standard_age_groups(minimum_years: float | None, maximum_years: float | None) -> list[str]:
+    """The registry's age groups an age range overlaps: CHILD (<18), ADULT (18-64), OLDER_ADULT.
+
+    Legacy XML has no `stdAges`; this derives them the way ClinicalTrials.gov does.
+    """
+    low = 0.0 if minimum_years is None else minimum_years
+    high = float("inf") if maximum_years is None else maximum_years
+    groups = [
+        name
+        for name, start, end in (
+            ("CHILD", 0.0, 18.0),
+            ("ADULT", 18.0, 65.0),
+            ("OLDER_ADULT", 65.0, float("inf")),
+        )
+        if low < end and high >= start
+    ]
+    return groups
+
+
 def check_trial(trial: Trial) -> Trial:
     """Reject values no real trial has (negative enrollment, minimum age above maximum)."""
     if trial.enrollment_count is not None and trial.enrollment_count < 0:
