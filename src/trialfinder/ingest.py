@@ -8,9 +8,9 @@ killed at any moment and started again ends with the same store as a run never i
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -140,9 +140,16 @@ def ingest_records(
         for batch in batches:
             commit(_parse_batch(batch))
     else:
+        # Not `pool.map`: it reads the whole input up front. Keeping a few batches in flight
+        # keeps memory flat in corpus size and every worker busy while this process writes.
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for parsed in pool.map(_parse_batch, batches, chunksize=1):
-                commit(parsed)
+            pending: deque[Future[list[Parsed]]] = deque()
+            for batch in batches:
+                pending.append(pool.submit(_parse_batch, batch))
+                if len(pending) > 2 * workers:
+                    commit(pending.popleft().result())
+            while pending:
+                commit(pending.popleft().result())
     report.seconds = time.perf_counter() - started
     return report
 

@@ -20,7 +20,7 @@ from rich.table import Table
 from trialfinder.cli.options import DatabaseOption, JsonOption
 from trialfinder.cli.output import command, console, fail, print_json
 from trialfinder.ingest import IngestReport, count_files, ingest
-from trialfinder.present import official_url, trial_sections
+from trialfinder.present import humanise, official_url, phase_text, trial_sections
 from trialfinder.sources.api_client import DEFAULT_BASE_URL, CtgovApiClient
 from trialfinder.sources.normalize import NCT_ID
 from trialfinder.store import open_store
@@ -279,3 +279,145 @@ def quarantine_command(
     for entry in entries:
         table.add_row(entry.code, f"{entry.origin} {entry.position}", entry.reason)
     console.print(table)
+
+
+@app.command("search")
+@command
+def search_command(
+    text: Annotated[
+        str, typer.Argument(help='What to look for (any words, "phrases", OR, -not).')
+    ] = "",
+    condition: Annotated[
+        str, typer.Option("--condition", help="Condition text; abbreviations like SLE expand.")
+    ] = "",
+    intervention: Annotated[str, typer.Option(help="Intervention (drug, device...) text.")] = "",
+    near: Annotated[
+        str | None,
+        typer.Option(help="A place: 'Boston, MA', a US ZIP code, a city, a country or 'lat,lon'."),
+    ] = None,
+    within: Annotated[str, typer.Option(help="Distance from --near, e.g. 50mi or 80km.")] = "50mi",
+    age: Annotated[float | None, typer.Option(help="The patient's age in years.", min=0)] = None,
+    sex: Annotated[str, typer.Option(help="The patient's sex: female or male.")] = "",
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Overall status (repeatable; 'any' for all). Default: recruiting "
+            "and not yet recruiting."
+        ),
+    ] = None,
+    phase: Annotated[
+        list[str] | None, typer.Option(help="PHASE1..PHASE4, EARLY_PHASE1, NA.")
+    ] = None,
+    country: Annotated[list[str] | None, typer.Option(help="Country name or ISO code.")] = None,
+    sort: Annotated[
+        str, typer.Option(help="relevance, distance, last_update, start_date or nct_id.")
+    ] = "relevance",
+    limit: Annotated[int, typer.Option(help="How many results.", min=1, max=1000)] = 20,
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Search trials: title, status, phase, and the nearest site with its distance."""
+    from trialfinder.search import (
+        OPEN_STATUSES,
+        SearchQuery,
+        parse_distance,
+        resolve_place,
+        search_studies,
+    )
+    from trialfinder.store.base import GeoArea
+
+    statuses = tuple(s.strip().upper().replace(" ", "_") for s in status or ())
+    if not statuses:
+        statuses = OPEN_STATUSES
+    elif "ANY" in statuses:
+        statuses = ()
+    geo = None
+    place = None
+    if near:
+        place = resolve_place(near, "--near")
+        geo = GeoArea(place.lat, place.lon, parse_distance(within, "--within"))
+    query = SearchQuery(
+        term=text,
+        cond=condition,
+        intr=intervention,
+        statuses=statuses,
+        phases=tuple(p.strip().upper() for p in phase or ()),
+        countries=tuple(country or ()),
+        sex=sex,
+        age=age,
+        geo=geo,
+        sort=sort,
+        is_descending=sort in ("last_update", "start_date"),
+    )
+    store = open_store(database)
+    try:
+        page = search_studies(store, query, page_size=limit, count_total=True)
+        trials = {hit.nct_id: store.get_trial(hit.nct_id) for hit in page.hits}
+    finally:
+        store.close()
+    rows = []
+    for hit in page.hits:
+        trial = trials[hit.nct_id]
+        site = hit.site
+        rows.append(
+            {
+                "nct_id": hit.nct_id,
+                "title": trial.brief_title if trial else "",
+                "overall_status": trial.overall_status if trial else "",
+                "phases": trial.phases if trial else [],
+                "score": hit.score,
+                "nearest_site": (
+                    None
+                    if site is None
+                    else {
+                        "name": site.name,
+                        "city": site.city,
+                        "state": site.state,
+                        "country": site.country,
+                        "status": hit.site_status,
+                    }
+                ),
+                "distance_km": None if hit.distance_km is None else round(hit.distance_km, 1),
+            }
+        )
+    if as_json:
+        print_json({"total": page.total, "results": rows})
+        return
+    where = f" within {within} of {place.name}" if place else ""
+    table = Table(title=f"{page.total:,} trials{where}", show_lines=False)
+    table.add_column("NCT id", no_wrap=True)
+    table.add_column("Title", overflow="fold")
+    table.add_column("Status")
+    table.add_column("Phase")
+    table.add_column("Nearest site", overflow="fold")
+    table.add_column("Distance", justify="right")
+    for hit in page.hits:
+        trial = trials[hit.nct_id]
+        site_text = ""
+        if hit.site is not None:
+            site_text = ", ".join(filter(None, (hit.site.name, hit.site.city, hit.site.state)))
+        distance = "" if hit.distance_km is None else f"{hit.distance_km / 1.609344:,.0f} mi"
+        table.add_row(
+            hit.nct_id,
+            trial.brief_title if trial else "",
+            humanise(trial.overall_status) if trial else "",
+            phase_text(trial.phases) if trial else "",
+            site_text,
+            distance,
+        )
+    console.print(table)
+
+
+@app.command("serve")
+@command
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    database: DatabaseOption = None,
+) -> None:
+    """Serve the JSON API (ClinicalTrials.gov API v2 shape; docs at /docs) with uvicorn."""
+    import uvicorn
+
+    from trialfinder.api import create_app
+
+    uvicorn.run(create_app(database), host=host, port=port)

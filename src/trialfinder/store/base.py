@@ -7,39 +7,54 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from trialfinder.model import Trial
-from trialfinder.store.rows import compress, encode_trial, sha256, site_id
+from trialfinder.store.rows import (
+    TrialRows,
+    compress,
+    decode_trial,
+    encode_trial,
+    sha256,
+    trial_rows,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class StoredRecord:
     """A parsed trial with the raw bytes it came from, encoded and ready to upsert.
 
-    Build it with `StoredRecord.of(...)`: the hashing and compression happen there, so that a
-    parsing worker process does them and the writer only runs SQL.
+    Build it with `StoredRecord.of(...)`: the hashing, compression and row building happen
+    there, so that a parsing worker process does them and the writer only binds values. It holds
+    no `Trial` object, because pickling one to the writer costs more than parsing it did.
     """
 
-    trial: Trial
+    nct_id: str
+    last_update_posted: str
     format: str
     origin: str
     position: str
     raw_sha256: str
     raw_blob: bytes
     trial_blob: bytes
-    site_ids: tuple[str, ...]
+    rows: TrialRows
 
     @classmethod
     def of(cls, trial: Trial, raw: bytes, format: str, origin: str, position: str) -> StoredRecord:
         """Encode a parsed trial and its raw bytes for storage."""
         return cls(
-            trial=trial,
+            nct_id=trial.nct_id,
+            last_update_posted=trial.last_update_posted,
             format=format,
             origin=origin,
             position=position,
             raw_sha256=sha256(raw),
             raw_blob=compress(raw),
             trial_blob=encode_trial(trial),
-            site_ids=tuple(site_id(location) for location in trial.locations),
+            rows=trial_rows(trial),
         )
+
+    @property
+    def trial(self) -> Trial:
+        """The trial, decoded again from its stored form."""
+        return decode_trial(self.trial_blob)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +143,143 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the connection."""
         ...
+
+    # -- search (values defined below) --
+
+    def search_trials(
+        self,
+        where: StudyFilter,
+        sort: StudySort,
+        limit: int,
+        offset: int,
+        time_limit_s: float,
+    ) -> list[StudyHit]:
+        """Return one page of trials matching `where`, best (per `sort`) first."""
+        ...
+
+    def count_trials(self, where: StudyFilter, time_limit_s: float) -> int:
+        """Return how many trials match `where`."""
+        ...
+
+    def facet_counts(self, where: StudyFilter, time_limit_s: float) -> dict[str, dict[str, int]]:
+        """Return value → count of matching trials for each facet (status, phase, ... country)."""
+        ...
+
+    def search_sites(
+        self, where: SiteFilter, limit: int, offset: int, time_limit_s: float
+    ) -> tuple[list[tuple[Site, float | None]], int]:
+        """Return one page of (site, distance km) nearest or most used first, and the total."""
+        ...
+
+    def get_site(self, site_id: str) -> tuple[Site, list[tuple[str, str]]] | None:
+        """Return a site and its (nct_id, location status) pairs, or None."""
+        ...
+
+    def record_sizes(self) -> list[tuple[str, int]]:
+        """Return (nct_id, size in bytes of the raw record) for every stored trial."""
+        ...
+
+
+# -- search: the values that cross the interface ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextTerm:
+    """One searched word or phrase; `alternatives` (each a tuple of words) are ORed together."""
+
+    alternatives: tuple[tuple[str, ...], ...]
+    is_prefix: bool = False
+    is_negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TextSearch:
+    """Terms that must all match (negated ones must not) in the named full-text columns.
+
+    `columns` are among title, conditions, interventions, keywords, summary, criteria; an empty
+    tuple means every column.
+    """
+
+    columns: tuple[str, ...]
+    terms: tuple[TextTerm, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GeoArea:
+    """A circle on the map: trials with a site inside it match."""
+
+    lat: float
+    lon: float
+    radius_km: float
+
+
+@dataclass(frozen=True, slots=True)
+class StudyFilter:
+    """Every condition a study search can put on trials; empty fields do not filter.
+
+    Ranges are inclusive `(low, high)` pairs where None is open. Ages are in years; a trial
+    without a minimum (maximum) age counts as 0 (unlimited).
+    """
+
+    text: tuple[TextSearch, ...] = ()
+    nct_ids: tuple[str, ...] = ()
+    id_words: tuple[str, ...] = ()
+    sponsor_words: tuple[str, ...] = ()
+    location_words: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()
+    study_types: tuple[str, ...] = ()
+    sexes: tuple[str, ...] = ()
+    age_years: float | None = None
+    minimum_age_range: tuple[float | None, float | None] | None = None
+    maximum_age_range: tuple[float | None, float | None] | None = None
+    age_groups: tuple[str, ...] = ()
+    healthy_volunteers: bool | None = None
+    countries: tuple[str, ...] = ()
+    has_results: bool | None = None
+    start_date_range: tuple[str | None, str | None] | None = None
+    last_update_range: tuple[str | None, str | None] | None = None
+    geo: GeoArea | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StudySort:
+    """Order of search results: relevance, distance, last_update, start_date or nct_id."""
+
+    key: str = "relevance"
+    is_descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A research site (one facility in one city), with how many stored trials use it."""
+
+    site_id: str
+    name: str
+    city: str
+    state: str
+    zip: str
+    country: str
+    lat: float | None
+    lon: float | None
+    trial_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StudyHit:
+    """One search result: the trial, its score, and its nearest matching site (with distance)."""
+
+    nct_id: str
+    score: float | None
+    site: Site | None
+    site_status: str = ""
+    distance_km: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFilter:
+    """What a site search asks for: words in name/city/state/country, countries, a circle."""
+
+    words: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    geo: GeoArea | None = None

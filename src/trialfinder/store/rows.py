@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
+from typing import NamedTuple
 
 import msgspec
 
@@ -43,6 +44,10 @@ def sha256(data: bytes) -> str:
 
 def normalise_key(text: str) -> str:
     """Case-, accent- and space-insensitive form of a name, for matching one site across trials."""
+    if text.isascii():
+        # Same result as below, 4x faster: NFKD leaves ASCII alone, and `str.split()` splits
+        # on exactly the characters `\s` matches.
+        return " ".join(text.split()).lower()
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return _SPACES.sub(" ", folded).strip().lower()
 
@@ -90,4 +95,117 @@ def intervention_terms(trial: Trial) -> list[tuple[str, str, str]]:
         [(i.type, i.name, "intervention") for i in trial.interventions]
         + [(i.type, n, "other_name") for i in trial.interventions for n in i.other_names]
         + [("", m.term, "mesh") for m in trial.intervention_mesh]
+    )
+
+
+SqlValue = str | int | float | bytes | None
+SiteRow = tuple[str, str, str, str, str, str, float | None, float | None]
+"""`sites` columns: site_id, name, city, state, zip, country, lat, lon."""
+
+
+class TrialRows(NamedTuple):
+    """Everything a trial writes besides its blobs, as SQL parameter tuples.
+
+    Built where the record is parsed (a worker process, when there are several), so the writer
+    only binds values; plain tuples also cross process boundaries far faster than a `Trial`.
+    """
+
+    trial: tuple[SqlValue, ...]
+    """`trials` columns from nct_id through lead_sponsor (see `TRIAL_COLUMNS`)."""
+    search: tuple[str, str, str, str, str, str]
+    """`trials_fts` columns, in `SEARCH_COLUMNS` order."""
+    conditions: list[tuple[str, str, str]]
+    """(nct_id, term, kind)."""
+    interventions: list[tuple[str, str, str, str]]
+    """(nct_id, type, name, kind)."""
+    phases: list[tuple[str, str]]
+    """(nct_id, phase)."""
+    sites: list[SiteRow]
+    locations: list[tuple[str, int, str, str, float | None, float | None]]
+    """(nct_id, position, site_id, status, lat, lon)."""
+
+
+TRIAL_COLUMNS = (
+    "nct_id",
+    "brief_title",
+    "official_title",
+    "acronym",
+    "overall_status",
+    "study_type",
+    "phases",
+    "sex",
+    "minimum_age_years",
+    "maximum_age_years",
+    "std_ages",
+    "healthy_volunteers",
+    "has_results",
+    "enrollment_count",
+    "start_date",
+    "first_posted",
+    "last_update_posted",
+    "lead_sponsor",
+)
+SEARCH_COLUMNS = ("title", "conditions", "interventions", "keywords", "summary", "criteria")
+
+
+def trial_rows(trial: Trial) -> TrialRows:
+    """The rows `trial` becomes: its `trials` columns, search text, terms, phases and sites."""
+    nct_id = trial.nct_id
+    text = search_text(trial)
+    sites: list[SiteRow] = []
+    locations = []
+    for position, location in enumerate(trial.locations):
+        sid = site_id(location)
+        geo = location.geo
+        lat = geo.lat if geo is not None else None
+        lon = geo.lon if geo is not None else None
+        sites.append(
+            (
+                sid,
+                location.facility,
+                location.city,
+                location.state,
+                location.zip,
+                location.country,
+                lat,
+                lon,
+            )
+        )
+        locations.append((nct_id, position, sid, location.status, lat, lon))
+    return TrialRows(
+        trial=(
+            nct_id,
+            trial.brief_title,
+            trial.official_title,
+            trial.acronym,
+            trial.overall_status,
+            trial.study_type,
+            ",".join(trial.phases),
+            trial.sex,
+            trial.minimum_age_years,
+            trial.maximum_age_years,
+            ",".join(trial.std_ages),
+            trial.healthy_volunteers,
+            trial.has_results,
+            trial.enrollment_count,
+            trial.start_date,
+            trial.first_posted,
+            trial.last_update_posted,
+            trial.lead_sponsor.name if trial.lead_sponsor else "",
+        ),
+        search=(
+            text["title"],
+            text["conditions"],
+            text["interventions"],
+            text["keywords"],
+            text["summary"],
+            text["criteria"],
+        ),
+        conditions=[(nct_id, term, kind) for term, kind in condition_terms(trial)],
+        interventions=[
+            (nct_id, type_, name, kind) for type_, name, kind in intervention_terms(trial)
+        ],
+        phases=[(nct_id, phase) for phase in trial.phases],
+        sites=sites,
+        locations=locations,
     )

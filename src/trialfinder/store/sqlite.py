@@ -10,19 +10,52 @@ from pathlib import Path
 
 from trialfinder.errors import StoreError
 from trialfinder.model import Trial
-from trialfinder.store.base import QuarantineEntry, StoredRecord, StoreStats, WriteCounts
+from trialfinder.store import sqlite_search
+from trialfinder.store.base import (
+    QuarantineEntry,
+    Site,
+    SiteFilter,
+    StoredRecord,
+    StoreStats,
+    StudyFilter,
+    StudyHit,
+    StudySort,
+    WriteCounts,
+)
 from trialfinder.store.migrations import SQLITE_MIGRATIONS
 from trialfinder.store.rows import (
+    SiteRow,
+    SqlValue,
     compress,
-    condition_terms,
     decode_trial,
     decompress,
-    intervention_terms,
-    search_text,
     sha256,
 )
 
 _CHILD_TABLES = ("trial_conditions", "trial_interventions", "trial_phases", "locations")
+
+
+def _merge_sites(merged: dict[str, SiteRow], rows: list[SiteRow]) -> None:
+    """Fold site rows into `merged` as the upsert in `_insert_trials` would apply them in turn.
+
+    The first row's name, city and country stay; a later non-null lat/lon and non-empty
+    state/zip replace earlier ones. So one upsert per site per batch ends as one per location.
+    """
+    for row in rows:
+        seen = merged.get(row[0])
+        if seen is None:
+            merged[row[0]] = row
+        elif row != seen:
+            merged[row[0]] = (
+                seen[0],
+                seen[1],
+                seen[2],
+                row[3] or seen[3],
+                row[4] or seen[4],
+                seen[5],
+                seen[6] if row[6] is None else row[6],
+                seen[7] if row[7] is None else row[7],
+            )
 
 
 class SQLiteStore:
@@ -121,102 +154,102 @@ class SQLiteStore:
         quarantined: Sequence[QuarantineEntry],
         counts: WriteCounts,
     ) -> None:
+        """Write a batch with one `executemany` per table.
+
+        The outcome (and the counts) are those of upserting the records one by one in order:
+        a record repeated within the batch is judged against the copy before it, only the last
+        written copy of a trial is inserted, and every written copy's sites are merged in.
+        """
         db = self._db
-        nct_ids = sorted({r.trial.nct_id for r in records})
-        stored: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(nct_ids), 500):
-            chunk = nct_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for nct_id, last_update, digest in db.execute(
-                "select nct_id, last_update_posted, raw_sha256 from trials "
-                f"where nct_id in ({marks})",
-                chunk,
-            ):
-                stored[nct_id] = (last_update, digest)
+        stored = self._stored_versions(sorted({r.nct_id for r in records}))
+        current = {nct_id: (last, digest) for nct_id, (_, last, digest) in stored.items()}
+        written: dict[str, StoredRecord] = {}
+        sites: dict[str, SiteRow] = {}
         for record in records:
-            trial = record.trial
-            digest = record.raw_sha256
-            previous = stored.get(trial.nct_id)
+            previous = current.get(record.nct_id)
             if previous is None:
                 counts.new += 1
-            elif previous[1] == digest or trial.last_update_posted < previous[0]:
+            elif previous[1] == record.raw_sha256 or record.last_update_posted < previous[0]:
                 counts.unchanged += 1
                 continue
             else:
                 counts.updated += 1
-                self._delete_children(trial.nct_id)
-            self._insert_trial(record, digest)
-            stored[trial.nct_id] = (trial.last_update_posted, digest)
-        for entry in quarantined:
-            cursor = db.execute(
+            current[record.nct_id] = (record.last_update_posted, record.raw_sha256)
+            written[record.nct_id] = record
+            _merge_sites(sites, record.rows.sites)
+
+        replaced = [(nct_id, stored[nct_id][0]) for nct_id in written if nct_id in stored]
+        if replaced:
+            self._delete_children(replaced)
+        (next_rowid,) = db.execute("select coalesce(max(rowid), 0) + 1 from trials").fetchone()
+        trials: list[tuple[SqlValue, ...]] = []
+        search: list[tuple[SqlValue, ...]] = []
+        for record in written.values():
+            if record.nct_id in stored:
+                rowid = stored[record.nct_id][0]
+            else:
+                rowid = next_rowid
+                next_rowid += 1
+            trials.append((rowid, *record.rows.trial, record.raw_sha256, record.trial_blob))
+            search.append((rowid, *record.rows.search))
+        self._insert_trials(list(written.values()), trials, search, list(sites.values()))
+        if quarantined:
+            db.executemany(
                 """
                 insert or ignore into quarantine (origin, position, code, reason, sha256, data)
-                values (:origin, :position, :code, :reason, :sha256, :data)
+                values (?, ?, ?, ?, ?, ?)
                 """,
-                {
-                    "origin": entry.origin,
-                    "position": entry.position,
-                    "code": entry.code,
-                    "reason": entry.reason,
-                    "sha256": sha256(entry.raw),
-                    "data": compress(entry.raw),
-                },
+                [
+                    (e.origin, e.position, e.code, e.reason, sha256(e.raw), compress(e.raw))
+                    for e in quarantined
+                ],
             )
-            counts.quarantined += 1
-            del cursor
+            counts.quarantined += len(quarantined)
 
-    def _delete_children(self, nct_id: str) -> None:
+    def _stored_versions(self, nct_ids: list[str]) -> dict[str, tuple[int, str, str]]:
+        """Return nct_id → (rowid, last_update_posted, raw_sha256) of those already stored."""
+        stored: dict[str, tuple[int, str, str]] = {}
+        for start in range(0, len(nct_ids), 500):
+            chunk = nct_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for rowid, nct_id, last_update, digest in self._db.execute(
+                f"""
+                select rowid, nct_id, last_update_posted, raw_sha256
+                from trials
+                where nct_id in ({marks})
+                """,
+                chunk,
+            ):
+                stored[nct_id] = (rowid, last_update, digest)
+        return stored
+
+    def _delete_children(self, trials: list[tuple[str, int]]) -> None:
+        """Delete the child, location and search rows of these (nct_id, rowid) trials."""
         db = self._db
         for table in _CHILD_TABLES:
-            db.execute(f"delete from {table} where nct_id = :nct_id", {"nct_id": nct_id})
-        db.execute(
-            """
-            delete from trials_fts
-            where rowid = (select rowid from trials where nct_id = :nct_id)
-            """,
-            {"nct_id": nct_id},
-        )
+            db.executemany(
+                f"delete from {table} where nct_id = ?", [(nct_id,) for nct_id, _ in trials]
+            )
+        db.executemany("delete from trials_fts where rowid = ?", [(r,) for _, r in trials])
 
-    def _insert_trial(self, record: StoredRecord, digest: str) -> None:
+    def _insert_trials(
+        self,
+        records: list[StoredRecord],
+        trials: list[tuple[SqlValue, ...]],
+        search: list[tuple[SqlValue, ...]],
+        sites: list[SiteRow],
+    ) -> None:
+        """Upsert trials (rowids chosen by the caller) and insert their rows in every table."""
         db = self._db
-        trial = record.trial
-        nct_id = trial.nct_id
-        row = {
-            "nct_id": nct_id,
-            "brief_title": trial.brief_title,
-            "official_title": trial.official_title,
-            "acronym": trial.acronym,
-            "overall_status": trial.overall_status,
-            "study_type": trial.study_type,
-            "phases": ",".join(trial.phases),
-            "sex": trial.sex,
-            "minimum_age_years": trial.minimum_age_years,
-            "maximum_age_years": trial.maximum_age_years,
-            "std_ages": ",".join(trial.std_ages),
-            "healthy_volunteers": trial.healthy_volunteers,
-            "has_results": trial.has_results,
-            "enrollment_count": trial.enrollment_count,
-            "start_date": trial.start_date,
-            "first_posted": trial.first_posted,
-            "last_update_posted": trial.last_update_posted,
-            "lead_sponsor": trial.lead_sponsor.name if trial.lead_sponsor else "",
-            "raw_sha256": digest,
-            "record": record.trial_blob,
-        }
-        db.execute(
+        db.executemany(
             """
             insert into trials (
-                nct_id, brief_title, official_title, acronym, overall_status, study_type, phases,
-                sex, minimum_age_years, maximum_age_years, std_ages, healthy_volunteers,
+                rowid, nct_id, brief_title, official_title, acronym, overall_status, study_type,
+                phases, sex, minimum_age_years, maximum_age_years, std_ages, healthy_volunteers,
                 has_results, enrollment_count, start_date, first_posted, last_update_posted,
                 lead_sponsor, raw_sha256, record
             )
-            values (
-                :nct_id, :brief_title, :official_title, :acronym, :overall_status, :study_type,
-                :phases, :sex, :minimum_age_years, :maximum_age_years, :std_ages,
-                :healthy_volunteers, :has_results, :enrollment_count, :start_date, :first_posted,
-                :last_update_posted, :lead_sponsor, :raw_sha256, :record
-            )
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             on conflict (nct_id) do update set
                 brief_title = excluded.brief_title,
                 official_title = excluded.official_title,
@@ -238,53 +271,39 @@ class SQLiteStore:
                 raw_sha256 = excluded.raw_sha256,
                 record = excluded.record
             """,
-            row,
+            trials,
         )
-        (rowid,) = db.execute(
-            "select rowid from trials where nct_id = :nct_id", {"nct_id": nct_id}
-        ).fetchone()
-        text = search_text(trial)
-        db.execute(
+        db.executemany(
             """
             insert into trials_fts (
                 rowid, title, conditions, interventions, keywords, summary, criteria
             )
-            values (:rowid, :title, :conditions, :interventions, :keywords, :summary, :criteria)
+            values (?, ?, ?, ?, ?, ?, ?)
             """,
-            {"rowid": rowid, **text},
+            search,
         )
         db.executemany(
-            "insert into trial_conditions (nct_id, term, kind) values (?, ?, ?)",
-            [(nct_id, term, kind) for term, kind in condition_terms(trial)],
+            """
+            insert into trial_conditions (nct_id, term, kind)
+            values (?, ?, ?)
+            """,
+            [row for r in records for row in r.rows.conditions],
         )
         db.executemany(
-            "insert into trial_interventions (nct_id, type, name, kind) values (?, ?, ?, ?)",
-            [(nct_id, type_, name, kind) for type_, name, kind in intervention_terms(trial)],
+            """
+            insert into trial_interventions (nct_id, type, name, kind)
+            values (?, ?, ?, ?)
+            """,
+            [row for r in records for row in r.rows.interventions],
         )
         db.executemany(
-            "insert into trial_phases (nct_id, phase) values (?, ?)",
-            [(nct_id, phase) for phase in trial.phases],
+            """
+            insert into trial_phases (nct_id, phase)
+            values (?, ?)
+            """,
+            [row for r in records for row in r.rows.phases],
         )
-        sites = []
-        locations = []
-        for position, (location, sid) in enumerate(
-            zip(trial.locations, record.site_ids, strict=True)
-        ):
-            lat = location.geo.lat if location.geo else None
-            lon = location.geo.lon if location.geo else None
-            sites.append(
-                (
-                    sid,
-                    location.facility,
-                    location.city,
-                    location.state,
-                    location.zip,
-                    location.country,
-                    lat,
-                    lon,
-                )
-            )
-            locations.append((nct_id, position, sid, location.status, lat, lon))
+        # The where clause skips updates that would change nothing: most sites are shared.
         db.executemany(
             """
             insert into sites (site_id, name, city, state, zip, country, lat, lon)
@@ -294,6 +313,10 @@ class SQLiteStore:
                 lon = coalesce(excluded.lon, sites.lon),
                 state = case when excluded.state != '' then excluded.state else sites.state end,
                 zip = case when excluded.zip != '' then excluded.zip else sites.zip end
+            where (excluded.lat is not null and excluded.lat is not sites.lat)
+                or (excluded.lon is not null and excluded.lon is not sites.lon)
+                or (excluded.state != '' and excluded.state != sites.state)
+                or (excluded.zip != '' and excluded.zip != sites.zip)
             """,
             sites,
         )
@@ -302,12 +325,12 @@ class SQLiteStore:
             insert into locations (nct_id, position, site_id, status, lat, lon)
             values (?, ?, ?, ?, ?, ?)
             """,
-            locations,
+            [row for r in records for row in r.rows.locations],
         )
-        db.execute(
+        db.executemany(
             """
             insert into raw_records (nct_id, format, origin, position, sha256, data)
-            values (:nct_id, :format, :origin, :position, :sha256, :data)
+            values (?, ?, ?, ?, ?, ?)
             on conflict (nct_id) do update set
                 format = excluded.format,
                 origin = excluded.origin,
@@ -315,14 +338,7 @@ class SQLiteStore:
                 sha256 = excluded.sha256,
                 data = excluded.data
             """,
-            {
-                "nct_id": nct_id,
-                "format": record.format,
-                "origin": record.origin,
-                "position": record.position,
-                "sha256": digest,
-                "data": record.raw_blob,
-            },
+            [(r.nct_id, r.format, r.origin, r.position, r.raw_sha256, r.raw_blob) for r in records],
         )
 
     # -- reading ------------------------------------------------------------------------------
@@ -444,3 +460,44 @@ class SQLiteStore:
         """Release the connection."""
         with self._lock:
             self._db.close()
+
+    # -- search (SQL in store/sqlite_search.py) --------------------------------------------------
+
+    def search_trials(
+        self,
+        where: StudyFilter,
+        sort: StudySort,
+        limit: int,
+        offset: int,
+        time_limit_s: float,
+    ) -> list[StudyHit]:
+        """Return one page of trials matching `where`, best (per `sort`) first."""
+        with self._lock:
+            return sqlite_search.search_trials(self._db, where, sort, limit, offset, time_limit_s)
+
+    def count_trials(self, where: StudyFilter, time_limit_s: float) -> int:
+        """Return how many trials match `where`."""
+        with self._lock:
+            return sqlite_search.count_trials(self._db, where, time_limit_s)
+
+    def facet_counts(self, where: StudyFilter, time_limit_s: float) -> dict[str, dict[str, int]]:
+        """Return value → count of matching trials for each facet (status, phase, ... country)."""
+        with self._lock:
+            return sqlite_search.facet_counts(self._db, where, time_limit_s)
+
+    def search_sites(
+        self, where: SiteFilter, limit: int, offset: int, time_limit_s: float
+    ) -> tuple[list[tuple[Site, float | None]], int]:
+        """Return one page of (site, distance km) nearest or most used first, and the total."""
+        with self._lock:
+            return sqlite_search.search_sites(self._db, where, limit, offset, time_limit_s)
+
+    def get_site(self, site_id: str) -> tuple[Site, list[tuple[str, str]]] | None:
+        """Return a site and its (nct_id, location status) pairs, or None."""
+        with self._lock:
+            return sqlite_search.get_site(self._db, site_id)
+
+    def record_sizes(self) -> list[tuple[str, int]]:
+        """Return (nct_id, size in bytes of the raw record) for every stored trial."""
+        with self._lock:
+            return sqlite_search.record_sizes(self._db)
