@@ -413,11 +413,20 @@ def search_command(
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log",
+            help="Log each request line. Off by default: URLs can carry what a patient typed.",
+        ),
+    ] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Serve the JSON API (ClinicalTrials.gov API v2 shape; docs at /docs) with uvicorn."""
+    """Serve the website and the JSON API (ClinicalTrials.gov API v2 shape; docs at /docs)."""
     import uvicorn
 
     from trialfinder.api import create_app
 
-    uvicorn.run(create_app(database), host=host, port=port)
+    app = create_app(database)
+    console.print(f"trialfinder is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    uvicorn.run(app, host=host, port=port, access_log=access_log)
