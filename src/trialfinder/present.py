@@ -42,38 +42,28 @@ def _number(years: float) -> str:
 
 def ages_text(trial: Trial) -> str:
     """``6 to 18 years old``, ``18+ years old``, ``Up to 65 years old`` or ``All ages``."""
-    low, high = trial.minimum_age, trial.maximum_age
-    if trial.minimum_age_years is None and trial.maximum_age_years is None:
+    low = _split_age(trial.minimum_age) if trial.minimum_age_years is not None else None
+    high = _split_age(trial.maximum_age) if trial.maximum_age_years is not None else None
+    if low is None and high is None:
         return "All ages"
-    if trial.maximum_age_years is None:
-        return (
-            f"{_age_words(low)}+ old"
-            if not low.lower().endswith("years")
-            else (f"{low.split()[0]}+ years old")
-        )
-    if trial.minimum_age_years is None:
-        return f"Up to {_age_words(high)} old"
-    low_value, low_unit = _split_age(low)
-    high_value, high_unit = _split_age(high)
-    if low_unit == high_unit:
-        return f"{low_value} to {high_value} {high_unit} old"
-    return f"{_age_words(low)} to {_age_words(high)} old"
+    if high is None and low is not None:
+        return f"{low[0]}+ {low[1]} old"
+    if low is None and high is not None:
+        return f"Up to {high[0]} {high[1]} old"
+    assert low is not None and high is not None
+    if low[1] == high[1]:
+        return f"{low[0]} to {high[0]} {high[1]} old"
+    return f"{low[0]} {low[1]} to {high[0]} {high[1]} old"
 
 
 def _split_age(text: str) -> tuple[str, str]:
+    """``"1 Year"`` → ``("1", "years")``: the number and a plural, lower-case unit."""
     parts = text.split()
     if len(parts) != 2:
         return text, ""
     value, unit = parts
     unit = unit.lower()
-    if value == "1" and unit.endswith("s"):
-        unit = unit[:-1]
-    return value, unit
-
-
-def _age_words(text: str) -> str:
-    value, unit = _split_age(text)
-    return f"{value} {unit}".strip()
+    return value, unit if unit.endswith("s") else unit + "s"
 
 
 def enrollment_text(trial: Trial) -> str:

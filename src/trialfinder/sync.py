@@ -71,6 +71,7 @@ def sync(
         if limit is not None and report.read >= limit and page.next_page_token is not None:
             reached_end = False
             break
+    store.set_state("last_sync", datetime.now(UTC).isoformat(timespec="seconds"))
     if reached_end:
         store.set_state(f"{key}:token", None)
         # One day of overlap: studies posted late on the day a sync started are fetched again.
