@@ -136,8 +136,14 @@ def _scan(text: str) -> list[_Line | None]:
                 text_col = match.end()
                 marker = match["marker"]
                 lines.append(
-                    _Line(offset + text_col, offset + len(stripped), indent, text_col, marker,
-                          _marker_kind(marker))
+                    _Line(
+                        offset + text_col,
+                        offset + len(stripped),
+                        indent,
+                        text_col,
+                        marker,
+                        _marker_kind(marker),
+                    )
                 )
             else:
                 lines.append(_Line(offset + indent, offset + len(stripped), indent, indent, "", ""))
@@ -190,12 +196,7 @@ def split_criteria(text: str) -> CriteriaLists:
             top = items[stack[-1]]
             if line.indent > top.indent and (line.marker or line.indent >= top.text_col):
                 break
-            if (
-                line.indent == top.indent
-                and top.is_heading
-                and line.marker
-                and not top.marker_kind
-            ):
+            if line.indent == top.indent and top.is_heading and line.marker and not top.marker_kind:
                 break  # "Hepatic:" then "* Bilirubin ..." at the same column
             if (
                 line.indent == top.indent
@@ -211,8 +212,16 @@ def split_criteria(text: str) -> CriteriaLists:
         parent = stack[-1] if stack else None
         depth = items[parent].depth + 1 if parent is not None else 0
         items.append(
-            _Open(start, line.end, line.indent, line.text_col, line.marker_kind, is_heading, depth,
-                  parent)
+            _Open(
+                start,
+                line.end,
+                line.indent,
+                line.text_col,
+                line.marker_kind,
+                is_heading,
+                depth,
+                parent,
+            )
         )
         stack.append(len(items) - 1)
 
@@ -245,8 +254,10 @@ def split_criteria(text: str) -> CriteriaLists:
                 or (
                     not body.startswith(("(", "["))
                     and not text[previous.start : previous.end].endswith(_TERMINATOR)
-                    and (body[:1].islower() or previous.end - previous.start + previous.text_col
-                         >= 60)
+                    and (
+                        body[:1].islower()
+                        or previous.end - previous.start + previous.text_col >= 60
+                    )
                 )
             )
             inside = blank_before and last.marker_kind and line.indent >= last.text_col

@@ -1,0 +1,617 @@
+"""The generic applier for numeric rule families: age, sex, pregnancy, labs, scores, windows.
+
+Each function runs the rows of one kind over a criterion and turns named groups into
+constraints: ``op``/``value``, ``low``/``high``, ``unit``, ``post`` ("or older"), ``uln``,
+``titre``, ``values`` ("0, 1 or 2"). Rows are tried in table order; a later row never takes a
+span an earlier one already read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from trialfinder.criteria import lexicon
+from trialfinder.criteria.constraints import (
+    AgeConstraint,
+    Bounds,
+    Measurement,
+    NotCheckable,
+    PregnancyConstraint,
+    ScoreConstraint,
+    SexConstraint,
+    TimeWindow,
+)
+from trialfinder.criteria.patterns import all_patterns
+from trialfinder.criteria.tables import Pattern, compile_pattern
+from trialfinder.criteria.units import UnitError, convert
+
+Rule = tuple[Pattern, re.Pattern[str]]
+
+
+@cache
+def rules(kind: str) -> tuple[Rule, ...]:
+    """Return the compiled rows of one kind, in table order."""
+    return tuple((p, compile_pattern(p)) for p in all_patterns() if p.kind == kind)
+
+
+@cache
+def rule(name: str) -> Rule:
+    """Return one compiled row by name."""
+    for pattern in all_patterns():
+        if pattern.name == name:
+            return pattern, compile_pattern(pattern)
+    raise KeyError(name)
+
+
+def runs(pattern: Pattern, lower: str) -> bool:
+    """Return True when one of the row's triggers occurs in ``lower`` (or it has none)."""
+    if not pattern.trigger:
+        return True
+    # A plain loop: several times faster than any(genexpr) on this hot path.
+    for trigger in pattern.trigger:  # noqa: SIM110
+        if trigger in lower:
+            return True
+    return False
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in taken)
+
+
+def _group(match: re.Match[str], name: str) -> str | None:
+    """Return a named group, or None when the row has no such group or it did not take part."""
+    if name not in match.re.groupindex:
+        return None
+    return match.group(name)
+
+
+def bounds_of(op: str, value: float) -> Bounds:
+    """Return the interval that "<op> <value>" describes."""
+    if op == "ge":
+        return Bounds(low=value)
+    if op == "gt":
+        return Bounds(low=value, low_inclusive=False)
+    if op == "le":
+        return Bounds(high=value)
+    if op == "lt":
+        return Bounds(high=value, high_inclusive=False)
+    return Bounds(low=value, high=value)
+
+
+_POST_LOW = re.compile(r"less|lower|below|younger|under|better", re.IGNORECASE)
+
+
+def _post_op(post: str) -> str:
+    return "le" if _POST_LOW.search(post) else "ge"
+
+
+def _merge(first: Bounds, second: Bounds) -> Bounds | None:
+    """Return the intersection of a lower and an upper bound, or None if they do not combine."""
+    if first.high is None and second.low is None and second.high is not None:
+        return Bounds(
+            low=first.low,
+            high=second.high,
+            low_inclusive=first.low_inclusive,
+            high_inclusive=second.high_inclusive,
+        )
+    if first.low is None and second.high is None and second.low is not None:
+        return Bounds(
+            low=second.low,
+            high=first.high,
+            low_inclusive=second.low_inclusive,
+            high_inclusive=first.high_inclusive,
+        )
+    return None
+
+
+# --- age --------------------------------------------------------------------------------------
+
+_YEARS_PER = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}
+_UNIT_NAMES = {"y": "years", "m": "months", "w": "weeks", "d": "days"}
+
+
+def ages(text: str) -> list[AgeConstraint]:
+    """Return the age constraints in a criterion."""
+    if not re.search(r"\d|\b(?:age|year|old)", text, re.IGNORECASE):
+        return []
+    lower = text.lower()
+    inclusive = any(runs(p, lower) and regex.search(text) for p, regex in rules("inclusive"))
+    out: list[AgeConstraint] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, regex in rules("age"):
+        if not runs(pattern, lower):
+            continue
+        for match in regex.finditer(text):
+            if _overlaps(match.span(), taken):
+                continue
+            unit_text = _group(match, "unit") or _group(match, "lunit") or "years"
+            key = unit_text.lower()[0]
+            if key not in _YEARS_PER:
+                continue
+            low_text, high_text = _group(match, "low"), _group(match, "high")
+            if low_text is not None and high_text is not None:
+                low, high = lexicon.parse_number(low_text), lexicon.parse_number(high_text)
+                if low is None or high is None or low >= high:
+                    continue
+                exclusive = bool(_group(match, "hop")) and "=" not in (_group(match, "hop") or "")
+                bounds = Bounds(low=low, high=high, high_inclusive=not exclusive or inclusive)
+            else:
+                value = lexicon.parse_number(_group(match, "value") or "")
+                if value is None:
+                    continue
+                op_text = _group(match, "op")
+                op = lexicon.comparator_op(op_text) if op_text else None
+                if op is None:
+                    post = _group(match, "post")
+                    if post is None:
+                        continue
+                    op = _post_op(post)
+                if inclusive and op in {"gt", "lt"}:
+                    op = "ge" if op == "gt" else "le"
+                bounds = bounds_of(op, value)
+            if _OTHER_PERSON.search(text, max(0, match.start() - 40), match.start() + 12):
+                continue  # the age of a donor, parent or partner, not of the patient
+            factor = _YEARS_PER[key]
+            low_unit = _group(match, "lunit")
+            low_factor = _YEARS_PER.get(low_unit.lower()[0], factor) if low_unit else factor
+            years = Bounds(
+                low=None if bounds.low is None else round(bounds.low * low_factor, 4),
+                high=None if bounds.high is None else round(bounds.high * factor, 4),
+                low_inclusive=bounds.low_inclusive,
+                high_inclusive=bounds.high_inclusive,
+            )
+            if (
+                (years.high or 0) > 125
+                or (years.low or 0) > 125
+                or (years.low is not None and years.high is not None and years.low >= years.high)
+            ):
+                continue
+            confidence = pattern.confidence
+            if _group(match, "unit") is None and _group(match, "lunit") is None:
+                confidence = min(confidence, 0.75)
+            taken.append(match.span())
+            out.append(
+                AgeConstraint(
+                    span=match.span(),
+                    confidence=confidence,
+                    rule=pattern.name,
+                    bounds=bounds,
+                    unit=_UNIT_NAMES[key],
+                    years=years,
+                )
+            )
+    return _joined(text, sorted(out, key=lambda a: a.span))
+
+
+_OTHER_PERSON = re.compile(
+    r"\b(?:donors?|parents?|caregivers?|partners?|mothers?|fathers?|siblings?|relatives?)\b",
+    re.IGNORECASE,
+)
+_JOIN = re.compile(r"^[\s,;]*(?:and|but|&)?[\s,]*(?:age[ds]?\s*)?$", re.IGNORECASE)
+
+
+def _joined(text: str, found: list[AgeConstraint]) -> list[AgeConstraint]:
+    """Join "Age ≥18 years" and "≤75 years old" written one after the other into one range."""
+    out: list[AgeConstraint] = []
+    for age in found:
+        last = out[-1] if out else None
+        if last is not None and _JOIN.match(text[last.span[1] : age.span[0]]):
+            bounds = _merge(last.bounds, age.bounds)
+            years = _merge(last.years, age.years)
+            if bounds is not None and years is not None:
+                out[-1] = AgeConstraint(
+                    span=(last.span[0], age.span[1]),
+                    confidence=min(last.confidence, age.confidence),
+                    rule=last.rule,
+                    bounds=bounds,
+                    unit=last.unit,
+                    years=years,
+                )
+                continue
+        out.append(age)
+    return out
+
+
+# --- sex and pregnancy ------------------------------------------------------------------------
+
+_SEX_WORDS = {"female": "female", "women": "female", "male": "male", "men": "male"}
+
+
+def sexes(text: str) -> list[SexConstraint]:
+    """Return the sex constraints in a criterion (at most one)."""
+    lower = text.lower()
+    for pattern, regex in rules("sex"):
+        if not runs(pattern, lower):
+            continue
+        match = regex.search(text)
+        if match is None:
+            continue
+        word = (_group(match, "sex") or _group(match, "sex2") or "").lower()
+        sex = _SEX_WORDS.get(word, pattern.label)
+        if sex in {"female", "male", "all"}:
+            return [
+                SexConstraint(
+                    span=match.span(),
+                    confidence=pattern.confidence,
+                    rule=pattern.name,
+                    sex=sex,  # type: ignore[arg-type]
+                )
+            ]
+    return []
+
+
+def pregnancies(text: str, negated_at: list[tuple[int, int]]) -> list[PregnancyConstraint]:
+    """Return the pregnancy-related constraints; ``negated_at`` are negated spans."""
+    out: list[PregnancyConstraint] = []
+    lower = text.lower()
+    for pattern, regex in rules("pregnancy"):
+        if not runs(pattern, lower):
+            continue
+        for match in regex.finditer(text):
+            out.append(
+                PregnancyConstraint(
+                    span=match.span(),
+                    confidence=pattern.confidence,
+                    rule=pattern.name,
+                    status=pattern.label,  # type: ignore[arg-type]
+                    negated=_overlaps(match.span(), negated_at),
+                )
+            )
+            break  # one per status is enough
+    return out
+
+
+def not_checkable(text: str) -> list[NotCheckable]:
+    """Return one constraint per reason a patient record cannot answer the criterion."""
+    out = []
+    lower = text.lower()
+    for pattern, regex in rules("not_checkable"):
+        if not runs(pattern, lower):
+            continue
+        match = regex.search(text)
+        if match is not None:
+            out.append(
+                NotCheckable(
+                    span=match.span(),
+                    confidence=pattern.confidence,
+                    rule=pattern.name,
+                    reason=pattern.label,  # type: ignore[arg-type]
+                )
+            )
+    return out
+
+
+# --- labs -------------------------------------------------------------------------------------
+
+_CONNECTOR = re.compile(
+    r"^(?:[\s,/&]|and|or|and/or|count|counts|levels?|values?|\([^()]*\))*$", re.IGNORECASE
+)
+_DIGIT = re.compile(r"\d")
+_RENAL = {"egfr", "creatinine_clearance", "creatinine"}
+
+
+@cache
+def _lab_finder() -> re.Pattern[str]:
+    return re.compile(lexicon.lab_regex(), re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    bounds: Bounds
+    unit: str | None
+    end: int
+
+
+def _read_values(match: re.Match[str], text: str) -> _Read | None:
+    """Return the bounds a lab match states, following "and ≤ 10%" chains."""
+    unit = _group(match, "unit") or _group(match, "lunit")
+    titre = _group(match, "titre")
+    if titre is not None:
+        titre_op = lexicon.comparator_op(_group(match, "op") or "") or "ge"
+        return _Read(bounds_of(titre_op, float(titre)), None, match.end())
+    low_text, high_text = _group(match, "low"), _group(match, "high")
+    if low_text is not None and high_text is not None:
+        low, high = lexicon.parse_number(low_text), lexicon.parse_number(high_text)
+        if low is None or high is None or low >= high:
+            return None
+        return _Read(Bounds(low=low, high=high), unit, match.end())
+    value = lexicon.parse_number(_group(match, "value") or "")
+    if value is None:
+        return None
+    op_text = _group(match, "op")
+    op = lexicon.comparator_op(op_text) if op_text else None
+    if op is None:
+        post = _group(match, "post")
+        if post is None:
+            return None
+        op = _post_op(post)
+    bounds = bounds_of(op, value)
+    end = match.end()
+    if _group(match, "uln") is None:
+        chain = rule("lab_chain")[1].match(text, end)
+        if chain is not None:
+            second_op = lexicon.comparator_op(chain.group("op"))
+            second = lexicon.parse_number(chain.group("value"))
+            if second_op is not None and second is not None:
+                merged = _merge(bounds, bounds_of(second_op, second))
+                if merged is not None and (merged.low or 0) < (merged.high or 0):
+                    bounds, end = merged, chain.end()
+                    unit = unit or chain.group("unit")
+    return _Read(bounds, unit, end)
+
+
+def _canonical(lab: lexicon.Lab, bounds: Bounds, unit: str | None) -> Bounds | None:
+    """Return the bounds in the lab's canonical unit, or None when that cannot be known."""
+    if unit:
+        source = lexicon.unit_of(unit)
+        if source is None:
+            return None
+    elif lab.unit in {"1", "percent", "U/L", "mmHg", "ms", "1/min"}:
+        source = lab.unit  # these are written without a unit as a rule
+    elif lab.unit == "giga_per_liter":
+        known = [v for v in (bounds.low, bounds.high) if v is not None]
+        # Without a unit, 1500 means per µL and 1.5 means ×10⁹/L: the two conventions.
+        source = "1/mm**3" if known and min(known) >= 1000 else "giga_per_liter"
+    else:
+        return None
+
+    def one(value: float | None) -> float | None:
+        if value is None:
+            return None
+        return round(convert(value, source, lab.unit, lab.name), 6)
+
+    try:
+        return Bounds(
+            low=one(bounds.low),
+            high=one(bounds.high),
+            low_inclusive=bounds.low_inclusive,
+            high_inclusive=bounds.high_inclusive,
+        )
+    except UnitError:
+        return None
+
+
+def measurements(text: str, formula: str | None) -> list[Measurement]:
+    """Return the lab and vital-sign constraints in a criterion."""
+    if _DIGIT.search(text) is None:
+        return []
+    out: list[Measurement] = []
+    taken: list[tuple[int, int]] = []
+    finder = _lab_finder()
+    for mention in finder.finditer(text):
+        for pattern, regex in rules("lab"):
+            match = regex.match(text, mention.start())
+            if match is None:
+                continue
+            value_start = match.end("gap")
+            if _overlaps((value_start, match.end()), taken):
+                break
+            gap = match.group("gap")
+            inner = list(finder.finditer(gap))
+            analytes = [match.group("analyte")]
+            if inner:
+                residue = finder.sub("", gap)
+                if not _CONNECTOR.match(residue):
+                    break  # the value belongs to the later analyte, which has its own turn
+                analytes += [m.group() for m in inner]
+            read = _read_values(match, text)
+            if read is None:
+                continue
+            found = False
+            seen: set[str] = set()
+            for name in analytes:
+                lab = lexicon.lab_of(name)
+                if lab is None or lab.name in seen:
+                    continue
+                seen.add(lab.name)
+                uln = _group(match, "uln") is not None
+                titre = _group(match, "titre") is not None
+                canonical = None if uln or titre else _canonical(lab, read.bounds, read.unit)
+                if read.unit and canonical is None and not (uln or titre):
+                    continue  # "creatinine or CrCl ≥ 60 mL/min": the unit rules creatinine out
+                if titre:
+                    canonical = read.bounds
+                found = True
+                out.append(
+                    Measurement(
+                        span=(match.start(), read.end),
+                        confidence=pattern.confidence if read.unit or uln or titre else 0.75,
+                        rule=pattern.name,
+                        analyte=lab.name,
+                        loinc=lab.loinc,
+                        bounds=read.bounds,
+                        unit=read.unit.strip() if read.unit else None,
+                        canonical_unit="ULN" if uln else "titre" if titre else lab.unit,
+                        canonical=canonical,
+                        uln_multiple=uln,
+                        titre=titre,
+                        formula=formula if lab.name in _RENAL else None,
+                    )
+                )
+            if found:
+                taken.append((value_start, read.end))
+                break
+    return out
+
+
+def formula_of(text: str) -> str | None:
+    """Return the renal formula named in a criterion (Schwartz, CKD-EPI, ...), or None."""
+    lower = text.lower()
+    for pattern, regex in rules("formula"):
+        if runs(pattern, lower) and regex.search(text):
+            return pattern.label
+    return None
+
+
+# --- scores -----------------------------------------------------------------------------------
+
+_ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0}
+_CHILD_PUGH = {"A": (5.0, 6.0), "B": (7.0, 9.0), "C": (10.0, 15.0)}
+_RANGE_SEP = re.compile(r"\s*(?:-|–|to|through)\s*", re.IGNORECASE)
+_LIST_SEP = re.compile(r"\s*(?:,|or|and|/|-|–|to|through)\s*", re.IGNORECASE)
+
+
+def _score_value(score: lexicon.Score, text: str) -> float | None:
+    text = text.strip()
+    if text in _ROMAN and score.scale == "roman":
+        return _ROMAN[text]
+    if text in _CHILD_PUGH:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if score.low <= value <= score.high else None
+
+
+def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> ScoreConstraint | None:
+    values = _group(match, "values")
+    classes: tuple[str, ...] = ()
+    end = match.end()
+    if values is not None:
+        parts = [p for p in _LIST_SEP.split(values) if p]
+        if score.scale == "letter" and all(p in _CHILD_PUGH for p in parts):
+            classes = tuple(parts)
+            spans = [_CHILD_PUGH[p] for p in parts]
+            bounds = Bounds(low=min(s[0] for s in spans), high=max(s[1] for s in spans))
+        else:
+            numbers = [_score_value(score, p) for p in parts]
+            if not numbers or any(n is None for n in numbers):
+                return None
+            known = [n for n in numbers if n is not None]
+            if score.scale == "roman":
+                classes = tuple(parts)
+            if len(known) == 1 and score.name == "BMI":
+                return None  # "BMI 30": no direction
+            bounds = Bounds(low=min(known), high=max(known))
+    else:
+        raw = _group(match, "value") or ""
+        if score.scale == "letter" and raw in _CHILD_PUGH:
+            low, high = _CHILD_PUGH[raw]
+            value = high if (_group(match, "op") or "").strip() in {"≤", "<="} else low
+        else:
+            found = _score_value(score, raw)
+            if found is None:
+                return None
+            value = found
+        op_text = _group(match, "op")
+        op = lexicon.comparator_op(op_text) if op_text else None
+        if op is None:
+            post = _group(match, "post")
+            if post is None:
+                return None
+            op = _post_op(post)
+        bounds = bounds_of(op, value)
+        chain = rule("score_chain")[1].match(text, end)
+        if chain is not None:
+            second_op = lexicon.comparator_op(chain.group("op"))
+            second = _score_value(score, chain.group("value"))
+            if second_op is not None and second is not None:
+                merged = _merge(bounds, bounds_of(second_op, second))
+                if merged is not None:
+                    bounds, end = merged, chain.end()
+    return ScoreConstraint(
+        span=(match.start(), end),
+        confidence=0.0,
+        rule="",
+        score=score.name,
+        bounds=bounds,
+        classes=classes,
+    )
+
+
+def scores(text: str) -> list[ScoreConstraint]:
+    """Return the score constraints in a criterion."""
+    out: list[ScoreConstraint] = []
+    taken: list[tuple[int, int]] = []
+    lower = text.lower()
+    starts = [m.start() for m in _score_finder().finditer(text)]
+    for pattern, regex in rules("score"):
+        if pattern.trigger:  # generic rows search; named rows start at a score's mention
+            if not runs(pattern, lower):
+                continue
+            matches = list(regex.finditer(text))
+        else:
+            matches = [m for m in (regex.match(text, start) for start in starts) if m]
+        for match in matches:
+            if _overlaps(match.span(), taken):
+                continue
+            name = _group(match, "score")
+            if name is not None:
+                score = lexicon.score_of(name)
+            else:
+                generic = match.group("name").strip()
+                if lexicon.lab_of(generic) or lexicon.score_of(generic):
+                    continue
+                score = lexicon.Score(generic, (generic,), float("-inf"), float("inf"), "number")
+            if score is None:
+                continue
+            found = _score_bounds(score, match, text)
+            if found is None:
+                continue
+            taken.append(found.span)
+            out.append(
+                ScoreConstraint(
+                    span=found.span,
+                    confidence=pattern.confidence,
+                    rule=pattern.name,
+                    score=found.score,
+                    bounds=found.bounds,
+                    classes=found.classes,
+                )
+            )
+    return out
+
+
+@cache
+def _score_finder() -> re.Pattern[str]:
+    return re.compile(lexicon.score_regex(), re.IGNORECASE)
+
+
+# --- time windows -----------------------------------------------------------------------------
+
+_DAYS_PER = {"y": 365.25, "m": 30.44, "w": 7.0, "d": 1.0, "h": 1 / 24}
+_TIME_NAMES = {"y": "years", "m": "months", "w": "weeks", "d": "days", "h": "hours"}
+
+
+def windows(text: str) -> list[TimeWindow]:
+    """Return the time windows written in a criterion."""
+    out: list[TimeWindow] = []
+    taken: list[tuple[int, int]] = []
+    lower = text.lower()
+    for pattern, regex in rules("time_window"):
+        if not runs(pattern, lower):
+            continue
+        for match in regex.finditer(text):
+            if _overlaps(match.span(), taken):
+                continue
+            value_text = _group(match, "value")
+            amount = lexicon.parse_number(value_text) if value_text else 1.0
+            if amount is None:
+                continue
+            unit_text = match.group("unit").lower()
+            if unit_text.startswith("half"):
+                unit, days = "half-lives", None
+            else:
+                key = "m" if unit_text.startswith("mo") else unit_text[0]
+                unit, days = _TIME_NAMES[key], round(amount * _DAYS_PER[key], 2)
+            relation = pattern.label
+            rel = (_group(match, "rel") or "").lower()
+            if rel == "ago" and relation == "within":
+                relation = "within"
+            anchor = _group(match, "anchor")
+            taken.append(match.span())
+            out.append(
+                TimeWindow(
+                    relation=relation,  # type: ignore[arg-type]
+                    amount=amount,
+                    unit=unit,
+                    days=days,
+                    anchor=" ".join(anchor.split()) if anchor else None,
+                    span=match.span(),
+                    rule=pattern.name,
+                )
+            )
+    return out

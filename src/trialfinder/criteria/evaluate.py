@@ -1,0 +1,172 @@
+"""Precision and recall of the parser against hand-labelled criteria, per constraint kind.
+
+Run ``python -m trialfinder.criteria.evaluate [labels.json]``; the default is the labelled set in
+``tests/criteria/labelled/``. A prediction matches a label of the same kind when:
+
+- age: the bounds in years are equal (inclusivity not compared);
+- sex: the sex is equal;
+- measurement: the analyte and the bounds as written are equal;
+- score: the score name (lower case, no blanks or hyphens) and the bounds are equal;
+- condition, treatment: the predicted span overlaps the labelled text in the criterion.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import msgspec
+
+from trialfinder.criteria.constraints import (
+    AgeConstraint,
+    ConditionConstraint,
+    Constraint,
+    Measurement,
+    ScoreConstraint,
+    SexConstraint,
+    TreatmentConstraint,
+)
+from trialfinder.criteria.parser import parse_criterion
+from trialfinder.criteria.tables import normal_key
+
+__all__ = ["KINDS", "Score", "evaluate", "load_labels", "main"]
+
+KINDS = ("age", "sex", "measurement", "score", "condition", "treatment")
+
+
+class Label(msgspec.Struct, kw_only=True):
+    """One expected constraint."""
+
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    sex: str | None = None
+    analyte: str | None = None
+    score: str | None = None
+    text: str | None = None
+
+
+class Item(msgspec.Struct, kw_only=True):
+    """One labelled criterion."""
+
+    nct_id: str
+    split: str
+    section: str
+    text: str
+    expected: list[Label]
+
+
+class LabelFile(msgspec.Struct, kw_only=True):
+    """A labelled set and how it was made."""
+
+    description: str
+    items: list[Item]
+
+
+class Score(msgspec.Struct, kw_only=True):
+    """Counts for one constraint kind."""
+
+    true_positive: int = 0
+    predicted: int = 0
+    expected: int = 0
+    found: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        """Matched predictions over predictions, or None with no prediction."""
+        return self.true_positive / self.predicted if self.predicted else None
+
+    @property
+    def recall(self) -> float | None:
+        """Matched labels over labels, or None with no label."""
+        return self.found / self.expected if self.expected else None
+
+
+DEFAULT = Path(__file__).resolve().parents[3] / "tests" / "criteria" / "labelled" / "ctgov_dev.json"
+
+
+def load_labels(path: Path = DEFAULT) -> list[Item]:
+    """Return the labelled items in ``path``."""
+    return msgspec.json.decode(path.read_bytes(), type=LabelFile).items
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 0.01)
+
+
+def _matches(prediction: Constraint, label: Label, text: str) -> bool:
+    if isinstance(prediction, AgeConstraint) and label.kind == "age":
+        return _same(prediction.years.low, label.low) and _same(prediction.years.high, label.high)
+    if isinstance(prediction, SexConstraint) and label.kind == "sex":
+        return prediction.sex == label.sex
+    if isinstance(prediction, Measurement) and label.kind == "measurement":
+        return prediction.analyte == label.analyte and (
+            (label.low is None and label.high is None)
+            or (
+                _same(prediction.bounds.low, label.low)
+                and _same(prediction.bounds.high, label.high)
+            )
+        )
+    if isinstance(prediction, ScoreConstraint) and label.kind == "score":
+        return (
+            normal_key(prediction.score) == normal_key(label.score or "")
+            and _same(prediction.bounds.low, label.low)
+            and _same(prediction.bounds.high, label.high)
+        )
+    if (
+        isinstance(prediction, ConditionConstraint)
+        and label.kind == "condition"
+        or isinstance(prediction, TreatmentConstraint)
+        and label.kind == "treatment"
+    ):
+        start = text.lower().find((label.text or "").lower())
+        end = start + len(label.text or "")
+        return start >= 0 and prediction.span[0] < end and start < prediction.span[1]
+    return False
+
+
+def _kind(constraint: Constraint) -> str:
+    return msgspec.to_builtins(constraint)["kind"]  # type: ignore[no-any-return]
+
+
+def evaluate(items: Iterable[Item]) -> dict[str, Score]:
+    """Return the counts per constraint kind over ``items``."""
+    scores = {kind: Score() for kind in KINDS}
+    for item in items:
+        predictions = [p for p in parse_criterion(item.text) if _kind(p) in scores]
+        for prediction in predictions:
+            kind = _kind(prediction)
+            scores[kind].predicted += 1
+            if any(_matches(prediction, label, item.text) for label in item.expected):
+                scores[kind].true_positive += 1
+        for label in item.expected:
+            scores[label.kind].expected += 1
+            if any(_matches(p, label, item.text) for p in predictions):
+                scores[label.kind].found += 1
+    return scores
+
+
+def _percent(value: float | None) -> str:
+    return "   -  " if value is None else f"{100 * value:5.1f}%"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print precision and recall per kind for the tuning and held-out halves."""
+    args = sys.argv[1:] if argv is None else argv
+    items = load_labels(Path(args[0]) if args else DEFAULT)
+    for split in ("tuning", "held_out"):
+        chosen = [i for i in items if i.split == split]
+        trials = len({i.nct_id for i in chosen})
+        print(f"{split}: {len(chosen)} criteria from {trials} trials")
+        for kind, score in evaluate(chosen).items():
+            print(
+                f"  {kind:<12} precision {_percent(score.precision)} "
+                f"({score.true_positive}/{score.predicted})  recall {_percent(score.recall)} "
+                f"({score.found}/{score.expected})"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

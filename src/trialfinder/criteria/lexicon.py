@@ -1,0 +1,328 @@
+"""Typed views of the word lists in ``criteria/vocab/*.tsv``, loaded once and cached."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from trialfinder.criteria.tables import TableError, normal_key, read_tsv, trie_regex
+
+__all__ = [
+    "ContextCue",
+    "Lab",
+    "Score",
+    "Term",
+    "comparator_op",
+    "conditions",
+    "context_cues",
+    "labs",
+    "parse_number",
+    "scores",
+    "therapies",
+    "unit_of",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Lab:
+    """A laboratory test or vital sign: canonical unit (a pint expression) and LOINC code."""
+
+    name: str
+    loinc: str
+    unit: str
+    molar_mass: float | None
+    synonyms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A clinical score or class with its valid range and how its values are written."""
+
+    name: str
+    synonyms: tuple[str, ...]
+    low: float
+    high: float
+    scale: str  # number, roman or letter
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A concept (condition or therapy) with its synonyms and, for therapies, its class."""
+
+    concept: str
+    synonyms: tuple[str, ...]
+    group: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ContextCue:
+    """A ConText cue: literal, category (NEGATED_EXISTENCE, HISTORICAL, ...) and direction."""
+
+    literal: str
+    category: str
+    direction: str
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in cell.split("|") if part.strip())
+
+
+def _is_abbreviation(literal: str) -> bool:
+    """All-capital short forms ("ALL", "MS", "ANC") only match in capitals."""
+    letters = [c for c in literal if c.isalpha()]
+    return bool(letters) and literal.upper() == literal and len(literal) <= 8
+
+
+def bounded_trie(literals: list[str]) -> str:
+    """Return a word-bounded trie regex; abbreviations in capitals match case-sensitively."""
+    folded = [s for s in literals if not _is_abbreviation(s)]
+    exact = [s for s in literals if _is_abbreviation(s)]
+    parts = []
+    if exact:
+        parts.append("(?-i:" + trie_regex(exact) + ")")
+    if folded:
+        parts.append(trie_regex(folded))
+    return r"(?<![\w/])(?:" + "|".join(parts) + r")(?![\w])"
+
+
+# --- comparators ------------------------------------------------------------------------------
+
+
+@cache
+def _comparators() -> dict[str, str]:
+    return {
+        normal_key(row["literal"]): row["op"]
+        for row in read_tsv("comparators.tsv", ("literal", "op"))
+    }
+
+
+def comparator_op(literal: str) -> str | None:
+    """Return ge, gt, le, lt or eq for a comparator as written, or None."""
+    return _comparators().get(normal_key(literal))
+
+
+@cache
+def comparator_regex() -> str:
+    """Return the regex of every comparator literal; word comparators are word-bounded."""
+    rows = read_tsv("comparators.tsv", ("literal", "op"))
+    words = [r["literal"] for r in rows if r["literal"][0].isalpha()]
+    symbols = [r["literal"] for r in rows if not r["literal"][0].isalpha()]
+    return r"(?:(?<![\w])" + trie_regex(words) + r"(?![\w])|" + trie_regex(symbols) + ")"
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+@cache
+def _number_words() -> dict[str, float]:
+    return {row["word"]: float(row["value"]) for row in read_tsv("numbers.tsv", ("word", "value"))}
+
+
+def parse_number(text: str) -> float | None:
+    """Return the value of "1,500", "1.5", "1,5", ".5" or "five"; None if it is none of them."""
+    text = text.strip()
+    word = _number_words().get(text.lower())
+    if word is not None:
+        return word
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
+        return float(text.replace(",", ""))
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
+
+
+# --- units ------------------------------------------------------------------------------------
+
+
+@cache
+def _units() -> tuple[tuple[re.Pattern[str], str], ...]:
+    rows = read_tsv("units.tsv", ("name", "pattern", "pint"))
+    compiled = []
+    for row in rows:
+        try:
+            compiled.append((re.compile(row["pattern"]), row["pint"]))
+        except re.error as error:
+            raise TableError(f"vocab/units.tsv row {row['name']!r}: {error}") from error
+    return tuple(compiled)
+
+
+@cache
+def unit_regex() -> str:
+    """Return the regex matching any unit as written, most specific first."""
+    rows = read_tsv("units.tsv", ("name", "pattern", "pint"))
+    return "(?-i:" + "|".join(f"(?:{row['pattern']})" for row in rows) + ")"
+
+
+@cache
+def unit_of(text: str) -> str | None:
+    """Return the pint expression of a unit as written ("mg/dl" -> "mg/dL"), or None."""
+    text = text.strip()
+    for pattern, unit in _units():
+        if pattern.fullmatch(text):
+            return unit
+    return None
+
+
+# --- labs -------------------------------------------------------------------------------------
+
+
+@cache
+def labs() -> dict[str, Lab]:
+    """Return the labs by name."""
+    out: dict[str, Lab] = {}
+    columns = ("name", "loinc", "unit", "molar_mass", "synonyms")
+    for row in read_tsv("labs.tsv", columns):
+        if row["name"] in out:
+            raise TableError(f"vocab/labs.tsv: name {row['name']!r} is used twice")
+        mass = float(row["molar_mass"]) if row["molar_mass"] else None
+        out[row["name"]] = Lab(
+            row["name"], row["loinc"], row["unit"], mass, _split(row["synonyms"])
+        )
+    return out
+
+
+@cache
+def _lab_keys() -> dict[str, Lab]:
+    return {normal_key(s): lab for lab in labs().values() for s in lab.synonyms}
+
+
+def lab_of(text: str) -> Lab | None:
+    """Return the lab a mention names ("Hgb" -> hemoglobin), or None."""
+    return _lab_keys().get(normal_key(text))
+
+
+@cache
+def lab_regex() -> str:
+    """Return the regex of every lab synonym."""
+    return bounded_trie([s for lab in labs().values() for s in lab.synonyms])
+
+
+# --- scores -----------------------------------------------------------------------------------
+
+
+@cache
+def scores() -> dict[str, Score]:
+    """Return the scores by name."""
+    out: dict[str, Score] = {}
+    for row in read_tsv("scores.tsv", ("name", "synonyms", "low", "high", "scale")):
+        if row["scale"] not in {"number", "roman", "letter"}:
+            raise TableError(f"vocab/scores.tsv {row['name']!r}: scale must be number|roman|letter")
+        out[row["name"]] = Score(
+            row["name"],
+            _split(row["synonyms"]),
+            float(row["low"]),
+            float(row["high"]),
+            row["scale"],
+        )
+    return out
+
+
+@cache
+def _score_keys() -> dict[str, Score]:
+    return {normal_key(s): score for score in scores().values() for s in score.synonyms}
+
+
+def score_of(text: str) -> Score | None:
+    """Return the score a mention names ("KPS" -> Karnofsky), or None."""
+    return _score_keys().get(normal_key(text))
+
+
+@cache
+def score_regex() -> str:
+    """Return the regex of every score synonym."""
+    return bounded_trie([s for score in scores().values() for s in score.synonyms])
+
+
+# --- conditions and therapies -----------------------------------------------------------------
+
+
+@cache
+def conditions() -> tuple[Term, ...]:
+    """Return the shipped condition concepts."""
+    return tuple(
+        Term(row["concept"], _split(row["synonyms"]))
+        for row in read_tsv("conditions.tsv", ("concept", "synonyms"))
+    )
+
+
+@cache
+def therapies() -> tuple[Term, ...]:
+    """Return the shipped therapies and procedures with their classes."""
+    return tuple(
+        Term(row["therapy"], _split(row["synonyms"]), row["class"])
+        for row in read_tsv("therapies.tsv", ("therapy", "class", "synonyms"))
+    )
+
+
+class TermIndex:
+    """A compiled matcher over a set of terms: finds mentions and names their concept."""
+
+    def __init__(self, terms: tuple[Term, ...]) -> None:
+        self.by_key: dict[str, Term] = {}
+        for term in terms:
+            for synonym in (term.concept, *term.synonyms):
+                self.by_key.setdefault(normal_key(synonym), term)
+        literals = [s for term in terms for s in (*term.synonyms,)] + [
+            t.concept for t in terms if "," not in t.concept
+        ]
+        self.regex = re.compile(bounded_trie(literals), re.IGNORECASE)
+
+    def find(self, text: str) -> list[tuple[int, int, Term]]:
+        """Return (start, end, term) for every mention in ``text``."""
+        out = []
+        for match in self.regex.finditer(text):
+            term = self.by_key.get(normal_key(match.group()))
+            if term is not None:
+                out.append((match.start(), match.end(), term))
+        return out
+
+
+@cache
+def condition_index() -> TermIndex:
+    """Return the matcher over the shipped condition list."""
+    return TermIndex(conditions())
+
+
+@cache
+def therapy_index() -> TermIndex:
+    """Return the matcher over the shipped therapy list."""
+    return TermIndex(therapies())
+
+
+def mesh_name_variants(name: str) -> tuple[str, ...]:
+    """Return a MeSH heading and its natural order: "Leukemia, Myeloid, Acute" -> "Acute ..."."""
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) == 1:
+        return (name,)
+    return (name, " ".join(reversed(parts)))
+
+
+# --- context cues -----------------------------------------------------------------------------
+
+
+@cache
+def context_cues() -> tuple[ContextCue, ...]:
+    """Return the ConText cues."""
+    rows = read_tsv("context_cues.tsv", ("literal", "category", "direction"))
+    allowed = {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"}
+    out = []
+    for row in rows:
+        if row["direction"] not in allowed:
+            raise TableError(
+                f"vocab/context_cues.tsv {row['literal']!r}: direction {row['direction']!r} "
+                f"is not one of {sorted(allowed)}"
+            )
+        out.append(ContextCue(row["literal"], row["category"], row["direction"]))
+    return tuple(out)
+
+
+@cache
+def cue_index() -> tuple[re.Pattern[str], dict[str, ContextCue]]:
+    """Return one regex over every cue literal and the cue of each lookup key."""
+    cues = context_cues()
+    regex = re.compile(
+        r"(?<![\w])" + trie_regex([c.literal for c in cues]) + r"(?![\w])", re.IGNORECASE
+    )
+    return regex, {normal_key(c.literal): c for c in cues}

@@ -1,0 +1,69 @@
+"""ConText rules around the cue list in ``vocab/context_cues.tsv``.
+
+The cue literals (category, literal, direction) live in the word list; these rows hold the few
+forms that are not a fixed literal, each with its examples.
+"""
+
+from __future__ import annotations
+
+from trialfinder.criteria.tables import Pattern
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern(
+        name="negation_except_clause",
+        kind="negation",
+        label="TERMINATE",
+        regex=r"""\((?:\s*(?:except|excluding|other\s+than|unless|apart\s+from|with\s+the\s+exception
+        \s+of|but\s+not)\b)""",
+        examples=("any other malignancy (except adequately treated basal cell carcinoma)",),
+        non_examples=("(ANC)",),
+        trigger=("(",),
+    ),
+    Pattern(
+        name="negation_no_prior_list",
+        kind="negation",
+        label="NEGATED_EXISTENCE",
+        regex=r"""^\W*(?:no|not|never|without)\b""",
+        examples=("No prior chemotherapy for current lung cancer", "Not pregnant or nursing"),
+        non_examples=("Nodular disease",),
+        trigger=("no", "not", "never", "without"),
+    ),
+    Pattern(
+        name="qualifier_with_or_without",
+        kind="qualifier",
+        regex=r"""\bwith\s+or\s+without\s+(?:an?\s+|the\s+)?[^,;.()\n]{1,40}?(?=[,;.()\n]|\s+and\b|$)""",
+        examples=("Class III or IV LN, with or without a membranous component and the biopsy",),
+        non_examples=("with a membranous component",),
+        trigger=("without",),
+    ),
+    Pattern(
+        name="qualifier_stage",
+        kind="qualifier",
+        regex=r"""\bstages?\s+(?:(?:{CMP})\s*)?(?:[0IV]{1,4}[ABC]?\d?|[0-4][ABC]?)\b
+        (?:\s*(?:,|or|and|-|–|to|through)\s*(?:[0IV]{1,4}[ABC]?\d?|[0-4][ABC]?)\b)*""",
+        examples=("unresectable stage IIIB non-small cell lung cancer", "stage III or IV"),
+        non_examples=("staged surgery",),
+        trigger=("stage",),
+    ),
+    Pattern(
+        name="qualifier_class",
+        kind="qualifier",
+        regex=r"""\b(?:class|grade|type)\s+(?:(?:{CMP})\s*)?(?:IV|III|II|I|[0-5])\b
+        (?:\s*(?:,|or|and|-|–|to)\s*(?:IV|III|II|I|[0-5])\b)*""",
+        examples=("active Class III or IV LN", "grade ≥ 2 neuropathy"),
+        non_examples=("classic",),
+        trigger=("class", "grade", "type"),
+    ),
+    Pattern(
+        name="qualifier_course",
+        kind="qualifier",
+        regex=r"""\b(?:refractory|relapsed|recurrent|relapsing|active|severe|moderate(?:\s+to\s+severe)?
+        |mild|uncontrolled|poorly\s+controlled|unstable|stable|symptomatic|asymptomatic|metastatic
+        |locally\s+advanced|advanced|unresectable|resectable|chronic|acute|newly\s+diagnosed
+        |histologically\s+(?:or\s+cytologically\s+)?(?:confirmed|documented|proven)
+        |biopsy[\s-]proven|untreated|treated|clinically\s+significant|significant|known|confirmed
+        |suspected|primary|secondary|persistent|early|progressive|end[\s-]stage)\b""",
+        examples=("refractory lupus nephritis", "moderate to severe plaque psoriasis"),
+        non_examples=("activity",),
+    ),
+)

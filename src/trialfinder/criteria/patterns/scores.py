@@ -1,0 +1,75 @@
+"""Score rules: named scales from ``vocab/scores.tsv`` and the generic "<name> score ≥ N".
+
+``_VALUES`` reads "0-2", "0, 1 or 2", "III or IV", "A"; the applier checks each value against
+the scale of the score (numbers, roman numerals or letters).
+"""
+
+from __future__ import annotations
+
+from trialfinder.criteria.tables import Pattern
+
+_GAP = r"""(?P<gap>(?:[^\d;.≥≤<>=()\n]|\([^()\n]{0,60}\)){0,45}?)"""
+_VALUE = r"(?:\d+(?:\.\d+)?|IV|III|II|I|V|[ABC])(?!\w|\.\d)"
+_VALUES = (
+    r"(?P<values>" + _VALUE + r"(?:\s*(?:,|or|and|-|–|to|through|/)\s*(?-i:" + _VALUE + r"))*)"
+)
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern(
+        name="score_comparator",
+        kind="score",
+        regex=r"(?P<score>{SCORE})" + _GAP + r"(?P<op>{CMP})\s*(?P<value>" + _VALUE + r")\s*%?",
+        examples=(
+            "SLEDAI-2000 score ≥8 points",
+            "Karnofsky performance status ≥ 70%",
+            "BMI ≥25 kilograms per square meter",
+            "ECOG ≤ 1",
+            "KPS < 50.",
+        ),
+        non_examples=("ECOG performance status 0-1",),
+    ),
+    Pattern(
+        name="score_values",
+        kind="score",
+        regex=r"(?P<score>{SCORE})" + _GAP + r"(?:of\s+|between\s+|from\s+|:\s*)?" + _VALUES,
+        examples=(
+            "Eastern Cancer Cooperation Group (ECOG) physical status score 0 to 2",
+            "ECOG performance status of 0 or 1",
+            "NYHA class III or IV heart failure",
+            "Zubrod 0-1",
+            "Child-Pugh class A",
+        ),
+        non_examples=("ECOG performance status",),
+        confidence=0.85,
+    ),
+    Pattern(
+        name="score_postfix",
+        kind="score",
+        regex=r"(?P<score>{SCORE})"
+        + _GAP
+        + r"(?P<value>"
+        + _VALUE
+        + r""")\s*
+        (?P<post>or\s+(?:less|lower|below|better|more|greater|higher|above|worse))""",
+        examples=("ECOG performance status 2 or less", "BMI 30 or greater"),
+        non_examples=("ECOG 0-2",),
+    ),
+    Pattern(
+        name="score_chain",
+        kind="score_chain",
+        regex=r"""\s*(?:kg/m\s*(?:2|²|\^2)\s*)?(?:,\s*)?(?:and|but|&)?\s*(?P<op>{CMP})\s*
+        (?P<value>\d+(?:\.\d+)?)""",
+        examples=(" and ≤ 35", " kg/m2 and < 40"),
+        non_examples=(" and ECOG",),
+    ),
+    Pattern(
+        name="score_generic",
+        kind="score",
+        regex=r"""(?-i:\b(?P<name>[A-Z][A-Za-z0-9\-]{1,15}(?:\s+[A-Z][A-Za-z0-9\-]{1,15}){0,3}))
+        \s+(?:total\s+)?score\s*(?:of\s*)?(?P<op>{CMP})\s*(?P<value>\d+(?:\.\d+)?)""",
+        examples=("FACIT-Fatigue score ≥ 30", "Total UPDRS score of at least 20"),
+        non_examples=("a score ≥ 30", "score of 12"),
+        confidence=0.7,
+        trigger=("score",),
+    ),
+)

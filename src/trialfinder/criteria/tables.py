@@ -1,0 +1,225 @@
+"""Rule rows, word lists and the loader that checks them.
+
+Patterns are frozen dataclass rows in ``criteria/patterns/*.py``; word lists are TSV files in
+``criteria/vocab/`` whose first line names their source. Pattern regexes may use placeholders
+(``{NUM}``, ``{CMP}``, ``{LAB}``, ``{SCORE}``, ``{UNIT}``, ``{AGE_UNIT}``, ``{TIME_UNIT}``) that
+the loader expands from the word lists before compiling. The loader rejects duplicate names,
+regexes that do not compile, unknown kinds and unknown TSV columns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from functools import cache
+from importlib import resources
+
+__all__ = [
+    "KINDS",
+    "Pattern",
+    "TableError",
+    "compile_pattern",
+    "literal_regex",
+    "normal_key",
+    "read_tsv",
+    "trie_regex",
+]
+
+KINDS = frozenset(
+    {
+        "age",
+        "sex",
+        "pregnancy",
+        "lab",
+        "lab_chain",
+        "formula",
+        "score",
+        "score_chain",
+        "time_window",
+        "negation",
+        "qualifier",
+        "not_checkable",
+        "therapy",
+        "inclusive",
+    }
+)
+
+
+class TableError(ValueError):
+    """A rule table or word list is malformed; the message names the row and the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One named rule: a regex, the kind of constraint it yields, and its own examples.
+
+    ``label`` is what the rule asserts when the regex has no group saying it (a sex, a reason
+    category, a comparator); ``confidence`` is copied onto the constraints it produces.
+    ``trigger`` lists lower-case substrings of which one must occur for the regex to be run at
+    all: a cheap filter that keeps parsing fast (each example must contain one).
+    """
+
+    name: str
+    kind: str
+    regex: str
+    examples: tuple[str, ...]
+    non_examples: tuple[str, ...] = ()
+    label: str = ""
+    confidence: float = 0.9
+    trigger: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, row: dict[str, object]) -> Pattern:
+        """Build a row from a mapping, rejecting keys that are not fields."""
+        allowed = [f.name for f in fields(cls)]
+        unknown = sorted(set(row) - set(allowed))
+        if unknown:
+            raise TableError(
+                f"Pattern {row.get('name')!r} has unknown field(s) {unknown}; "
+                f"allowed fields are {allowed}"
+            )
+        return cls(**row)  # type: ignore[arg-type]
+
+
+_VOCAB = resources.files("trialfinder.criteria") / "vocab"
+
+
+@cache
+def read_tsv(name: str, columns: tuple[str, ...]) -> tuple[dict[str, str], ...]:
+    """Return the rows of ``vocab/<name>``, checking its source line and its columns."""
+    text = (_VOCAB / name).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("# source:"):
+        raise TableError(f"vocab/{name}: first line must be '# source: ...' naming the source")
+    header = tuple(lines[1].split("\t")) if len(lines) > 1 else ()
+    if header != columns:
+        unknown = [c for c in header if c not in columns]
+        raise TableError(
+            f"vocab/{name}: columns {list(header)} should be {list(columns)}"
+            + (f"; unknown {unknown}" if unknown else "")
+        )
+    rows = []
+    for number, line in enumerate(lines[2:], start=3):
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        if len(cells) != len(columns):
+            raise TableError(
+                f"vocab/{name} line {number}: {len(cells)} fields, expected {len(columns)}"
+            )
+        rows.append(dict(zip(columns, cells, strict=True)))
+    return tuple(rows)
+
+
+def normal_key(text: str) -> str:
+    """Return the lookup key of a phrase: lower case, no blanks, hyphens or apostrophes."""
+    return re.sub(r"[\s\-'’‐–]+", "", text.lower())
+
+
+def literal_regex(literal: str) -> list[str]:
+    """Return the regex atoms of a literal: blanks and hyphens match either or none."""
+    atoms: list[str] = []
+    for char in literal:
+        if char in " -‐–":
+            if atoms and atoms[-1] == r"[\s\-‐–]*":
+                continue
+            atoms.append(r"[\s\-‐–]*")
+        elif char in "'’":
+            atoms.append("['’]?")
+        else:
+            atoms.append(re.escape(char))
+    return atoms
+
+
+def trie_regex(literals: Iterable[str]) -> str:
+    """Return one regex matching any literal, built as a trie so that it stays fast.
+
+    Alternatives are greedy, so the longest literal wins when several share a prefix.
+    """
+    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    end = ""
+    for literal in set(literals):
+        node = root
+        for atom in literal_regex(literal):
+            node = node.setdefault(atom, {})
+        node[end] = {}
+
+    def build(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+        terminal = end in node
+        branches = [atom + build(child) for atom, child in sorted(node.items()) if atom != end]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if terminal:
+            return "(?:" + body + ")?"
+        return body
+
+    return build(root)
+
+
+def _number_words() -> str:
+    return "|".join(row["word"] for row in read_tsv("numbers.tsv", ("word", "value")))
+
+
+@cache
+def templates() -> dict[str, str]:
+    """Return the placeholder texts that pattern regexes may use."""
+    from trialfinder.criteria import lexicon  # local: lexicon imports this module
+
+    return {
+        "{NUM}": r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+|(?i:"
+        + _number_words()
+        + r")\b)",
+        "{CMP}": "(?:" + lexicon.comparator_regex() + ")",
+        "{LAB}": "(?:" + lexicon.lab_regex() + ")",
+        "{SCORE}": "(?:" + lexicon.score_regex() + ")",
+        "{UNIT}": "(?:" + lexicon.unit_regex() + ")",
+        "{AGE_UNIT}": r"(?:years?|yrs?|y\.?o\.?\b|y\b|months?|mos?\b|weeks?|wks?\b|days?\b)",
+        "{TIME_UNIT}": r"(?:years?|yrs?\b|months?|mos?\b|weeks?|wks?\b|days?\b|hours?|hrs?\b"
+        r"|half[\s-]lives|half[\s-]life)",
+        "{SEP}": r"[\s\-‐–]*",
+    }
+
+
+def expand(regex: str) -> str:
+    """Return ``regex`` with its placeholders replaced."""
+    if "{" not in regex:
+        return regex
+    for key, value in templates().items():
+        regex = regex.replace(key, value)
+    return regex
+
+
+def compile_pattern(pattern: Pattern) -> re.Pattern[str]:
+    """Compile one row (verbose, case-insensitive), naming it in any error."""
+    try:
+        return re.compile(expand(pattern.regex), re.IGNORECASE | re.VERBOSE)
+    except re.error as error:
+        raise TableError(f"Pattern {pattern.name!r}: regex does not compile: {error}") from error
+
+
+def check_tables(tables: Sequence[Sequence[Pattern]]) -> tuple[Pattern, ...]:
+    """Return all rows of ``tables`` after checking names, kinds and regexes."""
+    seen: set[str] = set()
+    rows: list[Pattern] = []
+    for table in tables:
+        for row in table:
+            if row.name in seen:
+                raise TableError(f"Pattern name {row.name!r} is used twice; names must be unique")
+            if row.kind not in KINDS:
+                raise TableError(
+                    f"Pattern {row.name!r} has kind {row.kind!r}; expected one of {sorted(KINDS)}"
+                )
+            if not row.examples:
+                raise TableError(f"Pattern {row.name!r} has no examples; add at least one")
+            compile_pattern(row)
+            for example in row.examples:
+                if row.trigger and not any(t in example.lower() for t in row.trigger):
+                    raise TableError(
+                        f"Pattern {row.name!r}: example {example!r} contains none of its "
+                        f"triggers {list(row.trigger)}"
+                    )
+            seen.add(row.name)
+            rows.append(row)
+    return tuple(rows)
