@@ -88,8 +88,15 @@ def test_feed_lists_newest_updates_first(client: TestClient) -> None:
 def test_search_page_links_its_feed(client: TestClient) -> None:
     page = _page(client, "/?cond=asthma")
     assert page.xpath("//link[@type='application/atom+xml']")[0].get("href") == (
-        "/feed.atom?cond=asthma"
+        "/feed.atom?cond=asthma&status=RECRUITING&status=NOT_YET_RECRUITING"
     )
+
+
+def test_search_defaults_to_trials_still_open_and_any_shows_all(client: TestClient) -> None:
+    default = client.get("/?cond=cancer&format=json").json()
+    everything = client.get("/?cond=cancer&status=any&format=json").json()
+    assert default["total"] < everything["total"]
+    assert {r["status"] for r in default["results"]} <= {"RECRUITING", "NOT_YET_RECRUITING"}
 
 
 def test_site_search_and_site_page(client: TestClient) -> None:

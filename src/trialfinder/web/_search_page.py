@@ -14,6 +14,7 @@ from trialfinder.model import Trial
 from trialfinder.present import ages_text, humanise, phase_text
 from trialfinder.search import (
     AGE_GROUPS,
+    OPEN_STATUSES,
     PHASES,
     STUDY_TYPES,
     Place,
@@ -89,7 +90,9 @@ class SearchForm:
             cond=one("cond"),
             place=one("place"),
             distance=one("distance", DEFAULT_DISTANCE) or DEFAULT_DISTANCE,
-            status=many("status"),
+            # A first visit shows trials a patient can still join, as the CLI does; a search
+            # that names any status (or ANY) gets exactly what it names.
+            status=many("status") if "status" in params else OPEN_STATUSES,
             phase=many("phase"),
             type=many("type"),
             age_group=many("age_group"),
@@ -220,7 +223,7 @@ def _query(form: SearchForm) -> tuple[SearchQuery, Place | None]:
     query = SearchQuery(
         term=form.q,
         cond=form.cond,
-        statuses=form.status,
+        statuses=() if "ANY" in form.status else form.status,
         phases=form.phase,
         study_types=form.type,
         age_groups=form.age_group,
