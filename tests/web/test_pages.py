@@ -122,6 +122,7 @@ def test_navigation_is_on_every_page(client: TestClient) -> None:
         assert [_text(a) for a in page.xpath("//nav[@aria-label='Site']//a")] == [
             "Clinical trials",
             "Research sites",
+            "Find trials for a patient",
             "Resources",
             "Legal",
         ], url

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
+from trialfinder.api._match import PayloadTooLarge, add_match_routes
 from trialfinder.api._v2 import (
     Document,
     csv_columns,
@@ -145,6 +146,7 @@ def create_app(store_url: str | None = None, *, store: Store | None = None) -> F
     app.state.store = store if store is not None else open_store(store_url)
     _add_error_handlers(app)
     _add_routes(app)
+    add_match_routes(app)
     install_web(app, app.state.store)  # the HTML pages at /, their static files and 404 page
     return app
 
@@ -164,6 +166,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 def _error_for(error: Exception) -> Response:
     """Translate any exception into the error shape (the API's one translation point)."""
+    if isinstance(error, PayloadTooLarge):
+        return error_response(error.message, 413)
     if isinstance(error, QueryError):
         return error_response(error.message, 400)
     if isinstance(error, RequestValidationError):

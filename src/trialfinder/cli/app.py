@@ -19,7 +19,7 @@ from rich.table import Table
 
 from trialfinder.cli.options import DatabaseOption, JsonOption
 from trialfinder.cli.output import command, console, fail, print_json
-from trialfinder.ingest import IngestReport, count_files, ingest
+from trialfinder.ingest import DEFAULT_BATCH_SIZE, IngestReport, count_files, ingest
 from trialfinder.present import humanise, official_url, phase_text, trial_sections
 from trialfinder.sources.api_client import DEFAULT_BASE_URL, CtgovApiClient
 from trialfinder.sources.normalize import NCT_ID
@@ -79,7 +79,9 @@ def ingest_command(
         ),
     ],
     workers: Annotated[int, typer.Option(help="Parsing processes.", min=1)] = 1,
-    batch_size: Annotated[int, typer.Option(help="Records per transaction.", min=1)] = 500,
+    batch_size: Annotated[
+        int, typer.Option(help="Records per transaction.", min=1)
+    ] = DEFAULT_BATCH_SIZE,
     database: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -421,6 +423,9 @@ def serve_command(
         ),
     ] = False,
     database: DatabaseOption = None,
+    workers: Annotated[
+        int, typer.Option(help="App processes serving one database (PostgreSQL or SQLite).", min=1)
+    ] = 1,
 ) -> None:
     """Serve the website and the JSON API (ClinicalTrials.gov API v2 shape; docs at /docs)."""
     import uvicorn
@@ -429,4 +434,206 @@ def serve_command(
 
     app = create_app(database)
     console.print(f"trialfinder is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    if workers > 1:
+        # Each worker process builds its own app (and store) from the setting.
+        import os
+
+        from trialfinder.store import DATABASE_SETTING, database_url
+
+        os.environ[DATABASE_SETTING] = database_url(database)
+        uvicorn.run(
+            "trialfinder.api:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            access_log=access_log,
+            workers=workers,
+        )
+        return
     uvicorn.run(app, host=host, port=port, access_log=access_log)
+
+
+_OUTCOME_TEXT = {
+    "eligible": "[green]eligible[/]",
+    "possibly_eligible": "[yellow]possibly eligible[/]",
+    "not_eligible": "[red]not eligible[/]",
+}
+_VERDICT_TEXT = {"met": "[green]met[/]", "not_met": "[red]not met[/]", "unknown": "unknown"}
+
+
+@app.command("match")
+@command
+def match_command(
+    patient: Annotated[
+        Path,
+        typer.Argument(
+            help="Patient file: a JSON profile, a FHIR R4 Bundle or a clinical note (.txt).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+    near: Annotated[
+        str | None,
+        typer.Option(help="A place: 'Boston, MA', a US ZIP code, a city, a country or 'lat,lon'."),
+    ] = None,
+    within: Annotated[
+        str, typer.Option(help="Distance from --near, e.g. 100mi or 80km.")
+    ] = "100mi",
+    explain: Annotated[
+        str | None,
+        typer.Option(help="Show the per-criterion reasoning for one trial (an NCT id)."),
+    ] = None,
+    on_date: Annotated[
+        str | None, typer.Option("--date", help="Screening date YYYY-MM-DD (default today).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many trials to list.", min=1, max=200)] = 20,
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Rank open trials for a patient with eligible / possibly / not eligible verdicts."""
+    import datetime as dt
+
+    from trialfinder.errors import QueryError
+    from trialfinder.match import evaluate_trial, load_profile, match_patient, parsed_criteria_of
+    from trialfinder.search import parse_distance, resolve_place
+    from trialfinder.store.base import GeoArea
+
+    try:
+        on = dt.date.fromisoformat(on_date) if on_date else dt.date.today()
+    except ValueError:
+        raise QueryError(f"--date {on_date!r} is not a date YYYY-MM-DD", "--date") from None
+    profile = load_profile(patient.read_bytes())
+    store = open_store(database)
+    try:
+        if explain is not None:
+            nct_id = explain.strip().upper()
+            trial = store.get_trial(nct_id)
+            if trial is None:
+                raise fail(f"{nct_id} is not in the store; run `trialfinder show {nct_id}`")
+            verdict = evaluate_trial(trial, parsed_criteria_of(trial), profile, on)
+            if as_json:
+                print_json(verdict)
+                return
+            console.print(
+                f"{nct_id}: {_OUTCOME_TEXT[verdict.outcome]} on {verdict.on_date} "
+                f"(met {verdict.met}, not met {verdict.not_met}, unknown {verdict.unknown})"
+            )
+            table = Table(show_lines=True)
+            table.add_column("Section")
+            table.add_column("Criterion", overflow="fold")
+            table.add_column("Verdict")
+            table.add_column("Why", overflow="fold")
+            for item in verdict.criteria:
+                number = "" if item.section == "structured" else f" {item.index + 1}"
+                table.add_row(
+                    f"{item.section}{number}",
+                    item.text,
+                    _VERDICT_TEXT[item.verdict] if item.is_checkable else "to review",
+                    item.reason,
+                )
+            console.print(table)
+            for question in verdict.open_questions:
+                console.print(f"  ? {question}", highlight=False)
+            return
+        geo = None
+        where = ""
+        if near:
+            place = resolve_place(near, "--near")
+            geo = GeoArea(place.lat, place.lon, parse_distance(within, "--within"))
+            where = f" within {within} of {place.name}"
+        result = match_patient(store, profile, on_date=on, geo=geo, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        print_json(result)
+        return
+    table = Table(
+        title=f"{len(result.results)} of {result.candidates} candidate trials{where} "
+        f"({result.seconds:.2f} s)"
+    )
+    table.add_column("NCT id", no_wrap=True)
+    table.add_column("Title", overflow="fold")
+    table.add_column("Verdict")
+    table.add_column("Score", justify="right")
+    table.add_column("Why / open questions", overflow="fold")
+    table.add_column("Distance", justify="right")
+    for row in result.results:
+        verdict = row.verdict
+        why = (
+            verdict.ruled_out_by[0]
+            if verdict.ruled_out_by
+            else f"{verdict.unknown} open: {verdict.open_questions[0]}"
+            if verdict.open_questions
+            else f"{verdict.met} criteria met"
+        )
+        distance = "" if row.distance_km is None else f"{row.distance_km / 1.609344:,.0f} mi"
+        table.add_row(
+            row.nct_id, row.title, _OUTCOME_TEXT[row.outcome], f"{row.score:.3f}", why, distance
+        )
+    console.print(table)
+
+
+@app.command("export")
+@command
+def export_command(
+    output: Annotated[
+        Path, typer.Argument(help="JSON Lines file to write ('-' for stdout).", show_default=False)
+    ],
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write every raw and quarantined record to a backend-neutral JSON Lines file."""
+    import sys
+
+    from trialfinder.transfer import export_store
+
+    store = open_store(database, read_only=True)
+    try:
+        if str(output) == "-":
+            summary = export_store(store, sys.stdout.buffer)
+        else:
+            with output.open("wb") as out:
+                summary = export_store(store, out)
+    finally:
+        store.close()
+    if as_json:
+        print_json(summary.as_dict())
+    elif str(output) != "-":
+        console.print(
+            f"exported {summary.records:,} records (sha256 {summary.records_sha256}) · "
+            f"{summary.quarantined:,} quarantined (sha256 {summary.quarantine_sha256}) "
+            f"to {output}"
+        )
+
+
+@app.command("import")
+@command
+def import_command(
+    source: Annotated[
+        Path, typer.Argument(help="A file written by `trialfinder export`.", show_default=False)
+    ],
+    database: DatabaseOption = None,
+    workers: Annotated[int, typer.Option(help="Parsing processes.", min=1)] = 1,
+    as_json: JsonOption = False,
+) -> None:
+    """Load an export into this store (either backend) and check its counts and checksums."""
+    from trialfinder.transfer import import_store
+
+    if not source.is_file():
+        raise fail(f"{str(source)!r} is not a file; give a file written by `trialfinder export`")
+    store = open_store(database)
+    try:
+        with source.open("rb") as stream:
+            expected, found = import_store(store, stream, str(source), workers=workers)
+    finally:
+        store.close()
+    if as_json:
+        print_json({"export": expected.as_dict(), "store": found.as_dict()})
+        return
+    console.print(
+        f"imported {found.records:,} records (sha256 {found.records_sha256}, "
+        f"export {expected.records_sha256}) · {found.quarantined:,} quarantined in the store "
+        f"(sha256 {found.quarantine_sha256}; export {expected.quarantined:,}, "
+        f"{expected.quarantine_sha256})"
+    )

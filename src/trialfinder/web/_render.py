@@ -18,6 +18,7 @@ DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
 NAVIGATION = (
     ("/", "Clinical trials", "trials"),
     ("/sites", "Research sites", "sites"),
+    ("/match", "Find trials for a patient", "match"),
     ("/resources", "Resources", "resources"),
     ("/legal", "Legal", "legal"),
 )

@@ -21,6 +21,7 @@ from trialfinder.present import official_url
 from trialfinder.search import Place, resolve_place
 from trialfinder.sources.normalize import NCT_ID
 from trialfinder.store.base import Store
+from trialfinder.web._match_pages import install_match_pages
 from trialfinder.web._render import Renderer, WebSettings, json_twin
 from trialfinder.web._search_page import FEED_SIZE, SearchForm, search_page_data
 from trialfinder.web._site_pages import site_page_data, site_search_data
@@ -211,6 +212,7 @@ def install_web(app: FastAPI, store: Store, settings: WebSettings | None = None)
     """Add the website to an app: its pages at /, its static files, its 404 and error pages."""
     settings = settings or WebSettings.from_environment()
     app.include_router(create_web_router(store, settings))
+    install_match_pages(app, store, settings)
     mount_static(app)
     install_error_pages(app, settings)
 

@@ -1,0 +1,179 @@
+"""evaluate_trial: structured fields, inclusion and exclusion verdicts, unknown by default."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+import pytest
+
+from trialfinder.criteria import parse_criteria
+from trialfinder.match import (
+    Condition,
+    Observation,
+    PatientProfile,
+    TrialVerdict,
+    eligibility_factor,
+    evaluate_trial,
+)
+from trialfinder.model import Trial
+
+ON = dt.date(2024, 3, 1)
+CRITERIA = """Inclusion Criteria:
+
+- Diagnosed with type 2 diabetes
+- eGFR >= 30 mL/min/1.73m2
+
+Exclusion Criteria:
+
+- History of heart failure
+- Women of childbearing potential not using contraception
+"""
+
+
+def _trial(**fields: object) -> Trial:
+    values: dict[str, object] = {
+        "nct_id": "NCT00000001",
+        "overall_status": "RECRUITING",
+        "minimum_age_years": 18.0,
+        "minimum_age": "18 Years",
+        "eligibility_criteria": CRITERIA,
+        "conditions": ["Obesity"],
+    }
+    values.update(fields)
+    return msgspec.convert(values, Trial)
+
+
+def _verdict(profile: PatientProfile, **fields: object) -> TrialVerdict:
+    trial = _trial(**fields)
+    return evaluate_trial(trial, parse_criteria(trial.eligibility_criteria), profile, ON)
+
+
+DIABETIC = PatientProfile(
+    age_years=60,
+    sex="male",
+    conditions=[Condition(text="type 2 diabetes")],
+    observations=[Observation(name="eGFR", value=45, unit="mL/min/1.73m2")],
+)
+
+
+def test_empty_profile_is_unknown_never_met() -> None:
+    verdict = _verdict(PatientProfile())
+    assert verdict.outcome == "possibly_eligible"
+    assert [(c.section, c.verdict) for c in verdict.criteria] == [
+        ("structured", "met"),
+        ("structured", "unknown"),
+        ("inclusion", "unknown"),
+        ("inclusion", "unknown"),
+        ("exclusion", "unknown"),
+        ("exclusion", "unknown"),
+    ]
+    assert verdict.open_questions == [
+        "How old is the patient?",
+        "Does the patient have type 2 diabetes?",
+        "What is the patient's egfr (mL/min/1.73m2)?",
+        "Does the patient have heart failure?",
+        "Could the patient become pregnant?",
+        "Does the patient use contraception?",
+    ]
+
+
+def test_all_met_is_eligible() -> None:
+    patient = msgspec.structs.replace(
+        DIABETIC, conditions=[*DIABETIC.conditions, Condition(text="heart failure", negated=True)]
+    )
+    verdict = _verdict(patient)
+    assert verdict.outcome == "eligible"
+    assert (verdict.met, verdict.not_met, verdict.unknown) == (6, 0, 0)
+    assert verdict.eligibility == 1.0
+
+
+def test_exclusion_that_holds_rules_the_patient_out() -> None:
+    patient = msgspec.structs.replace(
+        DIABETIC, conditions=[*DIABETIC.conditions, Condition(text="congestive heart failure")]
+    )
+    verdict = _verdict(patient)
+    assert verdict.outcome == "not_eligible"
+    assert verdict.ruled_out_by == [
+        "exclusion 1: History of heart failure — patient has congestive heart failure "
+        "(same concept)"
+    ]
+    evidence = verdict.criteria[4].evidence[0]
+    assert (evidence.holds, evidence.fact, evidence.rule) == (
+        True,
+        "congestive heart failure",
+        "conditions.tsv",
+    )
+
+
+def test_contraception_exclusion_does_not_apply_to_a_man() -> None:
+    verdict = _verdict(DIABETIC)
+    assert verdict.criteria[5].verdict == "met"
+    assert verdict.criteria[5].reason == (
+        "childbearing potential does not apply to a male patient; "
+        "contraception does not apply to a male patient"
+    )
+
+
+def test_structured_age_below_minimum() -> None:
+    verdict = _verdict(msgspec.structs.replace(DIABETIC, age_years=12))
+    assert verdict.criteria[1].verdict == "not_met"
+    assert verdict.ruled_out_by[0] == (
+        "Age 18 Years to no maximum: age 12 is not within 18 Years to no maximum"
+    )
+
+
+def test_closed_trial_is_not_eligible_unless_status_is_ignored() -> None:
+    trial = _trial(overall_status="COMPLETED")
+    parsed = parse_criteria(trial.eligibility_criteria)
+    closed = evaluate_trial(trial, parsed, DIABETIC, ON)
+    assert closed.ruled_out_by[0] == "Overall status: the trial is completed"
+    assert evaluate_trial(trial, parsed, DIABETIC, ON, check_status=False).not_met == 0
+
+
+def test_measurement_out_of_range_fails_inclusion() -> None:
+    patient = msgspec.structs.replace(
+        DIABETIC, observations=[Observation(name="eGFR", value=20, unit="mL/min/1.73m2")]
+    )
+    verdict = _verdict(patient)
+    assert verdict.criteria[3].verdict == "not_met"
+    assert verdict.criteria[3].reason == "egfr 20 mL/min/1.73m2 is not in ≥ 30 ml_min_173"
+
+
+def test_own_condition_in_exclusion_stays_unknown() -> None:
+    patient = PatientProfile(conditions=[Condition(text="breast cancer")])
+    trial = _trial(
+        eligibility_criteria="Exclusion Criteria:\n\n- Other malignancy\n",
+        conditions=["Breast Cancer"],
+    )
+    verdict = evaluate_trial(trial, parse_criteria(trial.eligibility_criteria), patient, ON)
+    assert verdict.criteria[-1].verdict == "unknown"
+    assert verdict.criteria[-1].reason == (
+        "Other malignancy: the trial's own condition; the criterion likely means another one"
+    )
+
+
+def test_restricting_qualifier_needs_the_note_to_say_it() -> None:
+    patient = PatientProfile(conditions=[Condition(text="hypertension")])
+    trial = _trial(eligibility_criteria="Exclusion Criteria:\n\n- Uncontrolled hypertension\n")
+    verdict = evaluate_trial(trial, parse_criteria(trial.eligibility_criteria), patient, ON)
+    assert verdict.criteria[-1].verdict == "unknown"
+    assert verdict.criteria[-1].reason.endswith("; 'uncontrolled' not known")
+
+
+def test_verdict_round_trips_as_json() -> None:
+    verdict = _verdict(DIABETIC)
+    assert msgspec.json.decode(msgspec.json.encode(verdict), type=TrialVerdict) == verdict
+
+
+@pytest.mark.parametrize(
+    ("outcome", "met", "unknown", "expected"),
+    [
+        ("eligible", 5, 0, 1.0),
+        ("possibly_eligible", 2, 2, 0.5),
+        ("not_eligible", 2, 2, 0.025),
+    ],
+    ids=["eligible", "possibly", "not-eligible"],
+)
+def test_eligibility_factor(outcome: str, met: int, unknown: int, expected: float) -> None:
+    assert eligibility_factor(outcome, met, unknown) == pytest.approx(expected)
