@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: fresh stores."""
+"""Fixtures shared by every test: fresh stores, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,12 +7,33 @@ from pathlib import Path
 
 import pytest
 
+from pg_cluster import server_url, throwaway_database, throwaway_schema
 from trialfinder.store import Store, open_store
+
+BACKENDS = ("sqlite", pytest.param("postgres", marks=pytest.mark.postgres))
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """URL of a database made for this test run on the test cluster (skips without one)."""
+    with throwaway_database(server_url()) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, empty store: a SQLite file in `tmp_path`, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'trials.db'}"
+        return
+    database: str = request.getfixturevalue("postgres_database")
+    with throwaway_schema(database) as url:
+        yield url
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh, empty store in a temporary SQLite file."""
-    opened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
+def store(store_url: str) -> Iterator[Store]:
+    """A fresh, empty store on each backend."""
+    opened = open_store(store_url)
     yield opened
     opened.close()

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
+from conftest import BACKENDS
+from pg_cluster import backend_url
 from trialfinder.api import create_app
 from trialfinder.ingest import ingest
 from trialfinder.store import Store, open_store
@@ -22,16 +24,16 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 
-@pytest.fixture(scope="session")
-def api_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The real-data store (skips when ../shared/data is absent)."""
+@pytest.fixture(scope="session", params=BACKENDS)
+def api_store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """The real-data store on each backend (skips when ../shared/data is absent)."""
     if not (DATA / "ctgov").is_dir():
         pytest.skip(f"real data not found at {DATA / 'ctgov'} (the shared developer sample)")
-    path = tmp_path_factory.mktemp("api") / "t.db"
-    store = open_store(str(path))
-    ingest(store, [DATA / "ctgov"])
-    yield store
-    store.close()
+    with backend_url(request, "api") as url:
+        store = open_store(url)
+        ingest(store, [DATA / "ctgov"])
+        yield store
+        store.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,18 +7,21 @@ from pathlib import Path
 
 import pytest
 
+from conftest import BACKENDS
+from pg_cluster import backend_url
 from trialfinder.ingest import ingest
 from trialfinder.store import Store, open_store
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
-@pytest.fixture(scope="session")
-def real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The real-data store (skips when ../shared/data is absent)."""
+@pytest.fixture(scope="session", params=BACKENDS)
+def real_store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """The real-data store on each backend (skips when ../shared/data is absent)."""
     if not (DATA / "ctgov").is_dir():
         pytest.skip(f"real data not found at {DATA / 'ctgov'} (the shared developer sample)")
-    store = open_store(str(tmp_path_factory.mktemp("search") / "t.db"))
-    ingest(store, [DATA / "ctgov"])
-    yield store
-    store.close()
+    with backend_url(request, "search") as url:
+        store = open_store(url)
+        ingest(store, [DATA / "ctgov"])
+        yield store
+        store.close()

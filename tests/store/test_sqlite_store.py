@@ -51,9 +51,11 @@ def test_newer_record_replaces_and_older_never_overwrites(store: Store) -> None:
     assert _title(store) == "v2"
 
 
-def test_replacing_a_trial_leaves_no_stale_rows(store: Store, tmp_path: Path) -> None:
+def test_replacing_a_trial_leaves_no_stale_rows(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
     store.write_batch([_record("2023-07-05", "first title")], [])
     store.write_batch([_record("2024-01-10", "second title")], [])
+    store.close()
     db = sqlite3.connect(tmp_path / "trials.db")
     assert db.execute("select count(*) from locations").fetchone()[0] == 1
     assert db.execute("select count(*) from trial_phases").fetchone()[0] == 1

@@ -25,10 +25,9 @@ def open_store(url: str | None = None, *, read_only: bool = False) -> Store:
     """
     resolved = database_url(url)
     if resolved.startswith(("postgresql://", "postgres://")):
-        raise StoreError(
-            f"{DATABASE_SETTING}={resolved!r}: "
-            "the PostgreSQL store is not available in this version"
-        )
+        from trialfinder.store.postgres import PostgresStore
+
+        return PostgresStore(resolved, read_only=read_only)
     if resolved.startswith("sqlite:///"):
         path = Path(resolved.removeprefix("sqlite:///"))
     elif "://" in resolved:

@@ -58,6 +58,18 @@ class StoredRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredRaw:
+    """A stored trial's raw record as received: format, origin, position, hash, bytes."""
+
+    nct_id: str
+    format: str
+    origin: str
+    position: str
+    sha256: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class QuarantineEntry:
     """A record set aside: where it was, a stable reason code, the human reason, its raw bytes."""
 
@@ -177,6 +189,10 @@ class Store(Protocol):
 
     def record_sizes(self) -> list[tuple[str, int]]:
         """Return (nct_id, size in bytes of the raw record) for every stored trial."""
+        ...
+
+    def iter_raw_records(self) -> Iterator[StoredRaw]:
+        """Yield the raw record of every stored trial, with where it came from, in NCT id order."""
         ...
 
 

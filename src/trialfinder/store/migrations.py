@@ -135,3 +135,160 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
 )
+
+
+POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        name="0001_initial",
+        statements=(
+            # Extensions are database-wide; `if not exists` lets several schemas share them.
+            "create extension if not exists cube",
+            "create extension if not exists earthdistance",
+            "create extension if not exists pg_trgm",
+            "create extension if not exists unaccent",
+            # Like SQLite's `porter unicode61 remove_diacritics 2`: stemmed, accents folded,
+            # and no stop words (a phrase such as "not yet recruiting" keeps every word).
+            """
+            create text search dictionary trialfinder_stem (
+                template = snowball,
+                language = english
+            )
+            """,
+            """
+            create text search configuration trialfinder_english (
+                copy = english
+            )
+            """,
+            """
+            alter text search configuration trialfinder_english
+                alter mapping for asciiword, asciihword, hword_asciipart, word, hword, hword_part
+                with unaccent, trialfinder_stem
+            """,
+            """
+            alter text search configuration trialfinder_english
+                alter mapping for numword, numhword, hword_numpart
+                with unaccent, simple
+            """,
+            """
+            create table trials (
+                nct_id text collate "C" primary key,
+                brief_title text not null,
+                official_title text not null,
+                acronym text not null,
+                overall_status text not null,
+                study_type text not null,
+                phases text not null,
+                sex text not null,
+                minimum_age_years double precision,
+                maximum_age_years double precision,
+                std_ages text not null,
+                healthy_volunteers boolean,
+                has_results boolean not null,
+                enrollment_count integer,
+                start_date text collate "C" not null,
+                first_posted text collate "C" not null,
+                last_update_posted text collate "C" not null,
+                lead_sponsor text not null,
+                raw_sha256 text not null,
+                document tsvector not null,
+                record bytea not null
+            )
+            """,
+            "create index trials_status on trials (overall_status)",
+            "create index trials_last_update on trials (last_update_posted)",
+            "create index trials_document on trials using gin (document)",
+            """
+            create index trials_lead_sponsor on trials using gin (lower(lead_sponsor) gin_trgm_ops)
+            """,
+            """
+            create table trial_conditions (
+                nct_id text collate "C" not null references trials (nct_id) on delete cascade,
+                term text not null,
+                kind text not null
+            )
+            """,
+            "create index trial_conditions_nct on trial_conditions (nct_id)",
+            "create index trial_conditions_term on trial_conditions (lower(term))",
+            """
+            create table trial_interventions (
+                nct_id text collate "C" not null references trials (nct_id) on delete cascade,
+                type text not null,
+                name text not null,
+                kind text not null
+            )
+            """,
+            "create index trial_interventions_nct on trial_interventions (nct_id)",
+            """
+            create table trial_phases (
+                nct_id text collate "C" not null references trials (nct_id) on delete cascade,
+                phase text not null
+            )
+            """,
+            "create index trial_phases_nct on trial_phases (nct_id)",
+            "create index trial_phases_phase on trial_phases (phase)",
+            """
+            create table sites (
+                site_id text primary key,
+                name text not null,
+                city text not null,
+                state text not null,
+                zip text not null,
+                country text not null,
+                lat double precision,
+                lon double precision,
+                earth cube generated always as (ll_to_earth(lat, lon)::cube) stored
+            )
+            """,
+            "create index sites_country_city on sites (country, city)",
+            "create index sites_earth on sites using gist (earth)",
+            """
+            create index sites_words on sites using gin (
+                lower(name || ' ' || city || ' ' || state || ' ' || zip || ' ' || country)
+                gin_trgm_ops
+            )
+            """,
+            """
+            create table locations (
+                nct_id text collate "C" not null references trials (nct_id) on delete cascade,
+                position integer not null,
+                site_id text not null references sites (site_id),
+                status text not null,
+                lat double precision,
+                lon double precision,
+                earth cube generated always as (ll_to_earth(lat, lon)::cube) stored,
+                primary key (nct_id, position)
+            )
+            """,
+            "create index locations_site on locations (site_id)",
+            "create index locations_earth on locations using gist (earth)",
+            """
+            create table raw_records (
+                nct_id text collate "C" primary key references trials (nct_id) on delete cascade,
+                format text not null,
+                origin text not null,
+                position text not null,
+                sha256 text not null,
+                data bytea not null
+            )
+            """,
+            """
+            create table quarantine (
+                id bigint generated always as identity primary key,
+                origin text not null,
+                position text not null,
+                code text not null,
+                reason text not null,
+                sha256 text not null,
+                data bytea not null,
+                unique (origin, position, sha256)
+            )
+            """,
+            """
+            create table state (
+                key text primary key,
+                value text not null
+            )
+            """,
+        ),
+    ),
+)

@@ -15,6 +15,7 @@ from trialfinder.store.base import (
     QuarantineEntry,
     Site,
     SiteFilter,
+    StoredRaw,
     StoredRecord,
     StoreStats,
     StudyFilter,
@@ -33,6 +34,8 @@ from trialfinder.store.rows import (
 )
 
 _CHILD_TABLES = ("trial_conditions", "trial_interventions", "trial_phases", "locations")
+WRITE_CACHE_KIB = 256 * 1024
+"""Page cache of a writing connection (SQLite's default is 2 MiB)."""
 
 
 def _merge_sites(merged: dict[str, SiteRow], rows: list[SiteRow]) -> None:
@@ -78,6 +81,10 @@ class SQLiteStore:
             self._db.execute("pragma foreign_keys = off")
             self._db.execute("pragma busy_timeout = 30000")
             if not read_only:
+                # Batches insert into indexes in random key order (sites, latitudes, terms):
+                # a page cache that holds them saves rereading and rewriting pages. It is a
+                # fixed bound (in KiB), so memory stays flat however large the store grows.
+                self._db.execute(f"pragma cache_size = -{WRITE_CACHE_KIB}")
                 self._migrate()
             else:
                 self._check_schema()
@@ -501,3 +508,24 @@ class SQLiteStore:
         """Return (nct_id, size in bytes of the raw record) for every stored trial."""
         with self._lock:
             return sqlite_search.record_sizes(self._db)
+
+    def iter_raw_records(self) -> Iterator[StoredRaw]:
+        """Yield the raw record of every stored trial, with where it came from, in NCT id order."""
+        last = ""
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    """
+                    select nct_id, format, origin, position, sha256, data
+                    from raw_records
+                    where nct_id > :last
+                    order by nct_id
+                    limit 500
+                    """,
+                    {"last": last},
+                ).fetchall()
+            if not rows:
+                return
+            for nct_id, format_, origin, position, digest, data in rows:
+                yield StoredRaw(nct_id, format_, origin, position, digest, decompress(data))
+                last = nct_id

@@ -1,0 +1,582 @@
+"""The server store: PostgreSQL through a psycopg 3 connection pool, for several app processes.
+
+Every batch is one transaction, so readers (other connections, other processes) see a trial
+either as it was or as it is after the batch, never half-written. Writers take a transaction
+advisory lock per NCT id, in NCT id order, before they read what is stored: two ingests running
+at once then judge each record against what the other committed, as SQLite's single writer does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from trialfinder.errors import StoreError
+from trialfinder.model import Trial
+from trialfinder.store import postgres_search
+from trialfinder.store.base import (
+    QuarantineEntry,
+    Site,
+    SiteFilter,
+    StoredRaw,
+    StoredRecord,
+    StoreStats,
+    StudyFilter,
+    StudyHit,
+    StudySort,
+    WriteCounts,
+)
+from trialfinder.store.migrations import POSTGRES_MIGRATIONS
+from trialfinder.store.rows import (
+    TRIAL_COLUMNS,
+    SiteRow,
+    compress,
+    decode_trial,
+    decompress,
+    sha256,
+)
+
+Connection = psycopg.Connection[Any]
+
+_CHILD_TABLES = ("trial_conditions", "trial_interventions", "trial_phases", "locations")
+_MIGRATION_LOCK = (0x7472_6961, 1)
+"""Advisory lock (two int4 keys, apart from the per-trial bigint keys) held while migrating."""
+
+_PASSWORD = re.compile(r"(://[^:/@]*):[^@/]*@")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def _merge_sites(merged: dict[str, SiteRow], rows: list[SiteRow]) -> None:
+    """Fold site rows into `merged` as upserting them one by one would (as SQLite's store does).
+
+    The first row's name, city and country stay; a later non-null lat/lon and non-empty
+    state/zip replace earlier ones.
+    """
+    for row in rows:
+        seen = merged.get(row[0])
+        if seen is None:
+            merged[row[0]] = row
+        elif row != seen:
+            merged[row[0]] = (
+                seen[0],
+                seen[1],
+                seen[2],
+                row[3] or seen[3],
+                row[4] or seen[4],
+                seen[5],
+                seen[6] if row[6] is None else row[6],
+                seen[7] if row[7] is None else row[7],
+            )
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a table or column name of ours for PostgreSQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    return _PASSWORD.sub(r"\1:***@", url)
+
+
+def search_words(text: str) -> str:
+    """Text split into words the way SQLite's unicode61 tokenizer splits it (`-`, `_`, ...)."""
+    return _NON_WORD.sub(" ", text)
+
+
+_DOCUMENT = """
+                setweight(to_tsvector('trialfinder_english', %s), 'A')
+                || setweight(to_tsvector('trialfinder_english', %s), 'B')
+                || setweight(to_tsvector('trialfinder_english', %s), 'C')
+                || setweight(to_tsvector('trialfinder_english', %s), 'B')
+                || setweight(to_tsvector('trialfinder_english', %s), 'D')
+                || setweight(to_tsvector('trialfinder_english', %s), 'D')"""
+"""The weighted document of a trial from its search columns in `rows.SEARCH_COLUMNS` order:
+title A, conditions B, interventions C, keywords B, summary D, criteria D (see
+`postgres_search.TEXT_LABELS`)."""
+
+_TRIAL_UPDATES = ",\n                ".join(
+    f"{quote_identifier(c)} = excluded.{quote_identifier(c)}"
+    for c in (*TRIAL_COLUMNS[1:], "raw_sha256", "document", "record")
+)
+
+_UPSERT_TRIAL = f"""
+            insert into trials (
+                {", ".join(quote_identifier(c) for c in TRIAL_COLUMNS)},
+                raw_sha256, document, record
+            )
+            values (
+                {", ".join(["%s"] * len(TRIAL_COLUMNS))},
+                %s,{_DOCUMENT},
+                %s
+            )
+            on conflict (nct_id) do update set
+                {_TRIAL_UPDATES}
+            """
+
+
+class PostgresStore:
+    """A `Store` in a PostgreSQL database. Safe to share between threads (a connection pool)."""
+
+    def __init__(self, url: str, *, read_only: bool = False, pool_size: int = 8) -> None:
+        self.url = url
+        self._safe_url = safe_url(url)
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+                if read_only:
+                    self._check_schema(conn)
+                else:
+                    self._migrate(conn)
+        except psycopg.OperationalError as error:
+            raise StoreError(
+                f"{self._safe_url}: cannot connect to PostgreSQL ({str(error).strip()}). "
+                "Is the server running? `scripts/pg start DIR` starts a throwaway one."
+            ) from None
+        except psycopg.Error as error:
+            raise StoreError(
+                f"{self._safe_url}: cannot open as a trialfinder store ({str(error).strip()})"
+            ) from None
+        self._pool: ConnectionPool[Connection] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            open=True,
+            name="trialfinder",
+        )
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def _migrate(self, conn: Connection) -> None:
+        with conn.transaction():
+            # Several app processes may open a new database at once: one migrates, the rest wait.
+            conn.execute("select pg_advisory_xact_lock(%s, %s)", _MIGRATION_LOCK)
+            conn.execute(
+                """
+                create table if not exists schema_migrations (
+                    name text primary key,
+                    applied_at text not null
+                )
+                """
+            )
+            applied = {
+                row[0] for row in conn.execute("select name from schema_migrations").fetchall()
+            }
+            unknown = applied - {m.name for m in POSTGRES_MIGRATIONS}
+            if unknown:
+                raise StoreError(
+                    f"{self._safe_url}: schema has migrations this version does not know "
+                    f"({', '.join(sorted(unknown))}); upgrade trialfinder"
+                )
+            for migration in POSTGRES_MIGRATIONS:
+                if migration.name in applied:
+                    continue
+                for statement in migration.statements:
+                    conn.execute(statement)
+                conn.execute(
+                    """
+                    insert into schema_migrations (name, applied_at)
+                    values (%(name)s, %(at)s)
+                    """,
+                    {"name": migration.name, "at": datetime.now(UTC).isoformat()},
+                )
+
+    def _check_schema(self, conn: Connection) -> None:
+        row = conn.execute("select to_regclass('schema_migrations') is not null").fetchone()
+        if not row or not row[0]:
+            raise StoreError(f"{self._safe_url}: not a trialfinder store (no schema)")
+
+    @property
+    def schema_version(self) -> str:
+        """Name of the newest applied migration."""
+        with self._pool.connection() as conn:
+            row = conn.execute("select max(name) from schema_migrations").fetchone()
+        return str(row[0] or "") if row else ""
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def write_batch(
+        self, records: Sequence[StoredRecord], quarantined: Sequence[QuarantineEntry]
+    ) -> WriteCounts:
+        """Upsert trials (newer last-update wins) and quarantine entries in one transaction."""
+        counts = WriteCounts()
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                self._write(conn, records, quarantined, counts)
+        except psycopg.Error as error:
+            raise StoreError(f"{self._safe_url}: write failed ({str(error).strip()})") from None
+        return counts
+
+    def _write(
+        self,
+        conn: Connection,
+        records: Sequence[StoredRecord],
+        quarantined: Sequence[QuarantineEntry],
+        counts: WriteCounts,
+    ) -> None:
+        """Write a batch; outcome and counts are those of upserting the records in order."""
+        nct_ids = sorted({r.nct_id for r in records})
+        if nct_ids:
+            # unnest keeps the sorted order, so every writer locks in the same order.
+            conn.execute(
+                """
+                select pg_advisory_xact_lock(hashtextextended(nct_id, 0))
+                from unnest(%(nct_ids)s::text[]) as nct_id
+                """,
+                {"nct_ids": nct_ids},
+            )
+        stored = {
+            nct_id: (last_update, digest)
+            for nct_id, last_update, digest in conn.execute(
+                """
+                select nct_id, last_update_posted, raw_sha256
+                from trials
+                where nct_id = any(%(nct_ids)s::text[])
+                """,
+                {"nct_ids": nct_ids},
+            )
+        }
+        current = dict(stored)
+        written: dict[str, StoredRecord] = {}
+        merged: dict[str, SiteRow] = {}
+        for record in records:
+            previous = current.get(record.nct_id)
+            if previous is None:
+                counts.new += 1
+            elif previous[1] == record.raw_sha256 or record.last_update_posted < previous[0]:
+                counts.unchanged += 1
+                continue
+            else:
+                counts.updated += 1
+            current[record.nct_id] = (record.last_update_posted, record.raw_sha256)
+            written[record.nct_id] = record
+            _merge_sites(merged, record.rows.sites)
+
+        replaced = sorted(nct_id for nct_id in written if nct_id in stored)
+        if replaced:
+            for table in _CHILD_TABLES:
+                conn.execute(
+                    f"""
+                    delete from {quote_identifier(table)}
+                    where nct_id = any(%(nct_ids)s::text[])
+                    """,
+                    {"nct_ids": replaced},
+                )
+        if written:
+            self._insert_trials(conn, [written[n] for n in sorted(written)], merged)
+        if quarantined:
+            entries = sorted(
+                (e.origin, e.position, e.code, e.reason, sha256(e.raw), compress(e.raw))
+                for e in quarantined
+            )
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    """
+                    insert into quarantine (origin, position, code, reason, sha256, data)
+                    values (%s, %s, %s, %s, %s, %s)
+                    on conflict (origin, position, sha256) do nothing
+                    """,
+                    entries,
+                )
+            counts.quarantined += len(quarantined)
+
+    def _insert_trials(
+        self, conn: Connection, records: list[StoredRecord], sites: dict[str, SiteRow]
+    ) -> None:
+        """Upsert trials and sites, then copy in their child, location and raw rows."""
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                _UPSERT_TRIAL,
+                [
+                    (
+                        *r.rows.trial,
+                        r.raw_sha256,
+                        *(search_words(text) for text in r.rows.search),
+                        r.trial_blob,
+                    )
+                    for r in records
+                ],
+            )
+            # Sorted, so concurrent writers of shared sites take their row locks in one order.
+            # The where clause skips updates that would change nothing: most sites are shared.
+            cursor.executemany(
+                """
+                insert into sites (site_id, name, city, state, zip, country, lat, lon)
+                values (%s, %s, %s, %s, %s, %s, %s, %s)
+                on conflict (site_id) do update set
+                    lat = coalesce(excluded.lat, sites.lat),
+                    lon = coalesce(excluded.lon, sites.lon),
+                    state = case when excluded.state != '' then excluded.state else sites.state end,
+                    zip = case when excluded.zip != '' then excluded.zip else sites.zip end
+                where (excluded.lat is not null and excluded.lat is distinct from sites.lat)
+                    or (excluded.lon is not null and excluded.lon is distinct from sites.lon)
+                    or (excluded.state != '' and excluded.state != sites.state)
+                    or (excluded.zip != '' and excluded.zip != sites.zip)
+                """,
+                [sites[s] for s in sorted(sites)],
+            )
+            cursor.executemany(
+                """
+                insert into raw_records (nct_id, format, origin, position, sha256, data)
+                values (%s, %s, %s, %s, %s, %s)
+                on conflict (nct_id) do update set
+                    format = excluded.format,
+                    origin = excluded.origin,
+                    position = excluded.position,
+                    sha256 = excluded.sha256,
+                    data = excluded.data
+                """,
+                [
+                    (r.nct_id, r.format, r.origin, r.position, r.raw_sha256, r.raw_blob)
+                    for r in records
+                ],
+            )
+            for copy_sql, rows in (
+                (
+                    "copy trial_conditions (nct_id, term, kind) from stdin",
+                    [row for r in records for row in r.rows.conditions],
+                ),
+                (
+                    "copy trial_interventions (nct_id, type, name, kind) from stdin",
+                    [row for r in records for row in r.rows.interventions],
+                ),
+                (
+                    "copy trial_phases (nct_id, phase) from stdin",
+                    [row for r in records for row in r.rows.phases],
+                ),
+                (
+                    "copy locations (nct_id, position, site_id, status, lat, lon) from stdin",
+                    [row for r in records for row in r.rows.locations],
+                ),
+            ):
+                if rows:
+                    with cursor.copy(copy_sql) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _read(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        try:
+            with self._pool.connection() as conn:
+                return conn.execute(sql, params).fetchall()
+        except psycopg.Error as error:
+            raise StoreError(f"{self._safe_url}: read failed ({str(error).strip()})") from None
+
+    def get_trial(self, nct_id: str) -> Trial | None:
+        """Return the stored trial, or None."""
+        rows = self._read(
+            """
+            select record
+            from trials
+            where nct_id = %(nct_id)s
+            """,
+            {"nct_id": nct_id},
+        )
+        return decode_trial(rows[0][0]) if rows else None
+
+    def get_raw(self, nct_id: str) -> tuple[str, bytes] | None:
+        """Return (format, raw bytes) of the record a trial was built from, or None."""
+        rows = self._read(
+            """
+            select format, data
+            from raw_records
+            where nct_id = %(nct_id)s
+            """,
+            {"nct_id": nct_id},
+        )
+        return (rows[0][0], decompress(rows[0][1])) if rows else None
+
+    def iter_trials(self) -> Iterator[Trial]:
+        """Yield every stored trial in NCT id order, reading in pages to keep memory flat."""
+        last = ""
+        while True:
+            rows = self._read(
+                """
+                select nct_id, record
+                from trials
+                where nct_id > %(last)s
+                order by nct_id
+                limit 500
+                """,
+                {"last": last},
+            )
+            if not rows:
+                return
+            for nct_id, blob in rows:
+                yield decode_trial(blob)
+                last = nct_id
+
+    def iter_raw_records(self) -> Iterator[StoredRaw]:
+        """Yield the raw record of every stored trial, with where it came from, in NCT id order."""
+        last = ""
+        while True:
+            rows = self._read(
+                """
+                select nct_id, format, origin, position, sha256, data
+                from raw_records
+                where nct_id > %(last)s
+                order by nct_id
+                limit 500
+                """,
+                {"last": last},
+            )
+            if not rows:
+                return
+            for nct_id, format_, origin, position, digest, data in rows:
+                yield StoredRaw(nct_id, format_, origin, position, digest, decompress(data))
+                last = nct_id
+
+    def list_quarantine(self, limit: int = 100, code: str | None = None) -> list[QuarantineEntry]:
+        """Return quarantined records, oldest first, optionally only one reason code."""
+        rows = self._read(
+            """
+            select origin, position, code, reason, data
+            from quarantine
+            where %(code)s::text is null or code = %(code)s::text
+            order by id
+            limit %(limit)s
+            """,
+            {"code": code, "limit": limit},
+        )
+        return [QuarantineEntry(o, p, c, r, decompress(d)) for o, p, c, r, d in rows]
+
+    def stats(self) -> StoreStats:
+        """Return counts and sizes."""
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                # One repeatable-read snapshot, so the counts agree with each other.
+                conn.execute("set transaction isolation level repeatable read")
+
+                def one(sql: str) -> Any:
+                    row = conn.execute(sql).fetchone()
+                    return row[0] if row else None
+
+                def pairs(sql: str) -> dict[str, int]:
+                    rows = conn.execute(sql).fetchall()
+                    return {str(k): int(v) for k, v in rows}
+
+                stats = StoreStats(
+                    trials=one("select count(*) from trials"),
+                    sites=one(
+                        """
+                        select count(*)
+                        from sites
+                        where site_id in (select site_id from locations)
+                        """
+                    ),
+                    locations=one("select count(*) from locations"),
+                    quarantined=one("select count(*) from quarantine"),
+                    by_status=pairs(
+                        """
+                        select overall_status, count(*)
+                        from trials
+                        group by 1
+                        order by 2 desc, 1
+                        """
+                    ),
+                    by_study_type=pairs(
+                        """
+                        select study_type, count(*)
+                        from trials
+                        group by 1
+                        order by 2 desc, 1
+                        """
+                    ),
+                    quarantine_by_code=pairs(
+                        """
+                        select code, count(*)
+                        from quarantine
+                        group by 1
+                        order by 2 desc, 1
+                        """
+                    ),
+                    last_update_posted=one("select max(last_update_posted) from trials") or "",
+                    size_bytes=int(
+                        one(
+                            """
+                            select coalesce(sum(pg_total_relation_size(pg_class.oid)), 0)
+                            from pg_class
+                            where pg_class.relnamespace = current_schema()::regnamespace
+                                and pg_class.relkind = 'r'
+                            """
+                        )
+                    ),
+                    schema_version=one("select max(name) from schema_migrations") or "",
+                )
+        except psycopg.Error as error:
+            raise StoreError(f"{self._safe_url}: read failed ({str(error).strip()})") from None
+        return stats
+
+    def get_state(self, key: str) -> str | None:
+        """Return a saved progress value (a sync's page token, say), or None."""
+        rows = self._read("select value from state where key = %(key)s", {"key": key})
+        return str(rows[0][0]) if rows else None
+
+    def set_state(self, key: str, value: str | None) -> None:
+        """Save (or with None, forget) a progress value."""
+        try:
+            with self._pool.connection() as conn:
+                if value is None:
+                    conn.execute("delete from state where key = %(key)s", {"key": key})
+                else:
+                    conn.execute(
+                        """
+                        insert into state (key, value)
+                        values (%(key)s, %(value)s)
+                        on conflict (key) do update set value = excluded.value
+                        """,
+                        {"key": key, "value": value},
+                    )
+        except psycopg.Error as error:
+            raise StoreError(f"{self._safe_url}: write failed ({str(error).strip()})") from None
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._pool.close()
+
+    # -- search (SQL in store/postgres_search.py) -----------------------------------------------
+
+    def search_trials(
+        self,
+        where: StudyFilter,
+        sort: StudySort,
+        limit: int,
+        offset: int,
+        time_limit_s: float,
+    ) -> list[StudyHit]:
+        """Return one page of trials matching `where`, best (per `sort`) first."""
+        with self._pool.connection() as conn:
+            return postgres_search.search_trials(conn, where, sort, limit, offset, time_limit_s)
+
+    def count_trials(self, where: StudyFilter, time_limit_s: float) -> int:
+        """Return how many trials match `where`."""
+        with self._pool.connection() as conn:
+            return postgres_search.count_trials(conn, where, time_limit_s)
+
+    def facet_counts(self, where: StudyFilter, time_limit_s: float) -> dict[str, dict[str, int]]:
+        """Return value → count of matching trials for each facet (status, phase, ... country)."""
+        with self._pool.connection() as conn:
+            return postgres_search.facet_counts(conn, where, time_limit_s)
+
+    def search_sites(
+        self, where: SiteFilter, limit: int, offset: int, time_limit_s: float
+    ) -> tuple[list[tuple[Site, float | None]], int]:
+        """Return one page of (site, distance km) nearest or most used first, and the total."""
+        with self._pool.connection() as conn:
+            return postgres_search.search_sites(conn, where, limit, offset, time_limit_s)
+
+    def get_site(self, site_id: str) -> tuple[Site, list[tuple[str, str]]] | None:
+        """Return a site and its (nct_id, location status) pairs, or None."""
+        with self._pool.connection() as conn:
+            return postgres_search.get_site(conn, site_id)
+
+    def record_sizes(self) -> list[tuple[str, int]]:
+        """Return (nct_id, size in bytes of the raw record) for every stored trial."""
+        with self._pool.connection() as conn:
+            return postgres_search.record_sizes(conn)

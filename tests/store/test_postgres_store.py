@@ -1,0 +1,203 @@
+"""The PostgreSQL store: its schema, its query text, concurrent writers, and clear errors."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from support import FIXTURES
+from trialfinder.errors import QueryError, StoreError
+from trialfinder.ingest import parse_raw
+from trialfinder.sources.base import RawRecord
+from trialfinder.store import open_store
+from trialfinder.store.base import StoredRecord, TextSearch, TextTerm
+from trialfinder.store.migrations import POSTGRES_MIGRATIONS
+from trialfinder.store.postgres import PostgresStore, safe_url, search_words
+from trialfinder.store.postgres_search import tsquery
+
+pytestmark = pytest.mark.postgres
+
+FIXTURE = json.loads((FIXTURES / "NCT05397184.json").read_text())
+
+
+def _record(last_update: str, title: str = "Base Edited CAR7", nct_id: str = "") -> StoredRecord:
+    study = json.loads(json.dumps(FIXTURE))
+    study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = last_update
+    study["protocolSection"]["identificationModule"]["briefTitle"] = title
+    if nct_id:
+        study["protocolSection"]["identificationModule"]["nctId"] = nct_id
+    parsed = parse_raw(RawRecord("test", "file", json.dumps(study).encode(), "ctgov_json"))
+    assert isinstance(parsed, StoredRecord)
+    return parsed
+
+
+@pytest.fixture
+def pg_url(postgres_database: str) -> Iterator[str]:
+    from pg_cluster import throwaway_schema
+
+    with throwaway_schema(postgres_database) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_store(pg_url: str) -> Iterator[PostgresStore]:
+    store = open_store(pg_url)
+    assert isinstance(store, PostgresStore)
+    yield store
+    store.close()
+
+
+def _one(url: str, sql: str) -> object:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(sql).fetchone()  # type: ignore[arg-type]
+    assert row is not None
+    return row[0]
+
+
+def test_replacing_a_trial_leaves_no_stale_rows(pg_store: PostgresStore, pg_url: str) -> None:
+    pg_store.write_batch([_record("2023-07-05", "first title")], [])
+    pg_store.write_batch([_record("2024-01-10", "second title")], [])
+    assert _one(pg_url, "select count(*) from locations") == 1
+    assert _one(pg_url, "select count(*) from trial_phases") == 1
+    first = "select count(*) from trials where document @@ to_tsquery('trialfinder_english', "
+    assert _one(pg_url, first + "'first:A')") == 0
+    assert _one(pg_url, first + "'second:A')") == 1
+
+
+def test_reopening_applies_no_migration_twice(pg_url: str) -> None:
+    open_store(pg_url).close()
+    open_store(pg_url).close()
+    with psycopg.connect(pg_url) as conn:
+        names = [row[0] for row in conn.execute("select name from schema_migrations order by 1")]
+    assert names == [m.name for m in POSTGRES_MIGRATIONS]
+
+
+def test_stats_name_the_schema_version(pg_store: PostgresStore) -> None:
+    pg_store.write_batch([_record("2023-07-05")], [])
+    stats = pg_store.stats()
+    assert (stats.trials, stats.locations, stats.schema_version) == (1, 1, "0001_initial")
+    assert stats.size_bytes > 0
+
+
+def test_unreachable_server_is_a_clear_store_error() -> None:
+    with pytest.raises(StoreError) as error:
+        open_store("postgresql://someone:secret@127.0.0.1:1/trials")
+    message = str(error.value)
+    assert message.startswith(
+        "postgresql://someone:***@127.0.0.1:1/trials: cannot connect to PostgreSQL ("
+    )
+    assert message.endswith("Is the server running? `scripts/pg start DIR` starts a throwaway one.")
+    assert "secret" not in message
+
+
+def test_safe_url_hides_only_the_password() -> None:
+    assert safe_url("postgresql://u:p@h:5/db?x=1") == "postgresql://u:***@h:5/db?x=1"
+    assert safe_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_search_words_split_like_unicode61() -> None:
+    assert search_words("COVID-19 anti_TNF (α-1)") == "COVID 19 anti TNF α 1 "
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        (TextSearch((), (TextTerm((("heart",),)),)), "('heart')"),
+        (
+            TextSearch((), (TextTerm((("type", "2", "diabetes"),)),)),
+            "(('type' <-> '2' <-> 'diabetes'))",
+        ),
+        (TextSearch((), (TextTerm((("canc",),), is_prefix=True),)), "('canc':*)"),
+        (
+            TextSearch(("title",), (TextTerm((("sle",), ("lupus",))),)),
+            "(('sle':A | 'lupus':A))",
+        ),
+        (
+            TextSearch(
+                ("conditions", "keywords", "title"),
+                (TextTerm((("asthma",),)), TextTerm((("child",),), is_negated=True)),
+            ),
+            "(('asthma':AB) & !('child':AB))",
+        ),
+        (TextSearch(("interventions",), (TextTerm((("o'brien",),)),)), "('o''brien':C)"),
+    ],
+    ids=["word", "phrase", "prefix", "or-in-title", "not-in-conditions", "quote"],
+)
+def test_tsquery_text(search: TextSearch, expected: str) -> None:
+    assert tsquery((search,)) == expected
+
+
+def test_columns_sharing_a_label_are_searched_together() -> None:
+    with pytest.raises(QueryError) as error:
+        tsquery((TextSearch(("summary",), (TextTerm((("pain",),)),)),))
+    assert error.value.args[0] == (
+        "the PostgreSQL store searches criteria, summary together; it cannot search only summary"
+    )
+
+
+def test_concurrent_writers_keep_the_newest_version(pg_url: str) -> None:
+    stores = [open_store(pg_url), open_store(pg_url)]
+    versions = [
+        [_record(f"2024-01-{day:02d}", f"v{day}", "NCT05397184") for day in range(1, 29, 2)],
+        [_record(f"2024-01-{day:02d}", f"v{day}", "NCT05397184") for day in range(2, 29, 2)],
+    ]
+    errors: list[BaseException] = []
+
+    def write(index: int) -> None:
+        try:
+            for record in versions[index]:
+                stores[index].write_batch([record], [])
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    trial = stores[0].get_trial("NCT05397184")
+    assert trial is not None
+    assert (trial.brief_title, trial.last_update_posted) == ("v28", "2024-01-28")
+    assert stores[1].stats().trials == 1
+    for store in stores:
+        store.close()
+
+
+def test_readers_never_see_half_written_trials(pg_url: str) -> None:
+    writer = open_store(pg_url)
+    records = [_record("2023-07-05", "t", f"NCT{90000000 + n}") for n in range(400)]
+    half_written: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            while not done.is_set():
+                row = conn.execute(
+                    """
+                    select count(*)
+                    from trials
+                    where not exists (
+                        select 1 from raw_records where raw_records.nct_id = trials.nct_id
+                    )
+                        or not exists (
+                        select 1 from locations where locations.nct_id = trials.nct_id
+                    )
+                    """
+                ).fetchone()
+                assert row is not None
+                half_written.append(int(row[0]))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for start in range(0, len(records), 20):
+        writer.write_batch(records[start : start + 20], [])
+    done.set()
+    reader.join()
+    writer.close()
+    assert len(half_written) > 1
+    assert set(half_written) == {0}
