@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from trialfinder.ingest import IngestReport, ingest_records
-from trialfinder.sources.api_client import CtgovApiClient
+from trialfinder.sources.api_client import CtgovApiClient, StudyPage
+from trialfinder.sources.base import RawRecord
 from trialfinder.store.base import Store
 
 
@@ -60,7 +62,9 @@ def sync(
         if page.total_count is not None:
             total = page.total_count
         remaining = None if limit is None else limit - report.read
-        records = page.records if remaining is None else list(islice(page.records, remaining))
+        records = _positioned(page)
+        if remaining is not None:
+            records = list(islice(records, remaining))
         page_report = ingest_records(store, records)
         _merge(report, page_report)
         stopped_inside_page = len(records) < len(page.records)
@@ -77,6 +81,19 @@ def sync(
         # One day of overlap: studies posted late on the day a sync started are fetched again.
         store.set_state(f"{key}:since", (started - timedelta(days=1)).isoformat())
     return report
+
+
+def _positioned(page: StudyPage) -> list[RawRecord]:
+    """The page's records, their position named by the page's token, not its number.
+
+    A resumed sync counts pages from 1 again, so ``page 3 studies[5]`` of one run is ``page 1
+    studies[5]`` of the next: a page fetched again after a kill (committed, token not yet saved)
+    would quarantine its bad records twice. The token names the same page in both runs.
+    """
+    where = f"pageToken {page.page_token}" if page.page_token else "first page"
+    return [
+        replace(record, position=f"{where} studies[{i}]") for i, record in enumerate(page.records)
+    ]
 
 
 def _merge(total: IngestReport, part: IngestReport) -> None:

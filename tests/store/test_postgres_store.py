@@ -79,7 +79,8 @@ def test_reopening_applies_no_migration_twice(pg_url: str) -> None:
 def test_stats_name_the_schema_version(pg_store: PostgresStore) -> None:
     pg_store.write_batch([_record("2023-07-05")], [])
     stats = pg_store.stats()
-    assert (stats.trials, stats.locations, stats.schema_version) == (1, 1, "0001_initial")
+    assert (stats.trials, stats.locations) == (1, 1)
+    assert stats.schema_version == POSTGRES_MIGRATIONS[-1].name
     assert stats.size_bytes > 0
 
 

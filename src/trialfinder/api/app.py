@@ -16,6 +16,7 @@ import msgspec
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from trialfinder.api._match import PayloadTooLarge, add_match_routes
@@ -406,6 +407,44 @@ def _add_routes(app: FastAPI) -> None:
         """Study record sizes (ClinicalTrials.gov `GET /stats/size`)."""
         return _json(size_statistics(_store(request).record_sizes()))
 
+    @app.get(
+        "/api/v2/studies/{nctId}/criteria",
+        tags=["studies"],
+        response_model=None,
+        responses={200: {"model": CriteriaReadingModel}},
+    )
+    def study_criteria(
+        request: Request,
+        nctId: Annotated[str, Path(description="e.g. NCT02513394")],
+    ) -> Response:
+        """How the criteria engine reads one study's eligibility criteria, item by item."""
+        from trialfinder.criteria.reading import decode_reading, read_trial_criteria
+
+        _check_parameters(dict(request.query_params), frozenset())
+        wanted = nctId.strip().upper()
+        if not NCT_ID.fullmatch(wanted):
+            raise QueryError(
+                f"nctId {nctId[:40]!r} is not an NCT id ('NCT' followed by 8 digits)", "nctId"
+            )
+        store = _store(request)
+        stored = store.get_criteria(wanted)
+        if stored is not None:
+            version, data = stored.engine_version, stored.data
+        else:  # not reparsed yet: read it now
+            trial = store.get_trial(wanted)
+            if trial is None:
+                return error_response(f"study {wanted} is not in this mirror", 404)
+            reading = read_trial_criteria(
+                trial.nct_id,
+                trial.eligibility_criteria,
+                tuple(m.term for m in trial.condition_mesh),
+            )
+            version, data = reading.engine_version, reading.data
+        parsed = msgspec.to_builtins(decode_reading(data))
+        return _json(
+            {"nctId": wanted, "engineVersion": version, "stored": stored is not None, **parsed}
+        )
+
 
 def size_statistics(sizes: list[tuple[str, int]]) -> Document:
     """The `/stats/size` answer: average, largest, percentiles and size ranges of records."""
@@ -436,3 +475,26 @@ def size_statistics(sizes: list[tuple[str, int]]) -> Document:
         ],
         "totalStudies": len(values),
     }
+
+
+class CriteriaItemModel(BaseModel):
+    """One criterion: its text, span in the criteria text, nesting and constraints."""
+
+    text: str
+    start: int
+    end: int
+    depth: int
+    parent: int | None
+    constraints: list[dict[str, Any]] = Field(
+        description="Each has kind, span (into text), confidence and rule (the rule's name)."
+    )
+
+
+class CriteriaReadingModel(BaseModel):
+    """The answer of `GET /api/v2/studies/{nctId}/criteria`."""
+
+    nctId: str
+    engineVersion: str
+    stored: bool = Field(description="False when read on request because not yet reparsed.")
+    inclusion: list[CriteriaItemModel]
+    exclusion: list[CriteriaItemModel]

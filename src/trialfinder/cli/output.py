@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ import typer
 from rich.console import Console
 
 from trialfinder.errors import QueryError, TrialfinderError
+from trialfinder.store import database_url
 
 console = Console()
 error_console = Console(stderr=True)
@@ -29,14 +31,23 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 @contextmanager
-def errors_as_messages() -> Iterator[None]:
-    """Turn trialfinder errors into one readable line and a non-zero exit, never a traceback."""
+def errors_as_messages(database: str | None = None) -> Iterator[None]:
+    """Turn trialfinder errors into one readable line and a non-zero exit, never a traceback.
+
+    `database` is the command's --database option, named when the store file is damaged.
+    """
     try:
         yield
     except QueryError as error:
         raise fail(error.message, code=2) from None
     except TrialfinderError as error:
         raise fail(str(error)) from None
+    except sqlite3.DatabaseError as error:
+        # The schema opened but a page under it is damaged ("database disk image is malformed").
+        raise fail(
+            f"{database_url(database)}: cannot be read ({error}); the file is damaged. Restore it "
+            "from a backup or export, or point TRIALFINDER_DATABASE at a new file."
+        ) from None
     except KeyboardInterrupt:
         raise fail("interrupted; run the same command again to resume", code=130) from None
 
@@ -47,7 +58,8 @@ def command(function: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        with errors_as_messages():
+        database = kwargs.get("database")
+        with errors_as_messages(database if isinstance(database, str) else None):
             function(*args, **kwargs)
 
     return wrapper

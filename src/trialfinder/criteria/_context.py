@@ -37,12 +37,12 @@ class Context:
 
 def find_cues(text: str, extra: list[Cue]) -> list[Cue]:
     """Return every cue in ``text`` plus ``extra``, without cues inside a PSEUDO cue."""
-    regex, by_key = lexicon.cue_index()
+    index, by_key = lexicon.cue_index()
     cues = list(extra)
-    for match in regex.finditer(text):
-        cue = by_key.get(normal_key(match.group()))
+    for start, end in index.find(text):
+        cue = by_key.get(normal_key(text[start:end]))
         if cue is not None:
-            cues.append(Cue(match.start(), match.end(), cue.category, cue.direction))
+            cues.append(Cue(start, end, cue.category, cue.direction))
     pseudo = [c for c in cues if c.category == "PSEUDO"]
     if pseudo:
         cues = [

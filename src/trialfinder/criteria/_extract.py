@@ -9,6 +9,7 @@ span an earlier one already read.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -45,15 +46,24 @@ def rule(name: str) -> Rule:
     raise KeyError(name)
 
 
-def runs(pattern: Pattern, lower: str) -> bool:
-    """Return True when one of the row's triggers occurs in ``lower`` (or it has none)."""
-    if not pattern.trigger:
-        return True
-    # A plain loop: several times faster than any(genexpr) on this hot path.
-    for trigger in pattern.trigger:  # noqa: SIM110
-        if trigger in lower:
-            return True
-    return False
+@cache
+def _all_triggers() -> tuple[str, ...]:
+    return tuple(sorted({t for p in all_patterns() for t in p.trigger}))
+
+
+def triggers_in(lower: str, among: Iterable[str] | None = None) -> frozenset[str]:
+    """Return the rule triggers that occur in ``lower``.
+
+    Args:
+        among: the triggers to look for; by default all. A trial's criteria pass the triggers
+            found in the whole trial, so each criterion looks for a few, not all 180.
+    """
+    return frozenset([t for t in (_all_triggers() if among is None else among) if t in lower])
+
+
+def runs(pattern: Pattern, present: frozenset[str]) -> bool:
+    """Return True when one of the row's triggers is ``present`` (or it has none)."""
+    return not pattern.trigger or not present.isdisjoint(pattern.trigger)
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
@@ -112,16 +122,15 @@ _YEARS_PER = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}
 _UNIT_NAMES = {"y": "years", "m": "months", "w": "weeks", "d": "days"}
 
 
-def ages(text: str) -> list[AgeConstraint]:
+def ages(text: str, present: frozenset[str]) -> list[AgeConstraint]:
     """Return the age constraints in a criterion."""
     if not re.search(r"\d|\b(?:age|year|old)", text, re.IGNORECASE):
         return []
-    lower = text.lower()
-    inclusive = any(runs(p, lower) and regex.search(text) for p, regex in rules("inclusive"))
+    inclusive = any(runs(p, present) and regex.search(text) for p, regex in rules("inclusive"))
     out: list[AgeConstraint] = []
     taken: list[tuple[int, int]] = []
     for pattern, regex in rules("age"):
-        if not runs(pattern, lower):
+        if not runs(pattern, present):
             continue
         for match in regex.finditer(text):
             if _overlaps(match.span(), taken):
@@ -219,11 +228,10 @@ def _joined(text: str, found: list[AgeConstraint]) -> list[AgeConstraint]:
 _SEX_WORDS = {"female": "female", "women": "female", "male": "male", "men": "male"}
 
 
-def sexes(text: str) -> list[SexConstraint]:
+def sexes(text: str, present: frozenset[str]) -> list[SexConstraint]:
     """Return the sex constraints in a criterion (at most one)."""
-    lower = text.lower()
     for pattern, regex in rules("sex"):
-        if not runs(pattern, lower):
+        if not runs(pattern, present):
             continue
         match = regex.search(text)
         if match is None:
@@ -242,12 +250,13 @@ def sexes(text: str) -> list[SexConstraint]:
     return []
 
 
-def pregnancies(text: str, negated_at: list[tuple[int, int]]) -> list[PregnancyConstraint]:
+def pregnancies(
+    text: str, negated_at: list[tuple[int, int]], present: frozenset[str]
+) -> list[PregnancyConstraint]:
     """Return the pregnancy-related constraints; ``negated_at`` are negated spans."""
     out: list[PregnancyConstraint] = []
-    lower = text.lower()
     for pattern, regex in rules("pregnancy"):
-        if not runs(pattern, lower):
+        if not runs(pattern, present):
             continue
         for match in regex.finditer(text):
             out.append(
@@ -263,12 +272,11 @@ def pregnancies(text: str, negated_at: list[tuple[int, int]]) -> list[PregnancyC
     return out
 
 
-def not_checkable(text: str) -> list[NotCheckable]:
+def not_checkable(text: str, present: frozenset[str]) -> list[NotCheckable]:
     """Return one constraint per reason a patient record cannot answer the criterion."""
     out = []
-    lower = text.lower()
     for pattern, regex in rules("not_checkable"):
-        if not runs(pattern, lower):
+        if not runs(pattern, present):
             continue
         match = regex.search(text)
         if match is not None:
@@ -380,9 +388,9 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
     out: list[Measurement] = []
     taken: list[tuple[int, int]] = []
     finder = _lab_finder()
-    for mention in finder.finditer(text):
+    for mention_start, _ in lexicon.lab_index().find(text):
         for pattern, regex in rules("lab"):
-            match = regex.match(text, mention.start())
+            match = regex.match(text, mention_start)
             if match is None:
                 continue
             value_start = match.end("gap")
@@ -436,11 +444,10 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
     return out
 
 
-def formula_of(text: str) -> str | None:
+def formula_of(text: str, present: frozenset[str]) -> str | None:
     """Return the renal formula named in a criterion (Schwartz, CKD-EPI, ...), or None."""
-    lower = text.lower()
     for pattern, regex in rules("formula"):
-        if runs(pattern, lower) and regex.search(text):
+        if runs(pattern, present) and regex.search(text):
             return pattern.label
     return None
 
@@ -522,15 +529,14 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
     )
 
 
-def scores(text: str) -> list[ScoreConstraint]:
+def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
     """Return the score constraints in a criterion."""
     out: list[ScoreConstraint] = []
     taken: list[tuple[int, int]] = []
-    lower = text.lower()
-    starts = [m.start() for m in _score_finder().finditer(text)]
+    starts = [start for start, _ in lexicon.score_index().find(text)]
     for pattern, regex in rules("score"):
         if pattern.trigger:  # generic rows search; named rows start at a score's mention
-            if not runs(pattern, lower):
+            if not runs(pattern, present):
                 continue
             matches = list(regex.finditer(text))
         else:
@@ -576,13 +582,12 @@ _DAYS_PER = {"y": 365.25, "m": 30.44, "w": 7.0, "d": 1.0, "h": 1 / 24}
 _TIME_NAMES = {"y": "years", "m": "months", "w": "weeks", "d": "days", "h": "hours"}
 
 
-def windows(text: str) -> list[TimeWindow]:
+def windows(text: str, present: frozenset[str]) -> list[TimeWindow]:
     """Return the time windows written in a criterion."""
     out: list[TimeWindow] = []
     taken: list[tuple[int, int]] = []
-    lower = text.lower()
     for pattern, regex in rules("time_window"):
-        if not runs(pattern, lower):
+        if not runs(pattern, present):
             continue
         for match in regex.finditer(text):
             if _overlaps(match.span(), taken):

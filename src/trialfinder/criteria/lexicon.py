@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from trialfinder.criteria.tables import TableError, normal_key, read_tsv, trie_regex
+from trialfinder.criteria.tables import LiteralIndex, TableError, normal_key, read_tsv, trie_regex
 
 __all__ = [
     "ContextCue",
@@ -84,6 +84,14 @@ def bounded_trie(literals: list[str]) -> str:
     if folded:
         parts.append(trie_regex(folded))
     return r"(?<![\w/])(?:" + "|".join(parts) + r")(?![\w])"
+
+
+def literal_index(literals: list[str]) -> LiteralIndex:
+    """Return a one-pass matcher for what ``bounded_trie(literals)`` matches (case-insensitive)."""
+    return LiteralIndex(
+        [s for s in literals if not _is_abbreviation(s)],
+        [s for s in literals if _is_abbreviation(s)],
+    )
 
 
 # --- comparators ------------------------------------------------------------------------------
@@ -194,6 +202,12 @@ def lab_of(text: str) -> Lab | None:
 
 
 @cache
+def lab_index() -> LiteralIndex:
+    """Return the one-pass matcher over every lab synonym."""
+    return literal_index([s for lab in labs().values() for s in lab.synonyms])
+
+
+@cache
 def lab_regex() -> str:
     """Return the regex of every lab synonym."""
     return bounded_trie([s for lab in labs().values() for s in lab.synonyms])
@@ -227,6 +241,12 @@ def _score_keys() -> dict[str, Score]:
 def score_of(text: str) -> Score | None:
     """Return the score a mention names ("KPS" -> Karnofsky), or None."""
     return _score_keys().get(normal_key(text))
+
+
+@cache
+def score_index() -> LiteralIndex:
+    """Return the one-pass matcher over every score synonym."""
+    return literal_index([s for score in scores().values() for s in score.synonyms])
 
 
 @cache
@@ -267,15 +287,15 @@ class TermIndex:
         literals = [s for term in terms for s in (*term.synonyms,)] + [
             t.concept for t in terms if "," not in t.concept
         ]
-        self.regex = re.compile(bounded_trie(literals), re.IGNORECASE)
+        self.index = literal_index(literals)
 
     def find(self, text: str) -> list[tuple[int, int, Term]]:
         """Return (start, end, term) for every mention in ``text``."""
         out = []
-        for match in self.regex.finditer(text):
-            term = self.by_key.get(normal_key(match.group()))
+        for start, end in self.index.find(text):
+            term = self.by_key.get(normal_key(text[start:end]))
             if term is not None:
-                out.append((match.start(), match.end(), term))
+                out.append((start, end, term))
         return out
 
 
@@ -319,10 +339,9 @@ def context_cues() -> tuple[ContextCue, ...]:
 
 
 @cache
-def cue_index() -> tuple[re.Pattern[str], dict[str, ContextCue]]:
-    """Return one regex over every cue literal and the cue of each lookup key."""
+def cue_index() -> tuple[LiteralIndex, dict[str, ContextCue]]:
+    """Return one matcher over every cue literal and the cue of each lookup key."""
     cues = context_cues()
-    regex = re.compile(
-        r"(?<![\w])" + trie_regex([c.literal for c in cues]) + r"(?![\w])", re.IGNORECASE
-    )
-    return regex, {normal_key(c.literal): c for c in cues}
+    return LiteralIndex([c.literal for c in cues], after_slash=True), {
+        normal_key(c.literal): c for c in cues
+    }

@@ -18,6 +18,7 @@ from trialfinder.criteria._extract import (
     runs,
     scores,
     sexes,
+    triggers_in,
     windows,
 )
 from trialfinder.criteria.constraints import (
@@ -68,12 +69,11 @@ def _nearest_window(text: str, span: tuple[int, int], found: list[TimeWindow]) -
     return best
 
 
-def _extra_cues(text: str) -> list[Cue]:
+def _extra_cues(text: str, present: frozenset[str]) -> list[Cue]:
     """Return the cues the negation table finds (forms that are not fixed literals)."""
     out = []
-    lower = text.lower()
     for pattern, regex in rules("negation"):
-        if not runs(pattern, lower):
+        if not runs(pattern, present):
             continue
         for match in regex.finditer(text):
             out.append(
@@ -116,27 +116,84 @@ def parse_criterion(text: str, *, mesh_terms: Sequence[str] = ()) -> list[Constr
     Args:
         mesh_terms: the record's own condition MeSH terms, matched as extra concepts.
     """
+    return _parse(text, mesh_terms, None)
+
+
+class _Memo:
+    """The constraints of recently parsed criteria, by text and the MeSH mentions in it.
+
+    Registry criteria repeat ("Pregnant or breastfeeding women", "Signed informed consent"):
+    about a quarter of the criteria in the shared records are word-for-word repeats. Results
+    are immutable structs, so a repeat gets a copy of the list that was read the first time.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: dict[tuple[str, tuple[tuple[int, int, str], ...]], list[Constraint]] = {}
+
+    def get(self, key: tuple[str, tuple[tuple[int, int, str], ...]]) -> list[Constraint] | None:
+        found = self.items.get(key)
+        return None if found is None else list(found)
+
+    def put(
+        self, key: tuple[str, tuple[tuple[int, int, str], ...]], value: list[Constraint]
+    ) -> None:
+        if self.size <= 0:
+            return
+        if len(self.items) >= self.size:
+            del self.items[next(iter(self.items))]  # the oldest: dicts keep insertion order
+        self.items[key] = list(value)
+
+    def clear(self) -> None:
+        self.items.clear()
+
+
+MEMO = _Memo(50_000)
+
+
+def _parse(text: str, mesh_terms: Sequence[str], among: frozenset[str] | None) -> list[Constraint]:
+    """Return the constraints of a criterion; ``among`` as for ``triggers_in``."""
     clean = unescape(text)
+    mesh_found = (
+        [(s, e, t, "mesh") for s, e, t in _mesh_index(tuple(mesh_terms)).find(clean)]
+        if mesh_terms
+        else []
+    )
+    key = (text, tuple((s, e, t.concept) for s, e, t, _ in mesh_found))
+    cached = MEMO.get(key)
+    if cached is not None:
+        return cached
+    found = _read(text, clean, mesh_found, among)
+    MEMO.put(key, found)
+    return found
+
+
+def _read(
+    text: str,
+    clean: str,
+    mesh_found: list[tuple[int, int, lexicon.Term, str]],
+    among: frozenset[str] | None,
+) -> list[Constraint]:
+    present = triggers_in(clean.lower(), among)
     found: list[Constraint] = []
-    found += not_checkable(clean)
-    found += ages(clean)
-    found += sexes(clean)
-    formula = formula_of(clean)
+    found += not_checkable(clean, present)
+    found += ages(clean, present)
+    found += sexes(clean, present)
+    formula = formula_of(clean, present)
     labs = measurements(clean, formula)
     found += labs
-    score_list = scores(clean)
+    score_list = scores(clean, present)
     found += score_list
-    found_windows = windows(clean)
-    cues = find_cues(clean, _extra_cues(clean))
+    found_windows = windows(clean, present)
+    cues = find_cues(clean, _extra_cues(clean, present))
     negated_spans = [(c.start, c.end + 60) for c in cues if c.category == "NEGATED_EXISTENCE"]
-    found += pregnancies(clean, negated_spans)
+    found += pregnancies(clean, negated_spans, present)
     numeric = [c.span for c in labs] + [c.span for c in score_list]
 
     # Therapies and procedures.
     mentions = [(s, e, t, "therapies.tsv") for s, e, t in lexicon.therapy_index().find(clean)]
-    lower = clean.lower()
     for pattern, regex in rules("therapy"):
-        if not runs(pattern, lower):
+        if not runs(pattern, present):
             continue
         for match in regex.finditer(clean):
             span = match.span("therapy")
@@ -156,10 +213,7 @@ def parse_criterion(text: str, *, mesh_terms: Sequence[str] = ()) -> list[Constr
     condition_mentions = [
         (s, e, t, "conditions.tsv") for s, e, t in lexicon.condition_index().find(clean)
     ]
-    if mesh_terms:
-        condition_mentions += [
-            (s, e, t, "mesh") for s, e, t in _mesh_index(tuple(mesh_terms)).find(clean)
-        ]
+    condition_mentions += mesh_found
     condition_mentions = [
         m
         for m in _longest_first(condition_mentions)
@@ -180,7 +234,7 @@ def parse_criterion(text: str, *, mesh_terms: Sequence[str] = ()) -> list[Constr
     qualifiers = [
         (m.span(), " ".join(m.group().split()))
         for pattern, regex in (rules("qualifier") if condition_mentions else ())
-        if runs(pattern, lower)
+        if runs(pattern, present)
         for m in regex.finditer(clean)
     ]
     for start, end, term, source in condition_mentions:
@@ -246,13 +300,12 @@ def parse_criteria(text: str, *, mesh_terms: Sequence[str] = ()) -> ParsedCriter
         mesh_terms: the record's condition MeSH terms, used as extra condition concepts.
     """
     lists = split_criteria(text)
+    among = triggers_in(unescape(text).lower())
     return ParsedCriteria(
         inclusion=[
-            ParsedCriterion.of(c, parse_criterion(c.text, mesh_terms=mesh_terms))
-            for c in lists.inclusion
+            ParsedCriterion.of(c, _parse(c.text, mesh_terms, among)) for c in lists.inclusion
         ],
         exclusion=[
-            ParsedCriterion.of(c, parse_criterion(c.text, mesh_terms=mesh_terms))
-            for c in lists.exclusion
+            ParsedCriterion.of(c, _parse(c.text, mesh_terms, among)) for c in lists.exclusion
         ],
     )

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 __all__ = [
     "KINDS",
+    "LiteralIndex",
     "Pattern",
     "TableError",
     "compile_pattern",
@@ -223,3 +224,116 @@ def check_tables(tables: Sequence[Sequence[Pattern]]) -> tuple[Pattern, ...]:
             seen.add(row.name)
             rows.append(row)
     return tuple(rows)
+
+
+# --- literal index ----------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+")
+_SEP_CHARS = frozenset(" \t\r\n\f\v-'’‐–")
+
+
+@lru_cache(maxsize=16)
+def word_spans(text: str) -> tuple[list[tuple[int, int]], list[str], str]:
+    """Return the spans of the runs of word characters, each run lower-cased, and the lower text.
+
+    Cached for the last few texts: every index looks at the same criterion in turn.
+    """
+    lower = text.lower()
+    if len(lower) != len(text):  # a few characters change length when lower-cased
+        lower = "".join(c.lower()[0] for c in text)
+    spans = [m.span() for m in _WORD.finditer(text)]
+    return spans, [lower[s:e] for s, e in spans], lower
+
+
+def _boundary_prefixes(literal: str, fold: bool) -> set[str]:
+    """Return the literal's key cut where a text may break it: at blanks and punctuation."""
+    out: set[str] = set()
+    key = ""
+    for char in literal:
+        if char in _SEP_CHARS:
+            out.add(key)
+            continue
+        if not (char.isalnum() or char == "_"):
+            out.add(key)
+            key += char
+            out.add(key)
+            continue
+        key += char.lower() if fold else char
+    out.add(key)
+    out.discard("")
+    return out
+
+
+class LiteralIndex:
+    """Finds word-bounded literals in one pass over a text's words: a token-level trie.
+
+    It matches what ``bounded_trie`` matches, only faster: blanks, hyphens and apostrophes in a
+    literal match any run of them or none, other punctuation must be written, and a literal in
+    capitals (``exact``) only matches in capitals. At each word the longest literal wins, and a
+    match is never preceded by a word character (nor by "/" unless ``after_slash``) nor followed
+    by a word character.
+    """
+
+    def __init__(
+        self, folded: Iterable[str], exact: Iterable[str] = (), *, after_slash: bool = False
+    ) -> None:
+        self.after_slash = after_slash
+        folded, exact = list(folded), list(exact)
+        self.folded = frozenset(normal_key(s) for s in folded)
+        self.exact = frozenset(re.sub(r"[\s\-'’‐–]+", "", s) for s in exact)
+        self.folded_prefixes = frozenset(p for s in folded for p in _boundary_prefixes(s, True))
+        self.exact_prefixes = frozenset(p for s in exact for p in _boundary_prefixes(s, False))
+        # A cheap first test on each lower-cased word.
+        self.first = self.folded_prefixes | {k.lower() for k in self.exact_prefixes}
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        """Return (start, end) of every literal in ``text``, leftmost-longest, not overlapping."""
+        spans, words, lower = word_spans(text)
+        first = self.first
+        candidates = [i for i, word in enumerate(words) if word in first]
+        if not candidates:
+            return []
+        folded, exact = self.folded, self.exact
+        folded_prefixes, exact_prefixes = self.folded_prefixes, self.exact_prefixes
+        out: list[tuple[int, int]] = []
+        taken_to = 0
+        count = len(spans)
+        length = len(text)
+        for i in candidates:
+            start, end = spans[i]
+            if start < taken_to:
+                continue
+            if start > 0 and text[start - 1] == "/" and not self.after_slash:
+                continue
+            key, low = text[start:end], lower[start:end]
+            best = end if low in folded or key in exact else -1
+            j = i
+            while True:
+                nxt = spans[j + 1][0] if j + 1 < count else length
+                stop = False
+                for position in range(spans[j][1], nxt):
+                    char = text[position]
+                    if char in _SEP_CHARS:
+                        continue
+                    key += char
+                    low += lower[position]
+                    # A literal may end in punctuation ("K+") if no word follows at once.
+                    if (position + 1 < nxt or nxt == length) and (low in folded or key in exact):
+                        best = position + 1
+                    if low not in folded_prefixes and key not in exact_prefixes:
+                        stop = True
+                        break
+                if stop or j + 1 >= count:
+                    break
+                j += 1
+                word_start, word_end = spans[j]
+                key += text[word_start:word_end]
+                low += lower[word_start:word_end]
+                if low not in folded_prefixes and key not in exact_prefixes:
+                    break
+                if low in folded or key in exact:
+                    best = word_end
+            if best > 0:
+                out.append((start, best))
+                taken_to = best
+        return out

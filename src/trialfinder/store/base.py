@@ -195,6 +195,14 @@ class Store(Protocol):
         """Yield the raw record of every stored trial, with where it came from, in NCT id order."""
         ...
 
+    def save_criteria(self, rows: Sequence[StoredCriteria]) -> None:
+        """Upsert the criteria readings of trials (one row per nct_id) in one transaction."""
+        ...
+
+    def get_criteria(self, nct_id: str) -> StoredCriteria | None:
+        """Return the stored criteria reading of a trial, or None."""
+        ...
+
 
 # -- search: the values that cross the interface ----------------------------------------------
 
@@ -299,3 +307,20 @@ class SiteFilter:
     words: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     geo: GeoArea | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCriteria:
+    """A trial's criteria as the engine read them: JSON in `data`, and columns to filter on.
+
+    `data` is the msgspec JSON of `trialfinder.criteria.ParsedCriteria`; the store keeps it
+    as bytes and never looks inside. None in a column means the criteria do not say.
+    """
+
+    nct_id: str
+    engine_version: str
+    min_age_years: float | None
+    max_age_years: float | None
+    ecog_max: float | None
+    egfr_min: float | None
+    data: bytes

@@ -134,6 +134,109 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        name="0002_trial_criteria",
+        statements=(
+            # The criteria engine's reading of each trial (msgspec JSON of ParsedCriteria), and
+            # the few numbers a search filters on. `engine_version` says which rules read it.
+            """
+            create table trial_criteria (
+                nct_id text primary key references trials (nct_id),
+                engine_version text not null,
+                min_age_years real,
+                max_age_years real,
+                ecog_max real,
+                egfr_min real,
+                data blob not null
+            )
+            """,
+            "create index trial_criteria_ecog_max on trial_criteria (ecog_max)",
+            "create index trial_criteria_egfr_min on trial_criteria (egfr_min)",
+        ),
+    ),
+    Migration(
+        name="0003_search_geo_countries",
+        statements=(
+            # Distance searches: an R*Tree over every located site of every trial. It carries
+            # the trial's rowid and the exact coordinates, so a search near a place reads
+            # neither `locations` nor `trials` until it has its page. Triggers keep it (and
+            # `trial_countries`) in step with `locations`, whatever writes them.
+            """
+            create virtual table locations_geo using rtree (
+                id,
+                min_lat, max_lat,
+                min_lon, max_lon,
+                +trial_rowid,
+                +lat,
+                +lon
+            )
+            """,
+            """
+            insert into locations_geo (
+                id, min_lat, max_lat, min_lon, max_lon, trial_rowid, lat, lon
+            )
+            select
+                locations.rowid, locations.lat, locations.lat, locations.lon, locations.lon,
+                trials.rowid, locations.lat, locations.lon
+            from locations
+            join trials on trials.nct_id = locations.nct_id
+            where locations.lat is not null
+                and locations.lon is not null
+            """,
+            """
+            create trigger locations_geo_insert after insert on locations
+            when new.lat is not null and new.lon is not null
+            begin
+                insert into locations_geo (
+                    id, min_lat, max_lat, min_lon, max_lon, trial_rowid, lat, lon
+                )
+                values (
+                    new.rowid, new.lat, new.lat, new.lon, new.lon,
+                    (select rowid from trials where nct_id = new.nct_id), new.lat, new.lon
+                );
+            end
+            """,
+            """
+            create trigger locations_geo_delete after delete on locations
+            begin
+                delete from locations_geo where id = old.rowid;
+            end
+            """,
+            # Country filters and the country facet: each trial's distinct site countries
+            # (a site's country never changes: it is part of the site's id).
+            """
+            create table trial_countries (
+                nct_id text not null,
+                country text not null,
+                primary key (nct_id, country)
+            ) without rowid
+            """,
+            """
+            insert or ignore into trial_countries (nct_id, country)
+            select locations.nct_id, sites.country
+            from locations
+            join sites on sites.site_id = locations.site_id
+            where sites.country != ''
+            """,
+            "create index trial_countries_country on trial_countries (lower(country), nct_id)",
+            """
+            create trigger trial_countries_insert after insert on locations
+            begin
+                insert or ignore into trial_countries (nct_id, country)
+                select new.nct_id, sites.country
+                from sites
+                where sites.site_id = new.site_id
+                    and sites.country != '';
+            end
+            """,
+            """
+            create trigger trial_countries_delete after delete on locations
+            begin
+                delete from trial_countries where nct_id = old.nct_id;
+            end
+            """,
+        ),
+    ),
 )
 
 
@@ -289,6 +392,25 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
                 value text not null
             )
             """,
+        ),
+    ),
+    Migration(
+        name="0002_trial_criteria",
+        statements=(
+            # Same table as SQLite's 0002: the criteria engine's reading of each trial.
+            """
+            create table trial_criteria (
+                nct_id text collate "C" primary key references trials (nct_id) on delete cascade,
+                engine_version text not null,
+                min_age_years double precision,
+                max_age_years double precision,
+                ecog_max double precision,
+                egfr_min double precision,
+                data bytea not null
+            )
+            """,
+            "create index trial_criteria_ecog_max on trial_criteria (ecog_max)",
+            "create index trial_criteria_egfr_min on trial_criteria (egfr_min)",
         ),
     ),
 )

@@ -23,6 +23,7 @@ from trialfinder.store.base import (
     QuarantineEntry,
     Site,
     SiteFilter,
+    StoredCriteria,
     StoredRaw,
     StoredRecord,
     StoreStats,
@@ -535,6 +536,62 @@ class PostgresStore:
                     )
         except psycopg.Error as error:
             raise StoreError(f"{self._safe_url}: write failed ({str(error).strip()})") from None
+
+    def save_criteria(self, rows: Sequence[StoredCriteria]) -> None:
+        """Upsert the criteria readings of trials (one row per nct_id) in one transaction."""
+        values = [
+            {
+                "nct_id": row.nct_id,
+                "engine_version": row.engine_version,
+                "min_age_years": row.min_age_years,
+                "max_age_years": row.max_age_years,
+                "ecog_max": row.ecog_max,
+                "egfr_min": row.egfr_min,
+                "data": compress(row.data),
+            }
+            for row in rows
+        ]
+        try:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+                cursor.executemany(
+                    """
+                    insert into trial_criteria (
+                        nct_id, engine_version, min_age_years, max_age_years, ecog_max,
+                        egfr_min, data
+                    )
+                    values (
+                        %(nct_id)s, %(engine_version)s, %(min_age_years)s, %(max_age_years)s,
+                        %(ecog_max)s, %(egfr_min)s, %(data)s
+                    )
+                    on conflict (nct_id) do update set
+                        engine_version = excluded.engine_version,
+                        min_age_years = excluded.min_age_years,
+                        max_age_years = excluded.max_age_years,
+                        ecog_max = excluded.ecog_max,
+                        egfr_min = excluded.egfr_min,
+                        data = excluded.data
+                    """,
+                    values,
+                )
+        except psycopg.Error as error:
+            raise StoreError(f"{self._safe_url}: write failed ({str(error).strip()})") from None
+
+    def get_criteria(self, nct_id: str) -> StoredCriteria | None:
+        """Return the stored criteria reading of a trial, or None."""
+        rows = self._read(
+            """
+            select nct_id, engine_version, min_age_years, max_age_years, ecog_max, egfr_min, data
+            from trial_criteria
+            where nct_id = %(nct_id)s
+            """,
+            {"nct_id": nct_id},
+        )
+        if not rows:
+            return None
+        nct, version, min_age, max_age, ecog_max, egfr_min, data = rows[0]
+        return StoredCriteria(
+            nct, version, min_age, max_age, ecog_max, egfr_min, decompress(bytes(data))
+        )
 
     def close(self) -> None:
         """Close every pooled connection."""

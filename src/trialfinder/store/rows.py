@@ -99,6 +99,8 @@ def intervention_terms(trial: Trial) -> list[tuple[str, str, str]]:
 
 
 SqlValue = str | int | float | bytes | None
+ColumnValue = str | bool | int | float | None
+"""A `trials` column value (no bytes, so that msgspec can tell the types apart)."""
 SiteRow = tuple[str, str, str, str, str, str, float | None, float | None]
 """`sites` columns: site_id, name, city, state, zip, country, lat, lon."""
 
@@ -110,7 +112,7 @@ class TrialRows(NamedTuple):
     only binds values; plain tuples also cross process boundaries far faster than a `Trial`.
     """
 
-    trial: tuple[SqlValue, ...]
+    trial: tuple[ColumnValue, ...]
     """`trials` columns from nct_id through lead_sponsor (see `TRIAL_COLUMNS`)."""
     search: tuple[str, str, str, str, str, str]
     """`trials_fts` columns, in `SEARCH_COLUMNS` order."""

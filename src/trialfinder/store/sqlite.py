@@ -15,6 +15,7 @@ from trialfinder.store.base import (
     QuarantineEntry,
     Site,
     SiteFilter,
+    StoredCriteria,
     StoredRaw,
     StoredRecord,
     StoreStats,
@@ -529,3 +530,55 @@ class SQLiteStore:
             for nct_id, format_, origin, position, digest, data in rows:
                 yield StoredRaw(nct_id, format_, origin, position, digest, decompress(data))
                 last = nct_id
+
+    def save_criteria(self, rows: Sequence[StoredCriteria]) -> None:
+        """Upsert the criteria readings of trials (one row per nct_id) in one transaction."""
+        values = [
+            {
+                "nct_id": row.nct_id,
+                "engine_version": row.engine_version,
+                "min_age_years": row.min_age_years,
+                "max_age_years": row.max_age_years,
+                "ecog_max": row.ecog_max,
+                "egfr_min": row.egfr_min,
+                "data": compress(row.data),
+            }
+            for row in rows
+        ]
+        with self._lock, self._db:
+            self._db.executemany(
+                """
+                insert into trial_criteria (
+                    nct_id, engine_version, min_age_years, max_age_years, ecog_max, egfr_min, data
+                )
+                values (
+                    :nct_id, :engine_version, :min_age_years, :max_age_years, :ecog_max,
+                    :egfr_min, :data
+                )
+                on conflict (nct_id) do update set
+                    engine_version = excluded.engine_version,
+                    min_age_years = excluded.min_age_years,
+                    max_age_years = excluded.max_age_years,
+                    ecog_max = excluded.ecog_max,
+                    egfr_min = excluded.egfr_min,
+                    data = excluded.data
+                """,
+                values,
+            )
+
+    def get_criteria(self, nct_id: str) -> StoredCriteria | None:
+        """Return the stored criteria reading of a trial, or None."""
+        with self._lock:
+            row = self._db.execute(
+                """
+                select nct_id, engine_version, min_age_years, max_age_years, ecog_max, egfr_min,
+                    data
+                from trial_criteria
+                where nct_id = :nct_id
+                """,
+                {"nct_id": nct_id},
+            ).fetchone()
+        if row is None:
+            return None
+        nct, version, min_age, max_age, ecog_max, egfr_min, data = row
+        return StoredCriteria(nct, version, min_age, max_age, ecog_max, egfr_min, decompress(data))

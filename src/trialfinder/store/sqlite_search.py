@@ -53,6 +53,7 @@ _DISTANCE_KM = """
             )))"""
 
 _SITE_DISTANCE_KM = _DISTANCE_KM.replace("locations.", "sites.")
+_GEO_DISTANCE_KM = _DISTANCE_KM.replace("locations.", "locations_geo.")
 
 
 # -- full-text query ----------------------------------------------------------------------------
@@ -126,12 +127,95 @@ def _words(values: tuple[str, ...]) -> str:
     return json.dumps([v.lower() for v in values])
 
 
-def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, dict[str, Any]]:
-    """Return (sql, params) selecting matching trials; with `sort`, ordered and paged.
+_LOCATION_WORDS = """not exists (
+            select 1
+            from json_each(:location_words)
+            where instr(
+                lower(sites.name || ' ' || sites.city || ' ' || sites.state || ' '
+                    || sites.zip || ' ' || sites.country),
+                json_each.value
+            ) = 0
+        )"""
 
-    Columns: nct_id, score (higher is better), site_id, site_status, distance_km. Without
-    `sort` only nct_id is selected (for counts and facets) and there is no order or limit.
+
+def _site_conditions(where: StudyFilter, params: dict[str, Any]) -> list[str]:
+    """Conditions on `sites` for the country and location-word filters (binding their values)."""
+    conditions = []
+    if where.countries:
+        params["countries"] = _words(where.countries)
+        conditions.append("lower(sites.country) in (select value from json_each(:countries))")
+    if where.location_words:
+        params["location_words"] = _words(where.location_words)
+        conditions.append(_LOCATION_WORDS)
+    return conditions
+
+
+def _geo_ctes(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> list[str]:
+    """`site_hits` (located sites in the circle's bounding box, from the R*Tree) and `nearest`
+    (each trial's nearest one inside the circle, with its `locations` rowid).
     """
+    params.update(_bounding_box(geo))
+    conditions = [
+        "locations_geo.min_lat <= :geo_lat_high",
+        "locations_geo.max_lat >= :geo_lat_low",
+        "locations_geo.min_lon <= :geo_lon_high",
+        "locations_geo.max_lon >= :geo_lon_low",
+        # The R*Tree holds 32-bit bounds rounded outwards: the exact box is checked here.
+        "locations_geo.lat between :geo_lat_low and :geo_lat_high",
+        "locations_geo.lon between :geo_lon_low and :geo_lon_high",
+    ]
+    site_conditions = _site_conditions(where, params)
+    joins = ""
+    if site_conditions:
+        joins = """
+    join locations on locations.rowid = locations_geo.id
+    join sites on sites.site_id = locations.site_id"""
+    conditions += site_conditions
+    return [
+        f"""site_hits as (
+    select
+        locations_geo.trial_rowid as trial_rowid,
+        locations_geo.id as location_id,
+        {_GEO_DISTANCE_KM.strip()} as distance_km
+    from locations_geo{joins}
+    where {(chr(10) + "        and ").join(conditions)}
+)""",
+        """nearest as (
+    select
+        trial_rowid,
+        location_id,
+        min(distance_km) as distance_km
+    from site_hits
+    where distance_km <= :geo_radius_km
+    group by trial_rowid
+)""",
+    ]
+
+
+def _trial_site_condition(where: StudyFilter, params: dict[str, Any]) -> str:
+    """Without a place: the trial has a site in one of the countries, matching the words."""
+    if not where.location_words:
+        params["countries"] = _words(where.countries)
+        return """exists (
+        select 1
+        from trial_countries
+        where trial_countries.nct_id = trials.nct_id
+            and lower(trial_countries.country) in (select value from json_each(:countries))
+    )"""
+    conditions = _site_conditions(where, params)
+    return f"""exists (
+        select 1
+        from locations
+        join sites on sites.site_id = locations.site_id
+        where locations.nct_id = trials.nct_id
+            and {(chr(10) + "            and ").join(conditions)}
+    )"""
+
+
+def _study_query(
+    where: StudyFilter, sort: StudySort | None
+) -> tuple[list[str], str, dict[str, Any]]:
+    """(common table expressions, select statement, params) of `study_search_sql`."""
     params: dict[str, Any] = {}
     ctes: list[str] = []
     joins: list[str] = []
@@ -142,7 +226,7 @@ def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, d
         params["fts"] = match
         weights = ", ".join(f"{w:g}" for w in FTS_WEIGHTS)
         ctes.append(
-            f"""matched as (
+            f"""matched as materialized (
     select
         rowid,
         bm25(trials_fts, {weights}) as score
@@ -152,62 +236,11 @@ def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, d
         )
         joins.append("join matched on matched.rowid = trials.rowid")
 
-    if _has_site_filter(where):
-        site_conditions = ["1 = 1"]
-        rank = "locations.position"
-        distance = "null"
-        if where.countries:
-            params["countries"] = _words(where.countries)
-            site_conditions.append(
-                "lower(sites.country) in (select value from json_each(:countries))"
-            )
-        if where.location_words:
-            params["location_words"] = _words(where.location_words)
-            site_conditions.append(
-                """not exists (
-            select 1
-            from json_each(:location_words)
-            where instr(
-                lower(sites.name || ' ' || sites.city || ' ' || sites.state || ' '
-                    || sites.zip || ' ' || sites.country),
-                json_each.value
-            ) = 0
-        )"""
-            )
-        if where.geo is not None:
-            params.update(_bounding_box(where.geo))
-            site_conditions.append("locations.lat between :geo_lat_low and :geo_lat_high")
-            site_conditions.append("locations.lon between :geo_lon_low and :geo_lon_high")
-            rank = distance = _DISTANCE_KM.strip()
-        ctes.append(
-            f"""site_hits as (
-    select
-        locations.nct_id as nct_id,
-        locations.site_id as site_id,
-        locations.status as status,
-        {distance} as distance_km,
-        {rank} as rank
-    from locations
-    join sites on sites.site_id = locations.site_id
-    where {(chr(10) + "        and ").join(site_conditions)}
-)"""
-        )
-        radius = "    where distance_km <= :geo_radius_km\n" if where.geo is not None else ""
-        ctes.append(
-            """nearest as (
-    select
-        nct_id,
-        site_id,
-        status,
-        distance_km,
-        min(rank) as rank
-    from site_hits
-"""
-            + radius
-            + """    group by nct_id
-)"""
-        )
-        joins.append("join nearest on nearest.nct_id = trials.nct_id")
+    if where.geo is not None:
+        ctes += _geo_ctes(where, where.geo, params)
+        joins.insert(0, "join nearest on nearest.trial_rowid = trials.rowid")
+    elif _has_site_filter(where):
+        conditions.append(_trial_site_condition(where, params))
 
     if where.nct_ids:
         params["nct_ids"] = json.dumps([n.upper() for n in where.nct_ids])
@@ -293,25 +326,42 @@ def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, d
             conditions.append(f"substr({column}, 1, length(:{name}_high)) <= :{name}_high")
 
     if sort is None:
-        columns = "trials.nct_id as nct_id"
+        columns = "trials.rowid as trial_rowid,\n    trials.nct_id as nct_id"
+    elif not _has_site_filter(where):
+        score = "-matched.score" if match is not None else "null"
+        columns = f"""trials.nct_id as nct_id,
+    {score} as score,
+    null, null,
+    null as distance_km"""
     else:
         score = "-matched.score" if match is not None else "null"
-        site = "nearest.site_id, nearest.status" if _has_site_filter(where) else "null, null"
+        location = "nearest.location_id" if where.geo is not None else "null"
         distance = "nearest.distance_km" if where.geo is not None else "null"
         columns = f"""trials.nct_id as nct_id,
     {score} as score,
-    {site},
+    {location} as location_id,
     {distance} as distance_km"""
 
-    sql = ("with " + ",\n".join(ctes) + "\n") if ctes else ""
-    sql += f"select\n    {columns}\nfrom trials\n"
+    sql = f"select\n    {columns}\nfrom trials\n"
     sql += "".join(join + "\n" for join in joins)
     if conditions:
         sql += "where " + "\n    and ".join(conditions) + "\n"
     if sort is not None:
         sql += "order by " + ", ".join(_order_by(where, sort, match is not None)) + "\n"
         sql += "limit :limit offset :offset\n"
-    return sql, params
+    return ctes, sql, params
+
+
+def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, dict[str, Any]]:
+    """Return (sql, params) selecting matching trials; with `sort`, ordered and paged.
+
+    With `sort`, the columns are nct_id, score (higher is better), site_id, site_status and
+    distance_km; with a site filter (country, location words, place) they are nct_id, score,
+    location_id (the `locations` rowid of the nearest matching site, null without a place)
+    and distance_km. Without `sort` they are trial_rowid and nct_id, with no order or limit.
+    """
+    ctes, sql, params = _study_query(where, sort)
+    return (("with " + ",\n".join(ctes) + "\n") if ctes else "") + sql, params
 
 
 def _order_by(where: StudyFilter, sort: StudySort, has_text: bool) -> list[str]:
@@ -367,7 +417,29 @@ def search_trials(
     sql, params = study_search_sql(where, sort)
     with time_limit(db, time_limit_s):
         rows = db.execute(sql, {**params, "limit": limit, "offset": offset}).fetchall()
-        site_ids = sorted({row[2] for row in rows if row[2] is not None})
+        if not _has_site_filter(where):
+            return [
+                StudyHit(nct_id=n, score=s, site=None, site_status="", distance_km=d)
+                for n, s, _, _, d in rows
+            ]
+        # The page's sites only: found after the page is cut, not for every matching trial.
+        if where.geo is None:
+            location_ids = _first_matching_locations(db, where, [row[0] for row in rows])
+        else:
+            location_ids = [row[2] for row in rows]
+        located = {
+            rowid: (site_id, status)
+            for rowid, site_id, status in db.execute(
+                """
+                select
+                    rowid, site_id, status
+                from locations
+                where rowid in (select value from json_each(:location_ids))
+                """,
+                {"location_ids": json.dumps([i for i in location_ids if i is not None])},
+            )
+        }
+        site_ids = sorted({site_id for site_id, _ in located.values()})
         sites = {
             s[0]: Site(*s)
             for s in db.execute(
@@ -380,16 +452,44 @@ def search_trials(
                 {"site_ids": json.dumps(site_ids)},
             )
         }
-    return [
-        StudyHit(
-            nct_id=nct_id,
-            score=score,
-            site=sites.get(site_id) if site_id else None,
-            site_status=status or "",
-            distance_km=distance,
+    hits = []
+    for (nct_id, score, _, distance), location_id in zip(rows, location_ids, strict=True):
+        site_id, status = located.get(location_id, ("", "")) if location_id else ("", "")
+        hits.append(
+            StudyHit(
+                nct_id=nct_id,
+                score=score,
+                site=sites.get(site_id) if site_id else None,
+                site_status=status or "",
+                distance_km=distance,
+            )
         )
-        for nct_id, score, site_id, status, distance in rows
-    ]
+    return hits
+
+
+def _first_matching_locations(
+    db: sqlite3.Connection, where: StudyFilter, nct_ids: list[str]
+) -> list[int | None]:
+    """`locations` rowid of each trial's first site (by position) in the countries and
+    matching the location words.
+    """
+    params: dict[str, Any] = {}
+    conditions = _site_conditions(where, params)
+    sql = f"""
+        select
+            locations.rowid
+        from locations
+        join sites on sites.site_id = locations.site_id
+        where locations.nct_id = :nct_id
+            and {" and ".join(conditions)}
+        order by locations.position
+        limit 1
+        """
+    found: list[int | None] = []
+    for nct_id in nct_ids:
+        row = db.execute(sql, {**params, "nct_id": nct_id}).fetchone()
+        found.append(row[0] if row else None)
+    return found
 
 
 def count_trials(db: sqlite3.Connection, where: StudyFilter, time_limit_s: float) -> int:
@@ -400,72 +500,59 @@ def count_trials(db: sqlite3.Connection, where: StudyFilter, time_limit_s: float
     return int(count)
 
 
-_FACET_SQL = {
-    "overallStatus": """
-        select trials.overall_status, count(*)
-        from trials
-        where trials.nct_id in (select nct_id from hits)
-        group by 1
-        order by 2 desc, 1
-        """,
-    "phase": """
-        select coalesce(trial_phases.phase, 'NONE'), count(distinct trials.nct_id)
-        from trials
-        left join trial_phases on trial_phases.nct_id = trials.nct_id
-        where trials.nct_id in (select nct_id from hits)
-        group by 1
-        order by 2 desc, 1
-        """,
-    "studyType": """
-        select trials.study_type, count(*)
-        from trials
-        where trials.nct_id in (select nct_id from hits)
-        group by 1
-        order by 2 desc, 1
-        """,
-    "sex": """
-        select trials.sex, count(*)
-        from trials
-        where trials.nct_id in (select nct_id from hits)
-        group by 1
-        order by 2 desc, 1
-        """,
-    "stdAge": """
-        select groups.value, count(*)
-        from trials
-        join json_each('["CHILD", "ADULT", "OLDER_ADULT"]') as groups
-            on instr(',' || trials.std_ages || ',', ',' || groups.value || ',') > 0
-        where trials.nct_id in (select nct_id from hits)
-        group by 1
-        order by 2 desc, 1
-        """,
-    "country": """
-        select sites.country, count(distinct locations.nct_id)
-        from locations
-        join sites on sites.site_id = locations.site_id
-        where locations.nct_id in (select nct_id from hits)
-            and sites.country != ''
-        group by 1
-        order by 2 desc, 1
-        """,
-}
+_FACET_SQL = """
+select
+    'trial', trials.overall_status, trials.study_type, trials.sex, trials.std_ages,
+    trials.phases, count(*)
+from hits
+join trials on trials.rowid = hits.trial_rowid
+group by 2, 3, 4, 5, 6
+union all
+select
+    'country', trial_countries.country, null, null, null, null, count(*)
+from hits
+join trial_countries on trial_countries.nct_id = hits.nct_id
+group by 2
+"""
+"""Facet counts in one statement over one materialized set of matching trials: combinations
+of the trial columns (split into facets in Python), and trials per site country."""
+
+_AGE_GROUPS = ("CHILD", "ADULT", "OLDER_ADULT")
+
+
+def _tally(counts: dict[str, int], value: str, n: int) -> None:
+    counts[value] = counts.get(value, 0) + n
+
+
+def _ranked(counts: dict[str, int]) -> dict[str, int]:
+    """Most trials first, then by value (the order of `order by 2 desc, 1`)."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def facet_counts(
     db: sqlite3.Connection, where: StudyFilter, time_limit_s: float
 ) -> dict[str, dict[str, int]]:
     """Return value → count of matching trials for status, phase, type, sex, age group, country."""
-    sql, params = study_search_sql(where, None)
-    if sql.startswith("with "):
-        hits = sql.replace("\nselect\n", ",\nhits as (\nselect\n", 1) + ")\n"
-    else:
-        hits = "with hits as (\n" + sql + ")\n"
-    facets: dict[str, dict[str, int]] = {}
+    ctes, sql, params = _study_query(where, None)
+    hits = "with " + ",\n".join([*ctes, f"hits as materialized (\n{sql})"]) + "\n"
+    names = ("overallStatus", "phase", "studyType", "sex", "stdAge", "country")
+    facets: dict[str, dict[str, int]] = {name: {} for name in names}
     with time_limit(db, time_limit_s):
-        for name, facet_sql in _FACET_SQL.items():
-            rows = db.execute(hits + facet_sql, params).fetchall()
-            facets[name] = {str(value): int(count) for value, count in rows}
-    return facets
+        rows = db.execute(hits + _FACET_SQL, params).fetchall()
+    for kind, value, study_type, sex, std_ages, phases, n in rows:
+        if kind == "country":
+            _tally(facets["country"], str(value), n)
+            continue
+        _tally(facets["overallStatus"], str(value), n)
+        _tally(facets["studyType"], str(study_type), n)
+        _tally(facets["sex"], str(sex), n)
+        ages = set(str(std_ages).split(","))
+        for group in _AGE_GROUPS:
+            if group in ages:
+                _tally(facets["stdAge"], group, n)
+        for phase in set(str(phases).split(",")) - {""} or {"NONE"}:
+            _tally(facets["phase"], phase, n)
+    return {name: _ranked(counts) for name, counts in facets.items()}
 
 
 # -- sites ----------------------------------------------------------------------------------------

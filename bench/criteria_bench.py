@@ -1,0 +1,97 @@
+"""Criteria engine benchmark (issue 5): trials/s on one core over the shared records' criteria.
+
+Reads every eligibility text in ../shared/data/ctgov (API v2 JSON) and ctgov-xml-2023 (legacy
+XML), then parses all of them with `parse_criteria` several times in this one process (one
+core) and prints the median. Each run starts with an empty repeat memo (`parser.MEMO`), so a
+run never profits from an earlier one; within a run, word-for-word repeated criteria are read
+once, as in `trialfinder reparse`. CPU time (`time.process_time`) is used, so other load on the
+machine does not count; wall time is printed beside it.
+
+    .venv/bin/python bench/criteria_bench.py --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+from lxml import etree
+
+from trialfinder.criteria import parser
+from trialfinder.criteria.parser import parse_criteria
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def load_texts(data: Path) -> list[str]:
+    """Return every non-empty eligibility criteria text in the shared JSON and 2023 XML."""
+    texts = []
+    for path in sorted((data / "ctgov").glob("*.json")):
+        study = json.loads(path.read_text(encoding="utf-8"))["protocolSection"]
+        text = study.get("eligibilityModule", {}).get("eligibilityCriteria")
+        if text:
+            texts.append(text)
+    for path in sorted((data / "ctgov-xml-2023").glob("*.xml")):
+        text = etree.parse(str(path)).findtext("eligibility/criteria/textblock")
+        if text:
+            texts.append(text)
+    return texts
+
+
+def one_run(texts: list[str], memo: bool) -> tuple[float, float, int]:
+    """Return (cpu seconds, wall seconds, criteria) for parsing every text once."""
+    # getattr: the bench also times older checkouts, which have no memo.
+    cache = getattr(parser, "MEMO", None)
+    saved = cache.size if cache is not None else 0
+    if cache is not None:
+        cache.clear()
+        cache.size = saved if memo else 0
+    cpu, wall = time.process_time(), time.perf_counter()
+    criteria = 0
+    try:
+        for text in texts:
+            parsed = parse_criteria(text)
+            criteria += len(parsed.inclusion) + len(parsed.exclusion)
+    finally:
+        if cache is not None:
+            cache.size = saved
+    return time.process_time() - cpu, time.perf_counter() - wall, criteria
+
+
+def main() -> None:
+    """Parse the shared criteria ``--repeat`` times and print the median trials/s."""
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--data", type=Path, default=DATA)
+    options.add_argument("--repeat", type=int, default=5)
+    options.add_argument("--no-memo", action="store_true", help="read repeated criteria again")
+    args = options.parse_args()
+    texts = load_texts(args.data)
+    for text in texts[:20]:  # compile the tables before timing
+        parse_criteria(text)
+    runs = [one_run(texts, not args.no_memo) for _ in range(args.repeat)]
+    cpu = statistics.median(r[0] for r in runs)
+    wall = statistics.median(r[1] for r in runs)
+    print(
+        json.dumps(
+            {
+                "trials": len(texts),
+                "criteria": runs[0][2],
+                "memo": not args.no_memo,
+                "repeat": args.repeat,
+                "trials_per_cpu_s": round(len(texts) / cpu),
+                "trials_per_wall_s": round(len(texts) / wall),
+                "criteria_per_cpu_s": round(runs[0][2] / cpu),
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "processor": platform.processor() or platform.machine(),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
