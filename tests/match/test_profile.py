@@ -87,7 +87,7 @@ def test_byte_order_mark_is_accepted() -> None:
         ),
         (
             b'{"sex": "F"}',
-            "Patient profile field $.sex: Invalid enum value 'F'",
+            "Patient profile field $.sex: Invalid enum value",
             "$.sex",
         ),
         (

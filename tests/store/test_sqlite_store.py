@@ -133,3 +133,19 @@ def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
     names = [row[0] for row in db.execute("select name from schema_migrations order by name")]
     db.close()
     assert names == [m.name for m in SQLITE_MIGRATIONS]
+
+
+def test_migration_killed_halfway_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A migration runs in one transaction: a failure part-way rolls every statement back."""
+    path = tmp_path / "trials.db"
+    db = sqlite3.connect(path)
+    db.execute("create table schema_migrations (name text primary key, applied_at text not null)")
+    db.execute("create table trials (clash integer)")  # makes 0001's first statement fail
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError):
+        open_store(f"sqlite:///{path}")
+    db = sqlite3.connect(path)
+    tables = sorted(row[0] for row in db.execute("select name from sqlite_master"))
+    db.close()
+    assert tables == ["schema_migrations", "sqlite_autoindex_schema_migrations_1", "trials"]

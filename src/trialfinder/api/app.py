@@ -17,7 +17,9 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trialfinder.api._match import PayloadTooLarge, add_match_routes
 from trialfinder.api._v2 import (
@@ -57,6 +59,21 @@ _SITE_PARAMETERS = frozenset(
     {"query", "filter.geo", "filter.country", "pageSize", "pageToken", "countTotal"}
 )
 _KM_PER_MILE = 1.609344
+
+MAX_QUERY_BYTES = 16_384
+"""Longest query string accepted (answered with 414 beyond it): searches are short."""
+
+MAX_BODY_BYTES = 2_000_000
+"""Largest declared request body accepted (413 beyond it); routes that read bodies check the
+bytes they really read against their own, smaller limits as well."""
+
+# Headers every answer carries; HTML pages set a fuller Content-Security-Policy of their own.
+_SECURITY_HEADERS = (
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "same-origin"),
+)
 
 FieldsParameter = Annotated[
     str | None,
@@ -145,11 +162,59 @@ def create_app(store_url: str | None = None, *, store: Store | None = None) -> F
         lifespan=lifespan,
     )
     app.state.store = store if store is not None else open_store(store_url)
+    app.add_middleware(_RequestLimits)
     _add_error_handlers(app)
     _add_routes(app)
     add_match_routes(app)
     install_web(app, app.state.store)  # the HTML pages at /, their static files and 404 page
     return app
+
+
+class _RequestLimits:
+    """Refuse over-long query strings (414) and over-large declared bodies (413) before routing,
+    and add the security headers to every answer that lacks them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refused = _over_limits(scope)
+        if refused is not None:
+            await refused(scope, receive, _with_headers(send))
+            return
+        await self.app(scope, receive, _with_headers(send))
+
+
+def _over_limits(scope: Scope) -> Response | None:
+    query: bytes = scope.get("query_string", b"")
+    if len(query) > MAX_QUERY_BYTES:
+        return error_response(
+            f"query string is {len(query):,} bytes; at most {MAX_QUERY_BYTES:,} are accepted", 414
+        )
+    for name, value in scope.get("headers", []):
+        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+            return error_response(
+                f"request body is {int(value):,} bytes; at most {MAX_BODY_BYTES:,} are accepted",
+                413,
+            )
+    return None
+
+
+def _with_headers(send: Send) -> Send:
+    """`send`, adding the security headers an answer lacks."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            for name, value in _SECURITY_HEADERS:
+                if name not in headers:
+                    headers[name] = value
+        await send(message)
+
+    return sending
 
 
 def _store(request: Request) -> Store:

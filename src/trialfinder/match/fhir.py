@@ -82,6 +82,14 @@ def _validate(document: dict[str, Any]) -> Any:
             f"({error.error_count()} problem(s) in all; the bundle must be valid FHIR R4)",
             path,
         ) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        # fhir.resources fails this way on some malformed shapes (e.g. a list where a resource
+        # should be) instead of raising a ValidationError.
+        raise QueryError(
+            f"FHIR Bundle is not valid R4: the reader failed on its shape "
+            f"({type(error).__name__}); check the bundle against the R4 schema",
+            "bundle",
+        ) from None
 
 
 def _date(value: object) -> dt.date | None:

@@ -145,6 +145,7 @@ def profile_json_schema() -> dict[str, Any]:
 
 
 _PATH = re.compile(r" - at `([^`]*)`$")
+_QUOTED_VALUE = re.compile(r""" (?:'.*'|".*")""")
 
 
 def _profile_from_object(data: object) -> PatientProfile:
@@ -154,7 +155,8 @@ def _profile_from_object(data: object) -> PatientProfile:
         text = str(error)
         found = _PATH.search(text)
         path = found.group(1) if found else "$"
-        reason = _PATH.sub("", text)
+        # msgspec quotes the bad value ("Invalid enum value 'x'"): it is patient data, drop it.
+        reason = _QUOTED_VALUE.sub("", _PATH.sub("", text))
         raise QueryError(f"Patient profile field {path}: {reason}", path) from None
 
 

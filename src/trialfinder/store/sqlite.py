@@ -77,6 +77,7 @@ class SQLiteStore:
                 if self.path.parent != Path(""):
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            self._refuse_foreign_database()
             self._db.execute("pragma journal_mode = wal")
             self._db.execute("pragma synchronous = normal")
             self._db.execute("pragma foreign_keys = off")
@@ -109,6 +110,19 @@ class SQLiteStore:
         rows = self._db.execute("select name from schema_migrations order by name").fetchall()
         return [row[0] for row in rows]
 
+    def _refuse_foreign_database(self) -> None:
+        """Raise, changing nothing, when the file holds another program's tables."""
+        tables = {
+            row[0]
+            for row in self._db.execute("select name from sqlite_master where type = 'table'")
+        }
+        if tables and "schema_migrations" not in tables:
+            self._db.close()
+            raise StoreError(
+                f"{self.path}: not a trialfinder store (it holds other tables, e.g. "
+                f"{sorted(tables)[0]!r}); point TRIALFINDER_DATABASE at a new file"
+            )
+
     def _migrate(self) -> None:
         with self._lock:
             applied = set(self._applied_migrations())
@@ -122,13 +136,20 @@ class SQLiteStore:
             for migration in SQLITE_MIGRATIONS:
                 if migration.name in applied:
                     continue
-                with self._db:
+                # sqlite3 opens no transaction before DDL by itself: begin one explicitly, so a
+                # migration killed halfway leaves no table behind and simply runs again.
+                self._db.execute("begin immediate")
+                try:
                     for statement in migration.statements:
                         self._db.execute(statement)
                     self._db.execute(
                         "insert into schema_migrations (name, applied_at) values (:name, :at)",
                         {"name": migration.name, "at": datetime.now(UTC).isoformat()},
                     )
+                except BaseException:
+                    self._db.rollback()
+                    raise
+                self._db.commit()
 
     def _check_schema(self) -> None:
         rows = self._db.execute("select name from schema_migrations").fetchall()
