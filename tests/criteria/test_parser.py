@@ -138,3 +138,98 @@ def test_parse_criteria_round_trips_as_json() -> None:
     decoded = msgspec.json.decode(msgspec.json.encode(parsed), type=ParsedCriteria)
     assert decoded == parsed
     assert [c.text for c in decoded.exclusion] == ["HIV"]
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("Age ≥18 years old and ≤75 years old, both male and female;", 18.0, 75.0),
+        ("Women aged ≥ 20 years and ≤ 70 years", 20.0, 70.0),
+        ("Age > 18 and < 80 years of age", 18.0, 80.0),
+    ],
+    ids=["years-old-between", "unit-on-both", "unit-on-second"],
+)
+def test_age_chain_makes_one_range(text: str, low: float, high: float) -> None:
+    ages = [c for c in parse_criterion(text) if isinstance(c, AgeConstraint)]
+    assert [(a.years.low, a.years.high) for a in ages] == [(low, high)]
+
+
+def test_age_chain_needs_an_age_unit_or_nothing_after() -> None:
+    ages = [
+        c for c in parse_criterion("Age ≥ 40 and ≤ 100 mg daily") if isinstance(c, AgeConstraint)
+    ]
+    assert [(a.years.low, a.years.high) for a in ages] == [(40.0, None)]
+
+
+def test_bracketed_donor_ages_are_not_the_patients() -> None:
+    text = "Presence of both young (age ≤ 40) and older first-degree (age >50) donors"
+    assert [c for c in parse_criterion(text) if isinstance(c, AgeConstraint)] == []
+
+
+def test_blood_pressure_pair() -> None:
+    found = [c for c in parse_criterion("resting blood pressure (BP, <160/100 mmHg);")]
+    assert [(m.analyte, m.bounds, m.canonical) for m in found if isinstance(m, Measurement)] == [
+        ("sbp", Bounds(high=160.0, high_inclusive=False), Bounds(high=160.0, high_inclusive=False)),
+        ("dbp", Bounds(high=100.0, high_inclusive=False), Bounds(high=100.0, high_inclusive=False)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "low"),
+    [
+        ("SANS rating of 2 or higher on either subscale", "SANS", 2.0),
+        ("(scores of 2 or higher) on the self-reported SDQ Impact Supplement", "SDQ", 2.0),
+    ],
+    ids=["acronym-rating", "score-on-the-scale"],
+)
+def test_unnamed_scale_scores(text: str, name: str, low: float) -> None:
+    found = [c for c in parse_criterion(text) if isinstance(c, ScoreConstraint)]
+    assert [(s.score, s.bounds) for s in found] == [(name, Bounds(low=low))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anaplastic lymphoma kinase (ALK) negative",
+        "tumor PD-L1 expression is positive",
+        "Prior PD-1 antibody treatment",
+    ],
+    ids=["gene-name", "expression", "checkpoint-antibody"],
+)
+def test_a_condition_word_naming_something_else_is_not_a_condition(text: str) -> None:
+    assert [c for c in parse_criterion(text) if isinstance(c, ConditionConstraint)] == []
+
+
+def test_a_disease_test_keeps_its_condition() -> None:
+    found = [
+        c for c in parse_criterion("HIV antibody positive") if isinstance(c, ConditionConstraint)
+    ]
+    assert [c.text for c in found] == ["HIV"]
+
+
+def test_a_lab_value_followed_by_a_duration_is_not_read() -> None:
+    text = "M protein in the serum or urine for more than 6 months"
+    assert [c for c in parse_criterion(text) if isinstance(c, Measurement)] == []
+
+
+def test_m_protein_and_free_light_chains() -> None:
+    text = "serum free light chain (sFLC) levels > 100 mg/L; M-protein ≥ 0.5 g/dL"
+    found = [c for c in parse_criterion(text) if isinstance(c, Measurement)]
+    assert [(m.analyte, m.bounds) for m in found] == [
+        ("sflc", Bounds(low=100.0, low_inclusive=False)),
+        ("m_protein", Bounds(low=0.5)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "bounds"),
+    [
+        ("ECOG performance status 2 or less", Bounds(high=2.0)),
+        ("Pittsburgh Sleep Quality Index (PSQI) score 10 or higher.", Bounds(low=10.0)),
+        ("ECOG 0 or 1", Bounds(low=0.0, high=1.0)),
+    ],
+    ids=["ecog-or-less", "psqi-or-higher", "ecog-values"],
+)
+def test_score_or_more_is_a_bound_not_a_value(text: str, bounds: Bounds) -> None:
+    [score] = [c for c in parse_criterion(text) if isinstance(c, ScoreConstraint)]
+    assert score.bounds == bounds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from trialfinder.criteria._extract import NUMBER, _all_triggers, triggers_in
 from trialfinder.criteria.lexicon import (
     comparator_op,
     lab_of,
@@ -17,6 +18,8 @@ from trialfinder.criteria.tables import (
     TableError,
     check_tables,
     compile_pattern,
+    finditer,
+    has_number,
     read_tsv,
 )
 
@@ -35,6 +38,45 @@ def test_pattern(row: Pattern, text: str) -> None:
 )
 def test_pattern_non_example(row: Pattern, text: str) -> None:
     assert compile_pattern(row).search(text) is None
+
+
+STARTED = [(row, text) for row in ROWS if row.starts for text in row.examples + row.non_examples]
+
+
+@pytest.mark.parametrize(("row", "text"), STARTED, ids=[f"{r.name}-{t}" for r, t in STARTED])
+def test_starts_find_what_a_full_scan_finds(row: Pattern, text: str) -> None:
+    regex = compile_pattern(row)
+    assert [m.span() for m in finditer(row, regex, text)] == [
+        m.span() for m in regex.finditer(text)
+    ]
+
+
+NUMBERED = [(row, text) for row in ROWS if row.needs_number for text in row.non_examples]
+
+
+@pytest.mark.parametrize(("row", "text"), NUMBERED, ids=[f"{r.name}-{t}" for r, t in NUMBERED])
+def test_needs_number_rows_do_not_match_without_one(row: Pattern, text: str) -> None:
+    """A row marked ``needs_number`` finds nothing once the numbers are taken out."""
+    stripped = "".join(c for c in text if not c.isdigit())
+    assert has_number(stripped.lower()) or compile_pattern(row).search(stripped) is None
+
+
+@pytest.mark.parametrize(("row", "text"), EXAMPLES, ids=[f"{r.name}-{t}" for r, t in EXAMPLES])
+def test_triggers_in_finds_every_trigger(row: Pattern, text: str) -> None:
+    """The one-pass trigger scan agrees with a substring test per trigger."""
+    lower = text.lower()
+    expected = {t for t in _all_triggers() if t in lower} | (
+        {NUMBER} if has_number(lower) else set()
+    )
+    assert triggers_in(lower) == expected
+
+
+def test_number_word_inside_a_word_counts_as_a_number() -> None:
+    """``{NUM}`` matches "one" at the end of "someone", so the gate must let it through."""
+    assert (triggers_in("someone aged"), triggers_in("no digits here")) == (
+        frozenset({"age", NUMBER}),
+        frozenset({"no"}),
+    )
 
 
 def test_every_row_has_a_non_example() -> None:
@@ -75,7 +117,8 @@ def test_loader_rejects_unknown_field() -> None:
         _row(colour="red")
     assert error.value.args[0] == (
         "Pattern 'r' has unknown field(s) ['colour']; allowed fields are "
-        "['name', 'kind', 'regex', 'examples', 'non_examples', 'label', 'confidence', 'trigger']"
+        "['name', 'kind', 'regex', 'examples', 'non_examples', 'label', 'confidence', 'trigger', "
+        "'needs_number', 'starts']"
     )
 
 
@@ -84,6 +127,28 @@ def test_loader_rejects_example_without_trigger() -> None:
         check_tables([(_row(trigger=("year",)),)])
     assert error.value.args[0] == (
         "Pattern 'r': example 'age' contains none of its triggers ['year']"
+    )
+
+
+def test_loader_rejects_needs_number_without_num() -> None:
+    with pytest.raises(TableError) as error:
+        check_tables([(_row(needs_number=True),)])
+    assert error.value.args[0] == "Pattern 'r' needs_number but has no {NUM} in its regex"
+
+
+def test_loader_rejects_example_without_number() -> None:
+    with pytest.raises(TableError) as error:
+        check_tables([(_row(regex="age {NUM}|age", needs_number=True),)])
+    assert error.value.args[0] == (
+        "Pattern 'r': example 'age' has no number but the row needs_number"
+    )
+
+
+def test_loader_rejects_example_outside_starts() -> None:
+    with pytest.raises(TableError) as error:
+        check_tables([(_row(regex="age", examples=("stage",), starts=("age",)),)])
+    assert error.value.args[0] == (
+        "Pattern 'r': example 'stage' matches at 'age', which is not one of its starts ['age']"
     )
 
 

@@ -9,7 +9,6 @@ span an earlier one already read.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,12 +19,11 @@ from trialfinder.criteria.constraints import (
     Measurement,
     NotCheckable,
     PregnancyConstraint,
-    ScoreConstraint,
     SexConstraint,
     TimeWindow,
 )
 from trialfinder.criteria.patterns import all_patterns
-from trialfinder.criteria.tables import Pattern, compile_pattern
+from trialfinder.criteria.tables import Pattern, compile_pattern, finditer, has_number, search
 from trialfinder.criteria.units import UnitError, convert
 
 Rule = tuple[Pattern, re.Pattern[str]]
@@ -51,19 +49,62 @@ def _all_triggers() -> tuple[str, ...]:
     return tuple(sorted({t for p in all_patterns() for t in p.trigger}))
 
 
-def triggers_in(lower: str, among: Iterable[str] | None = None) -> frozenset[str]:
-    """Return the rule triggers that occur in ``lower``.
+@cache
+def _trigger_finder() -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+    """Return a regex finding, at every position, the longest trigger that starts there, and
+    for each trigger the triggers that are its prefixes (they start there too)."""
+    triggers = _all_triggers()
+    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    for trigger in triggers:
+        node = root
+        for char in trigger:
+            node = node.setdefault(char, {})
+        node[""] = {}
 
-    Args:
-        among: the triggers to look for; by default all. A trial's criteria pass the triggers
-            found in the whole trial, so each criterion looks for a few, not all 180.
-    """
-    return frozenset([t for t in (_all_triggers() if among is None else among) if t in lower])
+    def build(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(k) + build(v) for k, v in sorted(node.items()) if k]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    prefixes = {t: frozenset(p for p in triggers if t.startswith(p)) for t in triggers}
+    # The lookahead lets matches overlap, so "mo" inside "months" is seen as well as "month".
+    return re.compile("(?=(" + build(root) + "))"), prefixes
+
+
+# Not a trigger but a mark in the same set: "a number occurs". Never in a lower-cased text.
+NUMBER = "{NUM}"
+
+
+def triggers_in(lower: str) -> frozenset[str]:
+    """Return the rule triggers that occur in ``lower``, and ``NUMBER`` if a number does."""
+    finder, prefixes = _trigger_finder()
+    found: set[str] = set()
+    for longest in set(finder.findall(lower)):
+        found |= prefixes[longest]
+    if has_number(lower):
+        found.add(NUMBER)
+    return frozenset(found)
 
 
 def runs(pattern: Pattern, present: frozenset[str]) -> bool:
-    """Return True when one of the row's triggers is ``present`` (or it has none)."""
+    """Return True when one of the row's triggers is ``present`` (or it has none), and a
+    number is, for rows that need one."""
+    if pattern.needs_number and NUMBER not in present:
+        return False
     return not pattern.trigger or not present.isdisjoint(pattern.trigger)
+
+
+def applicable(kind: str, present: frozenset[str]) -> list[Rule]:
+    """Return the compiled rows of one kind that ``runs`` allows on a criterion."""
+    number = NUMBER in present
+    return [
+        (pattern, regex)
+        for pattern, regex in rules(kind)
+        if (number or not pattern.needs_number)
+        and (not pattern.trigger or not present.isdisjoint(pattern.trigger))
+    ]
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
@@ -124,17 +165,16 @@ _UNIT_NAMES = {"y": "years", "m": "months", "w": "weeks", "d": "days"}
 
 def ages(text: str, present: frozenset[str]) -> list[AgeConstraint]:
     """Return the age constraints in a criterion."""
-    if not re.search(r"\d|\b(?:age|year|old)", text, re.IGNORECASE):
-        return []
-    inclusive = any(runs(p, present) and regex.search(text) for p, regex in rules("inclusive"))
+    if NUMBER not in present:
+        return []  # every age row needs a number
+    inclusive = any(search(p, regex, text) for p, regex in applicable("inclusive", present))
     out: list[AgeConstraint] = []
     taken: list[tuple[int, int]] = []
-    for pattern, regex in rules("age"):
-        if not runs(pattern, present):
-            continue
-        for match in regex.finditer(text):
+    for pattern, regex in applicable("age", present):
+        for match in finditer(pattern, regex, text):
             if _overlaps(match.span(), taken):
                 continue
+            end = match.end()
             unit_text = _group(match, "unit") or _group(match, "lunit") or "years"
             key = unit_text.lower()[0]
             if key not in _YEARS_PER:
@@ -160,7 +200,12 @@ def ages(text: str, present: frozenset[str]) -> list[AgeConstraint]:
                 if inclusive and op in {"gt", "lt"}:
                     op = "ge" if op == "gt" else "le"
                 bounds = bounds_of(op, value)
-            if _OTHER_PERSON.search(text, max(0, match.start() - 40), match.start() + 12):
+                chained = _age_chain(text, end, bounds, key)
+                if chained is not None and not _overlaps((end, chained[1]), taken):
+                    bounds, end = chained
+            if _OTHER_PERSON.search(
+                text, max(0, match.start() - 40), match.start() + 12
+            ) or _OTHER_AFTER.match(text, end):
                 continue  # the age of a donor, parent or partner, not of the patient
             factor = _YEARS_PER[key]
             low_unit = _group(match, "lunit")
@@ -180,10 +225,10 @@ def ages(text: str, present: frozenset[str]) -> list[AgeConstraint]:
             confidence = pattern.confidence
             if _group(match, "unit") is None and _group(match, "lunit") is None:
                 confidence = min(confidence, 0.75)
-            taken.append(match.span())
+            taken.append((match.start(), end))
             out.append(
                 AgeConstraint(
-                    span=match.span(),
+                    span=(match.start(), end),
                     confidence=confidence,
                     rule=pattern.name,
                     bounds=bounds,
@@ -198,7 +243,31 @@ _OTHER_PERSON = re.compile(
     r"\b(?:donors?|parents?|caregivers?|partners?|mothers?|fathers?|siblings?|relatives?)\b",
     re.IGNORECASE,
 )
-_JOIN = re.compile(r"^[\s,;]*(?:and|but|&)?[\s,]*(?:age[ds]?\s*)?$", re.IGNORECASE)
+# "(age ≤ 40) and older first-degree (age >50) donors": a bracketed age before the person.
+_OTHER_AFTER = re.compile(
+    r"\s*\)[^,;.()]{0,40}?(?:\([^()]{0,20}\)[^,;.()]{0,10}?)?\b(?:donors?|parents?|caregivers?"
+    r"|partners?|mothers?|fathers?|siblings?|relatives?)\b",
+    re.IGNORECASE,
+)
+_JOIN = re.compile(
+    r"^\s*(?:old|of\s+age)?[\s,;]*(?:and|but|&)?[\s,]*(?:age[ds]?\s*)?$", re.IGNORECASE
+)
+
+
+def _age_chain(text: str, end: int, bounds: Bounds, key: str) -> tuple[Bounds, int] | None:
+    """Return the range and its end when "and ≤ 70 years" follows a one-sided age bound."""
+    match = rule("age_chain")[1].match(text, end)
+    if match is None:
+        return None
+    unit = match.group("unit")
+    op = lexicon.comparator_op(match.group("op"))
+    value = lexicon.parse_number(match.group("value"))
+    if op is None or value is None or (unit is not None and unit.lower()[0] != key):
+        return None
+    merged = _merge(bounds, bounds_of(op, value))
+    if merged is None or merged.low is None or merged.high is None or merged.low >= merged.high:
+        return None
+    return merged, match.end()
 
 
 def _joined(text: str, found: list[AgeConstraint]) -> list[AgeConstraint]:
@@ -225,15 +294,20 @@ def _joined(text: str, found: list[AgeConstraint]) -> list[AgeConstraint]:
 
 # --- sex and pregnancy ------------------------------------------------------------------------
 
-_SEX_WORDS = {"female": "female", "women": "female", "male": "male", "men": "male"}
+_SEX_WORDS = {
+    "female": "female",
+    "women": "female",
+    "male": "male",
+    "men": "male",
+    "all": "all",
+    "both": "all",
+}
 
 
 def sexes(text: str, present: frozenset[str]) -> list[SexConstraint]:
     """Return the sex constraints in a criterion (at most one)."""
-    for pattern, regex in rules("sex"):
-        if not runs(pattern, present):
-            continue
-        match = regex.search(text)
+    for pattern, regex in applicable("sex", present):
+        match = search(pattern, regex, text)
         if match is None:
             continue
         word = (_group(match, "sex") or _group(match, "sex2") or "").lower()
@@ -255,10 +329,8 @@ def pregnancies(
 ) -> list[PregnancyConstraint]:
     """Return the pregnancy-related constraints; ``negated_at`` are negated spans."""
     out: list[PregnancyConstraint] = []
-    for pattern, regex in rules("pregnancy"):
-        if not runs(pattern, present):
-            continue
-        for match in regex.finditer(text):
+    for pattern, regex in applicable("pregnancy", present):
+        for match in finditer(pattern, regex, text):
             out.append(
                 PregnancyConstraint(
                     span=match.span(),
@@ -275,10 +347,8 @@ def pregnancies(
 def not_checkable(text: str, present: frozenset[str]) -> list[NotCheckable]:
     """Return one constraint per reason a patient record cannot answer the criterion."""
     out = []
-    for pattern, regex in rules("not_checkable"):
-        if not runs(pattern, present):
-            continue
-        match = regex.search(text)
+    for pattern, regex in applicable("not_checkable", present):
+        match = search(pattern, regex, text)
         if match is not None:
             out.append(
                 NotCheckable(
@@ -297,6 +367,7 @@ _CONNECTOR = re.compile(
     r"^(?:[\s,/&]|and|or|and/or|count|counts|levels?|values?|\([^()]*\))*$", re.IGNORECASE
 )
 _DIGIT = re.compile(r"\d")
+_DURATION = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?)\b", re.IGNORECASE)
 _RENAL = {"egfr", "creatinine_clearance", "creatinine"}
 
 
@@ -405,8 +476,8 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
                     break  # the value belongs to the later analyte, which has its own turn
                 analytes += [m.group() for m in inner]
             read = _read_values(match, text)
-            if read is None:
-                continue
+            if read is None or (read.unit is None and _DURATION.match(text, read.end)):
+                continue  # "for more than 6 months": a duration, not a value
             found = False
             seen: set[str] = set()
             for name in analytes:
@@ -444,136 +515,47 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
     return out
 
 
-def formula_of(text: str, present: frozenset[str]) -> str | None:
-    """Return the renal formula named in a criterion (Schwartz, CKD-EPI, ...), or None."""
-    for pattern, regex in rules("formula"):
-        if runs(pattern, present) and regex.search(text):
-            return pattern.label
-    return None
-
-
-# --- scores -----------------------------------------------------------------------------------
-
-_ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0}
-_CHILD_PUGH = {"A": (5.0, 6.0), "B": (7.0, 9.0), "C": (10.0, 15.0)}
-_RANGE_SEP = re.compile(r"\s*(?:-|–|to|through)\s*", re.IGNORECASE)
-_LIST_SEP = re.compile(r"\s*(?:,|or|and|/|-|–|to|through)\s*", re.IGNORECASE)
-
-
-def _score_value(score: lexicon.Score, text: str) -> float | None:
-    text = text.strip()
-    if text in _ROMAN and score.scale == "roman":
-        return _ROMAN[text]
-    if text in _CHILD_PUGH:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if score.low <= value <= score.high else None
-
-
-def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> ScoreConstraint | None:
-    values = _group(match, "values")
-    classes: tuple[str, ...] = ()
-    end = match.end()
-    if values is not None:
-        parts = [p for p in _LIST_SEP.split(values) if p]
-        if score.scale == "letter" and all(p in _CHILD_PUGH for p in parts):
-            classes = tuple(parts)
-            spans = [_CHILD_PUGH[p] for p in parts]
-            bounds = Bounds(low=min(s[0] for s in spans), high=max(s[1] for s in spans))
-        else:
-            numbers = [_score_value(score, p) for p in parts]
-            if not numbers or any(n is None for n in numbers):
-                return None
-            known = [n for n in numbers if n is not None]
-            if score.scale == "roman":
-                classes = tuple(parts)
-            if len(known) == 1 and score.name == "BMI":
-                return None  # "BMI 30": no direction
-            bounds = Bounds(low=min(known), high=max(known))
-    else:
-        raw = _group(match, "value") or ""
-        if score.scale == "letter" and raw in _CHILD_PUGH:
-            low, high = _CHILD_PUGH[raw]
-            value = high if (_group(match, "op") or "").strip() in {"≤", "<="} else low
-        else:
-            found = _score_value(score, raw)
-            if found is None:
-                return None
-            value = found
-        op_text = _group(match, "op")
-        op = lexicon.comparator_op(op_text) if op_text else None
-        if op is None:
-            post = _group(match, "post")
-            if post is None:
-                return None
-            op = _post_op(post)
-        bounds = bounds_of(op, value)
-        chain = rule("score_chain")[1].match(text, end)
-        if chain is not None:
-            second_op = lexicon.comparator_op(chain.group("op"))
-            second = _score_value(score, chain.group("value"))
-            if second_op is not None and second is not None:
-                merged = _merge(bounds, bounds_of(second_op, second))
-                if merged is not None:
-                    bounds, end = merged, chain.end()
-    return ScoreConstraint(
-        span=(match.start(), end),
-        confidence=0.0,
-        rule="",
-        score=score.name,
-        bounds=bounds,
-        classes=classes,
-    )
-
-
-def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
-    """Return the score constraints in a criterion."""
-    out: list[ScoreConstraint] = []
-    taken: list[tuple[int, int]] = []
-    starts = [start for start, _ in lexicon.score_index().find(text)]
-    for pattern, regex in rules("score"):
-        if pattern.trigger:  # generic rows search; named rows start at a score's mention
-            if not runs(pattern, present):
-                continue
-            matches = list(regex.finditer(text))
-        else:
-            matches = [m for m in (regex.match(text, start) for start in starts) if m]
-        for match in matches:
+def pressures(text: str, present: frozenset[str], found: list[Measurement]) -> list[Measurement]:
+    """Return systolic and diastolic bounds written as one pair: "BP < 160/100 mmHg"."""
+    out: list[Measurement] = []
+    taken = [m.span for m in found]
+    for pattern, regex in applicable("pressure_pair", present):
+        for match in finditer(pattern, regex, text):
             if _overlaps(match.span(), taken):
                 continue
-            name = _group(match, "score")
-            if name is not None:
-                score = lexicon.score_of(name)
-            else:
-                generic = match.group("name").strip()
-                if lexicon.lab_of(generic) or lexicon.score_of(generic):
-                    continue
-                score = lexicon.Score(generic, (generic,), float("-inf"), float("inf"), "number")
-            if score is None:
+            op = lexicon.comparator_op(match.group("op"))
+            if op is None:
                 continue
-            found = _score_bounds(score, match, text)
-            if found is None:
-                continue
-            taken.append(found.span)
-            out.append(
-                ScoreConstraint(
-                    span=found.span,
-                    confidence=pattern.confidence,
-                    rule=pattern.name,
-                    score=found.score,
-                    bounds=found.bounds,
-                    classes=found.classes,
+            unit = match.group("unit")
+            for name in ("sbp", "dbp"):
+                lab = lexicon.labs()[name]
+                bounds = bounds_of(op, float(match.group(name)))
+                out.append(
+                    Measurement(
+                        span=match.span(),
+                        confidence=pattern.confidence,
+                        rule=pattern.name,
+                        analyte=lab.name,
+                        loinc=lab.loinc,
+                        bounds=bounds,
+                        unit=unit,
+                        canonical_unit=lab.unit,
+                        canonical=_canonical(lab, bounds, unit),
+                        uln_multiple=False,
+                        titre=False,
+                        formula=None,
+                    )
                 )
-            )
+            taken.append(match.span())
     return out
 
 
-@cache
-def _score_finder() -> re.Pattern[str]:
-    return re.compile(lexicon.score_regex(), re.IGNORECASE)
+def formula_of(text: str, present: frozenset[str]) -> str | None:
+    """Return the renal formula named in a criterion (Schwartz, CKD-EPI, ...), or None."""
+    for pattern, regex in applicable("formula", present):
+        if search(pattern, regex, text):
+            return pattern.label
+    return None
 
 
 # --- time windows -----------------------------------------------------------------------------
@@ -586,10 +568,8 @@ def windows(text: str, present: frozenset[str]) -> list[TimeWindow]:
     """Return the time windows written in a criterion."""
     out: list[TimeWindow] = []
     taken: list[tuple[int, int]] = []
-    for pattern, regex in rules("time_window"):
-        if not runs(pattern, present):
-            continue
-        for match in regex.finditer(text):
+    for pattern, regex in applicable("time_window", present):
+        for match in finditer(pattern, regex, text):
             if _overlaps(match.span(), taken):
                 continue
             value_text = _group(match, "value")

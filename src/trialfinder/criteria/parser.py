@@ -10,17 +10,17 @@ from trialfinder.criteria import lexicon
 from trialfinder.criteria._context import Context, Cue, context_of, find_cues
 from trialfinder.criteria._extract import (
     ages,
+    applicable,
     formula_of,
     measurements,
     not_checkable,
     pregnancies,
-    rules,
-    runs,
-    scores,
+    pressures,
     sexes,
     triggers_in,
     windows,
 )
+from trialfinder.criteria._scores import scores
 from trialfinder.criteria.constraints import (
     ConditionConstraint,
     Constraint,
@@ -31,6 +31,7 @@ from trialfinder.criteria.constraints import (
     Unparsed,
 )
 from trialfinder.criteria.splitter import split_criteria, unescape
+from trialfinder.criteria.tables import finditer
 
 __all__ = ["parse_criteria", "parse_criterion"]
 
@@ -72,10 +73,8 @@ def _nearest_window(text: str, span: tuple[int, int], found: list[TimeWindow]) -
 def _extra_cues(text: str, present: frozenset[str]) -> list[Cue]:
     """Return the cues the negation table finds (forms that are not fixed literals)."""
     out = []
-    for pattern, regex in rules("negation"):
-        if not runs(pattern, present):
-            continue
-        for match in regex.finditer(text):
+    for pattern, regex in applicable("negation", present):
+        for match in finditer(pattern, regex, text):
             out.append(
                 Cue(
                     match.start(),
@@ -116,7 +115,7 @@ def parse_criterion(text: str, *, mesh_terms: Sequence[str] = ()) -> list[Constr
     Args:
         mesh_terms: the record's own condition MeSH terms, matched as extra concepts.
     """
-    return _parse(text, mesh_terms, None)
+    return _parse(text, mesh_terms)
 
 
 class _Memo:
@@ -151,8 +150,8 @@ class _Memo:
 MEMO = _Memo(50_000)
 
 
-def _parse(text: str, mesh_terms: Sequence[str], among: frozenset[str] | None) -> list[Constraint]:
-    """Return the constraints of a criterion; ``among`` as for ``triggers_in``."""
+def _parse(text: str, mesh_terms: Sequence[str]) -> list[Constraint]:
+    """Return the constraints of a criterion, read once per text and MeSH mentions."""
     clean = unescape(text)
     mesh_found = (
         [(s, e, t, "mesh") for s, e, t in _mesh_index(tuple(mesh_terms)).find(clean)]
@@ -163,7 +162,7 @@ def _parse(text: str, mesh_terms: Sequence[str], among: frozenset[str] | None) -
     cached = MEMO.get(key)
     if cached is not None:
         return cached
-    found = _read(text, clean, mesh_found, among)
+    found = _read(text, clean, mesh_found)
     MEMO.put(key, found)
     return found
 
@@ -172,15 +171,15 @@ def _read(
     text: str,
     clean: str,
     mesh_found: list[tuple[int, int, lexicon.Term, str]],
-    among: frozenset[str] | None,
 ) -> list[Constraint]:
-    present = triggers_in(clean.lower(), among)
+    present = triggers_in(clean.lower())
     found: list[Constraint] = []
     found += not_checkable(clean, present)
     found += ages(clean, present)
     found += sexes(clean, present)
     formula = formula_of(clean, present)
     labs = measurements(clean, formula)
+    labs += pressures(clean, present, labs)
     found += labs
     score_list = scores(clean, present)
     found += score_list
@@ -190,12 +189,14 @@ def _read(
     found += pregnancies(clean, negated_spans, present)
     numeric = [c.span for c in labs] + [c.span for c in score_list]
 
+    # A mention that only names a gene, a scale or a therapy's target: "ALK" in "anaplastic
+    # lymphoma kinase", "lung cancer TNM staging", "cancer therapy".
+    modifiers = applicable("mention_modifier", present)
+
     # Therapies and procedures.
     mentions = [(s, e, t, "therapies.tsv") for s, e, t in lexicon.therapy_index().find(clean)]
-    for pattern, regex in rules("therapy"):
-        if not runs(pattern, present):
-            continue
-        for match in regex.finditer(clean):
+    for pattern, regex in applicable("therapy", present):
+        for match in finditer(pattern, regex, clean):
             span = match.span("therapy")
             if pattern.name == "therapy_named_class" and not any(
                 c.category in {"HISTORICAL", "CURRENT", "NEGATED_EXISTENCE"}
@@ -207,7 +208,11 @@ def _read(
             mentions.append(
                 (span[0], span[1], lexicon.Term(name.lower(), (), pattern.label), pattern.name)
             )
-    therapy_mentions = _longest_first(mentions)
+    therapy_mentions = [
+        m
+        for m in _longest_first(mentions)
+        if not any(p.label == "any" and regex.match(clean, m[1]) for p, regex in modifiers)
+    ]
 
     # Conditions: the shipped list, then the record's MeSH terms.
     condition_mentions = [
@@ -217,7 +222,8 @@ def _read(
     condition_mentions = [
         m
         for m in _longest_first(condition_mentions)
-        if not any(s <= m[0] and m[1] <= e for s, e in numeric)
+        if not any(regex.match(clean, m[1]) for _, regex in modifiers)
+        and not any(s <= m[0] and m[1] <= e for s, e in numeric)
         and not any(
             t[0] <= m[0] and m[1] <= t[1] and t[1] - t[0] > m[1] - m[0] for t in therapy_mentions
         )
@@ -233,9 +239,8 @@ def _read(
 
     qualifiers = [
         (m.span(), " ".join(m.group().split()))
-        for pattern, regex in (rules("qualifier") if condition_mentions else ())
-        if runs(pattern, present)
-        for m in regex.finditer(clean)
+        for pattern, regex in (applicable("qualifier", present) if condition_mentions else ())
+        for m in finditer(pattern, regex, clean)
     ]
     for start, end, term, source in condition_mentions:
         span = (start, end)
@@ -300,12 +305,7 @@ def parse_criteria(text: str, *, mesh_terms: Sequence[str] = ()) -> ParsedCriter
         mesh_terms: the record's condition MeSH terms, used as extra condition concepts.
     """
     lists = split_criteria(text)
-    among = triggers_in(unescape(text).lower())
     return ParsedCriteria(
-        inclusion=[
-            ParsedCriterion.of(c, _parse(c.text, mesh_terms, among)) for c in lists.inclusion
-        ],
-        exclusion=[
-            ParsedCriterion.of(c, _parse(c.text, mesh_terms, among)) for c in lists.exclusion
-        ],
+        inclusion=[ParsedCriterion.of(c, _parse(c.text, mesh_terms)) for c in lists.inclusion],
+        exclusion=[ParsedCriterion.of(c, _parse(c.text, mesh_terms)) for c in lists.exclusion],
     )

@@ -10,7 +10,7 @@ regexes that do not compile, unknown kinds and unknown TSV columns.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from functools import cache, lru_cache
 from importlib import resources
@@ -21,15 +21,22 @@ __all__ = [
     "Pattern",
     "TableError",
     "compile_pattern",
+    "finditer",
+    "has_number",
     "literal_regex",
     "normal_key",
     "read_tsv",
+    "search",
+    "start_positions",
     "trie_regex",
 ]
 
 KINDS = frozenset(
     {
         "age",
+        "age_chain",
+        "mention_modifier",
+        "pressure_pair",
         "sex",
         "pregnancy",
         "lab",
@@ -59,6 +66,11 @@ class Pattern:
     category, a comparator); ``confidence`` is copied onto the constraints it produces.
     ``trigger`` lists lower-case substrings of which one must occur for the regex to be run at
     all: a cheap filter that keeps parsing fast (each example must contain one).
+    ``needs_number`` says that no match is possible without a ``{NUM}``: the row is skipped on
+    criteria with no number in them (each example must contain one).
+    ``starts`` lists the lower-case words (whole ``\\w+`` runs) at which a match may begin, and
+    ``{NUM}`` for a number: the regex is then tried only there instead of at every character,
+    with the same result (each example's match must begin at one of them).
     """
 
     name: str
@@ -69,6 +81,8 @@ class Pattern:
     label: str = ""
     confidence: float = 0.9
     trigger: tuple[str, ...] = ()
+    needs_number: bool = False
+    starts: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, row: dict[str, object]) -> Pattern:
@@ -113,9 +127,12 @@ def read_tsv(name: str, columns: tuple[str, ...]) -> tuple[dict[str, str], ...]:
     return tuple(rows)
 
 
+_KEY_GAP = re.compile(r"[\s\-'’‐–]+")
+
+
 def normal_key(text: str) -> str:
     """Return the lookup key of a phrase: lower case, no blanks, hyphens or apostrophes."""
-    return re.sub(r"[\s\-'’‐–]+", "", text.lower())
+    return _KEY_GAP.sub("", text.lower())
 
 
 def literal_regex(literal: str) -> list[str]:
@@ -160,7 +177,20 @@ def trie_regex(literals: Iterable[str]) -> str:
 
 
 def _number_words() -> str:
-    return "|".join(row["word"] for row in read_tsv("numbers.tsv", ("word", "value")))
+    # A trie, not a plain alternation: it is tried at every position of every numeric row.
+    return trie_regex(row["word"] for row in read_tsv("numbers.tsv", ("word", "value")))
+
+
+@cache
+def number_finder() -> re.Pattern[str]:
+    """Return a regex that finds where a ``{NUM}`` could match in a lower-cased text."""
+    # Lower-cased input and no IGNORECASE: the engine can then skip ahead on the first letter.
+    return re.compile(r"\d|" + _number_words() + r"\b")
+
+
+def has_number(lower: str) -> bool:
+    """Return True when a ``{NUM}`` could match in ``lower`` (a lower-cased text)."""
+    return number_finder().search(lower) is not None
 
 
 @cache
@@ -215,7 +245,25 @@ def check_tables(tables: Sequence[Sequence[Pattern]]) -> tuple[Pattern, ...]:
             if not row.examples:
                 raise TableError(f"Pattern {row.name!r} has no examples; add at least one")
             compile_pattern(row)
+            if row.needs_number and "{NUM}" not in row.regex:
+                raise TableError(
+                    f"Pattern {row.name!r} needs_number but has no {{NUM}} in its regex"
+                )
             for example in row.examples:
+                if row.starts:
+                    found = compile_pattern(row).search(example)
+                    if found is not None and found.start() not in start_positions(
+                        example, row.starts
+                    ):
+                        raise TableError(
+                            f"Pattern {row.name!r}: example {example!r} matches at "
+                            f"{found.group()!r}, which is not one of its starts {list(row.starts)}"
+                        )
+                if row.needs_number and not has_number(example.lower()):
+                    raise TableError(
+                        f"Pattern {row.name!r}: example {example!r} has no number but the row "
+                        "needs_number"
+                    )
                 if row.trigger and not any(t in example.lower() for t in row.trigger):
                     raise TableError(
                         f"Pattern {row.name!r}: example {example!r} contains none of its "
@@ -226,6 +274,94 @@ def check_tables(tables: Sequence[Sequence[Pattern]]) -> tuple[Pattern, ...]:
     return tuple(rows)
 
 
+# --- where matches may start ------------------------------------------------------------------
+
+
+@cache
+def _number_starts() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    # Digit and dot runs (a row may start inside one, after a look-behind), and number words.
+    # Two regexes, each led by a set of characters, so the engine skips ahead between hits.
+    return re.compile(r"[\d.]+"), re.compile(_number_words())
+
+
+@cache
+def _comparator_starts() -> tuple[str, ...]:
+    """Return the words and characters a ``{CMP}`` can begin with."""
+    out: set[str] = set()
+    for row in read_tsv("comparators.tsv", ("literal", "op")):
+        literal = row["literal"].lower()
+        if literal[0].isalpha():
+            # Blanks in a literal may be left out in a text: "atleast" is a start too.
+            joined = [normal_key(" ".join(literal.split()[:n])) for n in range(1, 4)]
+            out.update(joined)
+        else:
+            out.add(literal[0])
+    return tuple(sorted(out))
+
+
+_SYMBOL = re.compile(r"[^\w\s]")
+
+
+@lru_cache(maxsize=16)
+def _starts_in(text: str) -> tuple[dict[str, list[int]], list[int]]:
+    """Return where each word (or other character) of ``text`` starts, and where a number may.
+
+    Cached for the last few texts: every row with ``starts`` looks at the same criterion.
+    """
+    spans, _, lower, where = word_spans(text)
+    by_word = {word: [spans[i][0] for i in at] for word, at in where.items()}
+    for match in _SYMBOL.finditer(text):
+        by_word.setdefault(match.group(), []).append(match.start())
+    digits, number_words = _number_starts()
+    numbers: list[int] = []
+    for match in digits.finditer(lower):
+        numbers.extend(range(match.start(), match.end()))
+    words_at = [m.start() for m in number_words.finditer(lower)]
+    if words_at:
+        numbers = sorted(numbers + words_at)
+    return by_word, numbers
+
+
+def start_positions(text: str, starts: tuple[str, ...]) -> list[int]:
+    """Return, in order, the positions in ``text`` where a row with ``starts`` may match.
+
+    A start is a whole word, a single character that is not a letter, digit or blank,
+    ``{NUM}`` (where a number may begin) or ``{CMP}`` (where a comparator may begin).
+    """
+    by_word, numbers = _starts_in(text)
+    found = [by_word[word] for word in starts if word in by_word]
+    if "{NUM}" in starts:
+        found.append(numbers)
+    if "{CMP}" in starts:
+        found += [by_word[word] for word in _comparator_starts() if word in by_word]
+    if len(found) == 1:
+        return found[0]
+    return sorted(p for positions in found for p in positions)
+
+
+def finditer(pattern: Pattern, regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Return what ``regex.finditer(text)`` returns, trying only the row's ``starts``."""
+    if not pattern.starts:
+        return regex.finditer(text)
+    return _finditer_from(regex, text, start_positions(text, pattern.starts))
+
+
+def _finditer_from(regex: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    position = 0
+    for start in starts:
+        if start < position:
+            continue
+        match = regex.match(text, start)
+        if match is not None:
+            yield match
+            position = max(match.end(), start + 1)
+
+
+def search(pattern: Pattern, regex: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """Return what ``regex.search(text)`` returns, trying only the row's ``starts``."""
+    return next(finditer(pattern, regex, text), None)
+
+
 # --- literal index ----------------------------------------------------------------------------
 
 _WORD = re.compile(r"\w+")
@@ -233,8 +369,11 @@ _SEP_CHARS = frozenset(" \t\r\n\f\v-'’‐–")
 
 
 @lru_cache(maxsize=16)
-def word_spans(text: str) -> tuple[list[tuple[int, int]], list[str], str]:
-    """Return the spans of the runs of word characters, each run lower-cased, and the lower text.
+def word_spans(
+    text: str,
+) -> tuple[list[tuple[int, int]], list[str], str, dict[str, list[int]]]:
+    """Return the spans of the runs of word characters, each run lower-cased, the lower text,
+    and for each lower-cased run the indexes where it occurs.
 
     Cached for the last few texts: every index looks at the same criterion in turn.
     """
@@ -242,7 +381,14 @@ def word_spans(text: str) -> tuple[list[tuple[int, int]], list[str], str]:
     if len(lower) != len(text):  # a few characters change length when lower-cased
         lower = "".join(c.lower()[0] for c in text)
     spans = [m.span() for m in _WORD.finditer(text)]
-    return spans, [lower[s:e] for s, e in spans], lower
+    words = [lower[s:e] for s, e in spans]
+    where: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        if word in where:
+            where[word].append(i)
+        else:
+            where[word] = [i]
+    return spans, words, lower, where
 
 
 def _boundary_prefixes(literal: str, fold: bool) -> set[str]:
@@ -288,11 +434,14 @@ class LiteralIndex:
 
     def find(self, text: str) -> list[tuple[int, int]]:
         """Return (start, end) of every literal in ``text``, leftmost-longest, not overlapping."""
-        spans, words, lower = word_spans(text)
-        first = self.first
-        candidates = [i for i, word in enumerate(words) if word in first]
-        if not candidates:
+        spans, words, lower, where = word_spans(text)
+        hits = self.first.intersection(where)
+        if not hits:
             return []
+        if len(hits) == 1:
+            candidates = where[next(iter(hits))]
+        else:
+            candidates = sorted(i for word in hits for i in where[word])
         folded, exact = self.folded, self.exact
         folded_prefixes, exact_prefixes = self.folded_prefixes, self.exact_prefixes
         out: list[tuple[int, int]] = []

@@ -26,6 +26,8 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         non_examples=("stage 2-3 disease", "aged care facility"),
         trigger=("age", "year", "yr", "old", "month", "y.o"),
+        needs_number=True,
+        starts=("age", "aged", "ages", "patient"),
     ),
     Pattern(
         name="age_range_of_age",
@@ -40,6 +42,8 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         non_examples=("history of 5-10 years of smoking", "between 6 and 12 months after surgery"),
         trigger=("age", "year", "yr", "old", "month", "y.o"),
+        needs_number=True,
+        starts=("between", "{NUM}"),
     ),
     Pattern(
         name="age_comparator_keyword",
@@ -50,6 +54,8 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("Age ≥18 years", "aged at least 18", "Age >= 65 years", "age over 18 years"),
         non_examples=("Page 18", "average at least 18 hours"),
         trigger=("age", "year", "yr", "old", "month", "y.o"),
+        needs_number=True,
+        starts=("age", "aged", "ages", "patient"),
     ),
     Pattern(
         name="age_comparator_of_age",
@@ -59,6 +65,8 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("≥18 years of age", "at least 18 years old", "younger than 65 years of age"),
         non_examples=("at least 18 years of smoking", "more than 5 years ago"),
         trigger=("age", "year", "yr", "old", "month", "y.o"),
+        needs_number=True,
+        starts=("{CMP}",),
     ),
     Pattern(
         name="age_or_older",
@@ -70,6 +78,8 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("18 years of age or older", "65 years and over", "aged 18 years or older"),
         non_examples=("within 5 years or more", "18 patients or more"),
         trigger=("age", "year", "yr", "old", "month", "y.o"),
+        needs_number=True,
+        starts=("{NUM}",),
     ),
     Pattern(
         name="age_keyword_or_older",
@@ -80,6 +90,8 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("Only patients aged 18 or older", "aged 65 and over"),
         non_examples=("aged 18 years",),
         trigger=("age",),
+        needs_number=True,
+        starts=("age", "aged", "ages"),
     ),
     Pattern(
         name="age_older_than",
@@ -88,6 +100,8 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("Patients older than 18 years", "younger than 65"),
         non_examples=("older patients",),
         trigger=("older", "young"),
+        needs_number=True,
+        starts=("older", "younger"),
     ),
     Pattern(
         name="age_adult_parenthesis",
@@ -98,6 +112,26 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("Adults (≥ 18 years)", "Women (> 45 years)"),
         non_examples=("Adults (see appendix)",),
         trigger=("age", "year", "yr", "old", "month", "y.o"),
+        needs_number=True,
+        starts=(
+            "adult",
+            "adults",
+            "children",
+            "adolescent",
+            "adolescents",
+            "participant",
+            "participants",
+            "patient",
+            "patients",
+            "subject",
+            "subjects",
+            "men",
+            "women",
+            "male",
+            "males",
+            "female",
+            "females",
+        ),
     ),
     Pattern(
         name="age_inclusive_note",
@@ -107,5 +141,14 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("Age 6-18 years old (including critical value)", "18 to 65 years inclusive"),
         non_examples=("including children",),
         trigger=("includ", "inclusive"),
+    ),
+    Pattern(
+        name="age_chain",
+        kind="age_chain",
+        regex=r"""(?:\s*(?:old|of\s+age))?\s*,?\s*(?:and|but|&)\s*          # "years old and"
+        (?P<op>{CMP})\s*(?P<value>{NUM})                            # the second bound
+        (?:\s*(?P<unit>{AGE_UNIT})|(?=\s*(?:[,;.)]|$)))             # a unit, or nothing after""",
+        examples=(" old and ≤75 years", " and ≤ 70 years", " and < 65"),
+        non_examples=(" and ≥ 2 lesions", " and 2 prior lines"),
     ),
 )

@@ -58,6 +58,25 @@ PATTERNS: tuple[Pattern, ...] = (
         trigger=("sex", "gender", "only"),
     ),
     Pattern(
+        name="sex_must_be",
+        kind="sex",
+        regex=r"""\b(?:patients?|participants?|subjects?|volunteers?|individuals?)\s+
+        (?:must|should|will|need\s+to|have\s+to)\s+be\s+(?:an?\s+)?(?:adult\s+|healthy\s+)?
+        (?P<sex>female|male|women|men)\b(?!\s*(?:or|and|/|&))""",
+        examples=("Participants must be female", "Subjects should be healthy men aged 18-45"),
+        non_examples=("Patients must be male or female", "Participants must be able to read"),
+        trigger=("female", "male", "men", "women"),
+    ),
+    Pattern(
+        name="sex_eligible_field",
+        kind="sex",
+        regex=r"""\bsex(?:es)?\s+eligible(?:\s+for\s+(?:the\s+)?study)?\s*:?\s*
+        (?P<sex>female|male|all|both)\b""",
+        examples=("Sexes Eligible for Study: Female", "Sexes eligible for study: All"),
+        non_examples=("Sex: female",),
+        trigger=("eligible",),
+    ),
+    Pattern(
         name="pregnancy_test",
         kind="pregnancy",
         label="pregnancy_test",

@@ -111,4 +111,14 @@ PATTERNS: tuple[Pattern, ...] = (
         non_examples=("diet",),
         trigger=("mdrd", "modification"),
     ),
+    Pattern(
+        name="blood_pressure_pair",
+        kind="pressure_pair",
+        regex=r"""\b(?:blood\s+pressure|BP)\b(?:\s*\(BP\))?[^\d;]{0,30}?   # the name, a gap
+        (?P<op>{CMP})\s*(?P<sbp>\d{2,3})\s*/\s*(?P<dbp>\d{2,3})               # systolic/diastolic
+        \s*(?P<unit>mm\s*Hg)?""",
+        examples=("resting blood pressure (BP, <160/100 mmHg)", "BP ≥ 140/90 mmHg", "BP>150/95"),
+        non_examples=("BP 140/90 mmHg", "blood pressure ≥ 140 mmHg"),
+        trigger=("blood pressure", "bp"),
+    ),
 )

@@ -28,6 +28,19 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         non_examples=("ECOG performance status 0-1",),
     ),
+    # Before score_values, which would read "2" of "2 or less" as exactly 2.
+    Pattern(
+        name="score_postfix",
+        kind="score",
+        regex=r"(?P<score>{SCORE})"
+        + _GAP
+        + r"(?P<value>"
+        + _VALUE
+        + r""")\s*
+        (?P<post>or\s+(?:less|lower|below|better|more|greater|higher|above|worse))""",
+        examples=("ECOG performance status 2 or less", "BMI 30 or greater"),
+        non_examples=("ECOG 0-2",),
+    ),
     Pattern(
         name="score_values",
         kind="score",
@@ -41,18 +54,6 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         non_examples=("ECOG performance status",),
         confidence=0.85,
-    ),
-    Pattern(
-        name="score_postfix",
-        kind="score",
-        regex=r"(?P<score>{SCORE})"
-        + _GAP
-        + r"(?P<value>"
-        + _VALUE
-        + r""")\s*
-        (?P<post>or\s+(?:less|lower|below|better|more|greater|higher|above|worse))""",
-        examples=("ECOG performance status 2 or less", "BMI 30 or greater"),
-        non_examples=("ECOG 0-2",),
     ),
     Pattern(
         name="score_chain",
@@ -69,6 +70,33 @@ PATTERNS: tuple[Pattern, ...] = (
         \s+(?:total\s+)?score\s*(?:of\s*)?(?P<op>{CMP})\s*(?P<value>\d+(?:\.\d+)?)""",
         examples=("FACIT-Fatigue score ≥ 30", "Total UPDRS score of at least 20"),
         non_examples=("a score ≥ 30", "score of 12"),
+        confidence=0.7,
+        trigger=("score",),
+    ),
+    Pattern(
+        name="score_generic_postfix",
+        kind="score",
+        regex=r"""(?-i:\b(?P<name>[A-Z][A-Z0-9\-]{1,11}))\s+         # an acronym: "SANS", "HAM-D"
+        (?:total\s+)?(?:score|rating)s?\s*(?:of\s+)?(?P<value>\d+(?:\.\d+)?)\s*
+        (?P<post>or\s+(?:higher|greater|more|above|less|lower|below))""",
+        examples=("SANS rating of 2 or higher", "MADRS total score of 20 or more"),
+        non_examples=("a score of 10 or more", "Total rating of 3 or higher"),
+        confidence=0.7,
+        trigger=("score", "rating"),
+    ),
+    Pattern(
+        name="score_generic_on_scale",
+        kind="score",
+        regex=r"""\bscores?\s+(?:of\s+)?(?P<value>\d+(?:\.\d+)?)\s*                # "scores of 19"
+        (?P<post>or\s+(?:higher|greater|more|above|less|lower|below))      # "or higher"
+        [^;.]{0,60}?\bon\s+the\s+(?:self[\s-]reported\s+|clinician[\s-]rated\s+)?
+        (?-i:(?P<name>[A-Z][A-Z0-9\-]{1,11}))\b                          # "on the SDQ"
+        """,
+        examples=(
+            "scores of 2 or higher) on the self-reported SDQ Impact Supplement",
+            "a score of 10 or more on the PHQ-9",
+        ),
+        non_examples=("a score of 10 or more on the day of", "score of 3 or higher"),
         confidence=0.7,
         trigger=("score",),
     ),

@@ -23,6 +23,8 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         non_examples=("at least 4 weeks before", "in 2019"),
         trigger=("year", "month", "week", "day", "hour", "yr", "wk", "mo", "half"),
+        needs_number=True,
+        starts=("within", "in", "during", "over"),
     ),
     Pattern(
         name="window_last_unit",
@@ -34,6 +36,7 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("in the past year", "within the last month"),
         non_examples=("in the past",),
         trigger=("year", "month", "week", "day", "hour", "yr", "wk", "mo", "half"),
+        starts=("within", "in", "during", "over"),
     ),
     Pattern(
         name="window_at_least",
@@ -46,6 +49,8 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("at least 4 weeks before", "At least 5 years since prior chemotherapy"),
         non_examples=("within 4 weeks before",),
         trigger=("year", "month", "week", "day", "hour", "yr", "wk", "mo", "half"),
+        needs_number=True,
+        starts=("{CMP}", "longer", "longerthan"),
     ),
     Pattern(
         name="window_less_than_ago",
@@ -57,6 +62,8 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("less than 6 months before randomization", "< 3 months prior to screening"),
         non_examples=("at least 6 months before",),
         trigger=("year", "month", "week", "day", "hour", "yr", "wk", "mo", "half"),
+        needs_number=True,
+        starts=("{CMP}",),
     ),
     Pattern(
         name="window_bare_prior",
@@ -69,5 +76,7 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("used other anticancer drugs 4 weeks prior to the first administration",),
         non_examples=("within 4 weeks prior to dosing", "at least 4 weeks prior to dosing"),
         trigger=("year", "month", "week", "day", "hour", "yr", "wk", "mo", "half"),
+        needs_number=True,
+        starts=("{NUM}",),
     ),
 )

@@ -1,0 +1,148 @@
+"""The applier for score rows: named scales from ``vocab/scores.tsv`` and generic "<name> score".
+
+Rows are tried in table order; a later row never takes a span an earlier one already read.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from trialfinder.criteria import lexicon
+from trialfinder.criteria._extract import (
+    _group,
+    _merge,
+    _overlaps,
+    _post_op,
+    bounds_of,
+    rule,
+    rules,
+    runs,
+)
+from trialfinder.criteria.constraints import Bounds, ScoreConstraint
+from trialfinder.criteria.tables import finditer
+
+_ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0}
+_CHILD_PUGH = {"A": (5.0, 6.0), "B": (7.0, 9.0), "C": (10.0, 15.0)}
+_RANGE_SEP = re.compile(r"\s*(?:-|–|to|through)\s*", re.IGNORECASE)
+_LIST_SEP = re.compile(r"\s*(?:,|or|and|/|-|–|to|through)\s*", re.IGNORECASE)
+
+
+def _score_value(score: lexicon.Score, text: str) -> float | None:
+    text = text.strip()
+    if text in _ROMAN and score.scale == "roman":
+        return _ROMAN[text]
+    if text in _CHILD_PUGH:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if score.low <= value <= score.high else None
+
+
+def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> ScoreConstraint | None:
+    values = _group(match, "values")
+    classes: tuple[str, ...] = ()
+    end = match.end()
+    if values is not None:
+        parts = [p for p in _LIST_SEP.split(values) if p]
+        if score.scale == "letter" and all(p in _CHILD_PUGH for p in parts):
+            classes = tuple(parts)
+            spans = [_CHILD_PUGH[p] for p in parts]
+            bounds = Bounds(low=min(s[0] for s in spans), high=max(s[1] for s in spans))
+        else:
+            numbers = [_score_value(score, p) for p in parts]
+            if not numbers or any(n is None for n in numbers):
+                return None
+            known = [n for n in numbers if n is not None]
+            if score.scale == "roman":
+                classes = tuple(parts)
+            if len(known) == 1 and score.name == "BMI":
+                return None  # "BMI 30": no direction
+            bounds = Bounds(low=min(known), high=max(known))
+    else:
+        raw = _group(match, "value") or ""
+        if score.scale == "letter" and raw in _CHILD_PUGH:
+            low, high = _CHILD_PUGH[raw]
+            value = high if (_group(match, "op") or "").strip() in {"≤", "<="} else low
+        else:
+            found = _score_value(score, raw)
+            if found is None:
+                return None
+            value = found
+        op_text = _group(match, "op")
+        op = lexicon.comparator_op(op_text) if op_text else None
+        if op is None:
+            post = _group(match, "post")
+            if post is None:
+                return None
+            op = _post_op(post)
+        bounds = bounds_of(op, value)
+        chain = rule("score_chain")[1].match(text, end)
+        if chain is not None:
+            second_op = lexicon.comparator_op(chain.group("op"))
+            second = _score_value(score, chain.group("value"))
+            if second_op is not None and second is not None:
+                merged = _merge(bounds, bounds_of(second_op, second))
+                if merged is not None:
+                    bounds, end = merged, chain.end()
+    return ScoreConstraint(
+        span=(match.start(), end),
+        confidence=0.0,
+        rule="",
+        score=score.name,
+        bounds=bounds,
+        classes=classes,
+    )
+
+
+def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
+    """Return the score constraints in a criterion."""
+    out: list[ScoreConstraint] = []
+    taken: list[tuple[int, int]] = []
+    starts = [start for start, _ in lexicon.score_index().find(text)]
+    for pattern, regex in rules("score"):
+        if pattern.trigger:  # generic rows search; named rows start at a score's mention
+            if not runs(pattern, present):
+                continue
+            matches = list(finditer(pattern, regex, text))
+        else:
+            matches = [m for m in (regex.match(text, start) for start in starts) if m]
+        for match in matches:
+            if _overlaps(match.span(), taken):
+                continue
+            name = _group(match, "score")
+            if name is not None:
+                score = lexicon.score_of(name)
+            else:
+                generic = match.group("name").strip()
+                if lexicon.lab_of(generic):
+                    continue
+                # A known scale that its own rows did not read ("scores of 2 or higher on the
+                # SDQ") keeps its name and range.
+                score = lexicon.score_of(generic) or lexicon.Score(
+                    generic, (generic,), float("-inf"), float("inf"), "number"
+                )
+            if score is None:
+                continue
+            found = _score_bounds(score, match, text)
+            if found is None:
+                continue
+            taken.append(found.span)
+            out.append(
+                ScoreConstraint(
+                    span=found.span,
+                    confidence=pattern.confidence,
+                    rule=pattern.name,
+                    score=found.score,
+                    bounds=found.bounds,
+                    classes=found.classes,
+                )
+            )
+    return out
+
+
+@cache
+def _score_finder() -> re.Pattern[str]:
+    return re.compile(lexicon.score_regex(), re.IGNORECASE)
