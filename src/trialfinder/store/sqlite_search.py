@@ -180,14 +180,25 @@ def _geo_ctes(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> list[
     from locations_geo{joins}
     where {(chr(10) + "        and ").join(conditions)}
 )""",
-        """nearest as (
+        # Of equally near sites, the first stored (lowest rowid) is the trial's nearest.
+        """nearest as materialized (
     select
         trial_rowid,
         location_id,
-        min(distance_km) as distance_km
-    from site_hits
-    where distance_km <= :geo_radius_km
-    group by trial_rowid
+        distance_km
+    from (
+        select
+            trial_rowid,
+            location_id,
+            distance_km,
+            row_number() over (
+                partition by trial_rowid
+                order by distance_km, location_id
+            ) as place
+        from site_hits
+        where distance_km <= :geo_radius_km
+    )
+    where place = 1
 )""",
     ]
 
