@@ -39,6 +39,7 @@ from trialfinder.store.rows import (
     compress,
     decode_trial,
     decompress,
+    merge_sites,
     sha256,
 )
 
@@ -50,29 +51,6 @@ _MIGRATION_LOCK = (0x7472_6961, 1)
 
 _PASSWORD = re.compile(r"(://[^:/@]*):[^@/]*@")
 _NON_WORD = re.compile(r"[\W_]+")
-
-
-def _merge_sites(merged: dict[str, SiteRow], rows: list[SiteRow]) -> None:
-    """Fold site rows into `merged` as upserting them one by one would (as SQLite's store does).
-
-    The first row's name, city and country stay; a later non-null lat/lon and non-empty
-    state/zip replace earlier ones.
-    """
-    for row in rows:
-        seen = merged.get(row[0])
-        if seen is None:
-            merged[row[0]] = row
-        elif row != seen:
-            merged[row[0]] = (
-                seen[0],
-                seen[1],
-                seen[2],
-                row[3] or seen[3],
-                row[4] or seen[4],
-                seen[5],
-                seen[6] if row[6] is None else row[6],
-                seen[7] if row[7] is None else row[7],
-            )
 
 
 def quote_identifier(name: str) -> str:
@@ -256,7 +234,7 @@ class PostgresStore:
                 counts.updated += 1
             current[record.nct_id] = (record.last_update_posted, record.raw_sha256)
             written[record.nct_id] = record
-            _merge_sites(merged, record.rows.sites)
+            merge_sites(merged, record.rows.sites)
 
         replaced = sorted(nct_id for nct_id in written if nct_id in stored)
         if replaced:

@@ -211,3 +211,26 @@ def trial_rows(trial: Trial) -> TrialRows:
         sites=sites,
         locations=locations,
     )
+
+
+def merge_sites(merged: dict[str, SiteRow], rows: list[SiteRow]) -> None:
+    """Fold site rows into `merged` as upserting them one by one, in turn, would.
+
+    The first row's name, city and country stay; a later non-null lat/lon and non-empty
+    state/zip replace earlier ones. So a batch upserts each site once, not once per location.
+    """
+    for row in rows:
+        seen = merged.get(row[0])
+        if seen is None:
+            merged[row[0]] = row
+        elif row != seen:
+            merged[row[0]] = (
+                seen[0],
+                seen[1],
+                seen[2],
+                row[3] or seen[3],
+                row[4] or seen[4],
+                seen[5],
+                seen[6] if row[6] is None else row[6],
+                seen[7] if row[7] is None else row[7],
+            )

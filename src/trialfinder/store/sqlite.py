@@ -31,35 +31,13 @@ from trialfinder.store.rows import (
     compress,
     decode_trial,
     decompress,
+    merge_sites,
     sha256,
 )
 
 _CHILD_TABLES = ("trial_conditions", "trial_interventions", "trial_phases", "locations")
 WRITE_CACHE_KIB = 256 * 1024
 """Page cache of a writing connection (SQLite's default is 2 MiB)."""
-
-
-def _merge_sites(merged: dict[str, SiteRow], rows: list[SiteRow]) -> None:
-    """Fold site rows into `merged` as the upsert in `_insert_trials` would apply them in turn.
-
-    The first row's name, city and country stay; a later non-null lat/lon and non-empty
-    state/zip replace earlier ones. So one upsert per site per batch ends as one per location.
-    """
-    for row in rows:
-        seen = merged.get(row[0])
-        if seen is None:
-            merged[row[0]] = row
-        elif row != seen:
-            merged[row[0]] = (
-                seen[0],
-                seen[1],
-                seen[2],
-                row[3] or seen[3],
-                row[4] or seen[4],
-                seen[5],
-                seen[6] if row[6] is None else row[6],
-                seen[7] if row[7] is None else row[7],
-            )
 
 
 class SQLiteStore:
@@ -205,7 +183,7 @@ class SQLiteStore:
                 counts.updated += 1
             current[record.nct_id] = (record.last_update_posted, record.raw_sha256)
             written[record.nct_id] = record
-            _merge_sites(sites, record.rows.sites)
+            merge_sites(sites, record.rows.sites)
 
         replaced = [(nct_id, stored[nct_id][0]) for nct_id in written if nct_id in stored]
         if replaced:
