@@ -8,10 +8,12 @@ from typing import Protocol
 
 from trialfinder.model import Trial
 from trialfinder.store.rows import (
+    SiteRow,
     TrialRows,
     compress,
     decode_trial,
     encode_trial,
+    merge_sites,
     sha256,
     trial_rows,
 )
@@ -95,6 +97,36 @@ class WriteCounts:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.quarantined += other.quarantined
+
+
+def plan_upserts(
+    records: Sequence[StoredRecord],
+    stored: dict[str, tuple[str, str]],
+    counts: WriteCounts,
+) -> tuple[dict[str, StoredRecord], dict[str, SiteRow]]:
+    """Decide what a batch writes, the one rule every backend applies.
+
+    `stored` maps nct_id to (last_update_posted, raw_sha256) of what the store holds. A record
+    is new, or replaces the stored one when it differs and is not older; identical or older
+    records count as unchanged. Later records of the batch see earlier ones. Returns the records
+    to write by nct_id and their sites merged as upserting them in turn would.
+    """
+    current = dict(stored)
+    written: dict[str, StoredRecord] = {}
+    sites: dict[str, SiteRow] = {}
+    for record in records:
+        previous = current.get(record.nct_id)
+        if previous is None:
+            counts.new += 1
+        elif previous[1] == record.raw_sha256 or record.last_update_posted < previous[0]:
+            counts.unchanged += 1
+            continue
+        else:
+            counts.updated += 1
+        current[record.nct_id] = (record.last_update_posted, record.raw_sha256)
+        written[record.nct_id] = record
+        merge_sites(sites, record.rows.sites)
+    return written, sites
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from trialfinder.store.base import (
     StudyHit,
     StudySort,
     WriteCounts,
+    plan_upserts,
 )
 from trialfinder.store.migrations import POSTGRES_MIGRATIONS
 from trialfinder.store.rows import (
@@ -39,7 +40,6 @@ from trialfinder.store.rows import (
     compress,
     decode_trial,
     decompress,
-    merge_sites,
     sha256,
 )
 
@@ -220,21 +220,7 @@ class PostgresStore:
                 {"nct_ids": nct_ids},
             )
         }
-        current = dict(stored)
-        written: dict[str, StoredRecord] = {}
-        merged: dict[str, SiteRow] = {}
-        for record in records:
-            previous = current.get(record.nct_id)
-            if previous is None:
-                counts.new += 1
-            elif previous[1] == record.raw_sha256 or record.last_update_posted < previous[0]:
-                counts.unchanged += 1
-                continue
-            else:
-                counts.updated += 1
-            current[record.nct_id] = (record.last_update_posted, record.raw_sha256)
-            written[record.nct_id] = record
-            merge_sites(merged, record.rows.sites)
+        written, merged = plan_upserts(records, stored, counts)
 
         replaced = sorted(nct_id for nct_id in written if nct_id in stored)
         if replaced:

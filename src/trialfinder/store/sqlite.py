@@ -23,6 +23,7 @@ from trialfinder.store.base import (
     StudyHit,
     StudySort,
     WriteCounts,
+    plan_upserts,
 )
 from trialfinder.store.migrations import SQLITE_MIGRATIONS
 from trialfinder.store.rows import (
@@ -31,7 +32,6 @@ from trialfinder.store.rows import (
     compress,
     decode_trial,
     decompress,
-    merge_sites,
     sha256,
 )
 
@@ -169,21 +169,8 @@ class SQLiteStore:
         """
         db = self._db
         stored = self._stored_versions(sorted({r.nct_id for r in records}))
-        current = {nct_id: (last, digest) for nct_id, (_, last, digest) in stored.items()}
-        written: dict[str, StoredRecord] = {}
-        sites: dict[str, SiteRow] = {}
-        for record in records:
-            previous = current.get(record.nct_id)
-            if previous is None:
-                counts.new += 1
-            elif previous[1] == record.raw_sha256 or record.last_update_posted < previous[0]:
-                counts.unchanged += 1
-                continue
-            else:
-                counts.updated += 1
-            current[record.nct_id] = (record.last_update_posted, record.raw_sha256)
-            written[record.nct_id] = record
-            merge_sites(sites, record.rows.sites)
+        versions = {nct_id: (last, digest) for nct_id, (_, last, digest) in stored.items()}
+        written, sites = plan_upserts(records, versions, counts)
 
         replaced = [(nct_id, stored[nct_id][0]) for nct_id in written if nct_id in stored]
         if replaced:
