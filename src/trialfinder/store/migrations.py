@@ -237,6 +237,16 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        name="0004_search_indexes_written_in_bulk",
+        statements=(
+            # The store now fills locations_geo and trial_countries per trial in bulk.
+            "drop trigger locations_geo_insert",
+            "drop trigger locations_geo_delete",
+            "drop trigger trial_countries_insert",
+            "drop trigger trial_countries_delete",
+        ),
+    ),
 )
 
 

@@ -35,7 +35,13 @@ from trialfinder.store.rows import (
     sha256,
 )
 
-_CHILD_TABLES = ("trial_conditions", "trial_interventions", "trial_phases", "locations")
+_CHILD_TABLES = (
+    "trial_conditions",
+    "trial_interventions",
+    "trial_phases",
+    "trial_countries",
+    "locations",
+)
 WRITE_CACHE_KIB = 256 * 1024
 """Page cache of a writing connection (SQLite's default is 2 MiB)."""
 
@@ -220,6 +226,13 @@ class SQLiteStore:
     def _delete_children(self, trials: list[tuple[str, int]]) -> None:
         """Delete the child, location and search rows of these (nct_id, rowid) trials."""
         db = self._db
+        db.executemany(
+            """
+            delete from locations_geo
+            where id in (select rowid from locations where nct_id = ?)
+            """,
+            [(nct_id,) for nct_id, _ in trials],
+        )
         for table in _CHILD_TABLES:
             db.executemany(
                 f"delete from {table} where nct_id = ?", [(nct_id,) for nct_id, _ in trials]
@@ -320,6 +333,33 @@ class SQLiteStore:
             values (?, ?, ?, ?, ?, ?)
             """,
             [row for r in records for row in r.rows.locations],
+        )
+        # The search indexes of migration 0003, filled per trial in bulk (per-location
+        # triggers cost about twice as much).
+        rowids = [(row[0], row[1]) for row in trials]
+        db.executemany(
+            """
+            insert into locations_geo (
+                id, min_lat, max_lat, min_lon, max_lon, trial_rowid, lat, lon
+            )
+            select rowid, lat, lat, lon, lon, ?, lat, lon
+            from locations
+            where nct_id = ?
+                and lat is not null
+                and lon is not null
+            """,
+            rowids,
+        )
+        db.executemany(
+            """
+            insert or ignore into trial_countries (nct_id, country)
+            select distinct locations.nct_id, sites.country
+            from locations
+            join sites on sites.site_id = locations.site_id
+            where locations.nct_id = ?
+                and sites.country != ''
+            """,
+            [(nct_id,) for _, nct_id in rowids],
         )
         db.executemany(
             """
