@@ -28,6 +28,7 @@ from trialfinder.store.base import (
     TextSearch,
     TextTerm,
 )
+from trialfinder.store.search_order import order_by
 
 Connection = psycopg.Connection[Any]
 
@@ -53,14 +54,6 @@ EARTH_RADIUS_KM = 6371.0088
 _EARTHDISTANCE_RADIUS_KM = 6378.168
 """earthdistance's sphere (`earth()`) is larger: a box measured on it must be widened."""
 _NO_AGE_LIMIT = 1000.0
-
-_SORT_COLUMNS = {
-    "relevance": "matched.score",
-    "distance": "nearest.distance_km",
-    "last_update": "trials.last_update_posted",
-    "start_date": "trials.start_date",
-    "nct_id": "trials.nct_id",
-}
 
 _DISTANCE_KM = """
             6371.0088 * 2 * asin(least(1.0, sqrt(
@@ -331,27 +324,13 @@ def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, d
     if conditions:
         sql += "where " + "\n    and ".join(conditions) + "\n"
     if sort is not None:
-        sql += "order by " + ", ".join(_order_by(where, sort, query is not None)) + "\n"
+        sql += (
+            "order by "
+            + ", ".join(order_by(where, sort, query is not None, best_score_first="desc"))
+            + "\n"
+        )
         sql += "limit %(limit)s offset %(offset)s\n"
     return sql, params
-
-
-def _order_by(where: StudyFilter, sort: StudySort, has_text: bool) -> list[str]:
-    key = sort.key
-    if key == "relevance" and not has_text:
-        key = "distance" if where.geo is not None else "last_update"
-        direction = "desc" if key == "last_update" else "asc"
-    elif key == "relevance":
-        # A higher rank is better (SQLite's bm25 is lower-better): best first is descending.
-        direction = "asc" if sort.is_descending else "desc"
-    else:
-        direction = "desc" if sort.is_descending else "asc"
-    if key == "distance" and where.geo is None:
-        raise QueryError("sorting by distance needs a place (filter.geo)", "sort")
-    order = [f"{_SORT_COLUMNS[key]} {direction}"]
-    if key != "nct_id":
-        order.append("trials.nct_id asc")
-    return order
 
 
 # -- running with a time limit ------------------------------------------------------------------

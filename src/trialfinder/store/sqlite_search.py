@@ -27,6 +27,7 @@ from trialfinder.store.base import (
     TextSearch,
     TextTerm,
 )
+from trialfinder.store.search_order import order_by
 
 FTS_COLUMNS = ("title", "conditions", "interventions", "keywords", "summary", "criteria")
 """Columns of `trials_fts`, in order."""
@@ -36,14 +37,6 @@ FTS_WEIGHTS = (10.0, 8.0, 5.0, 6.0, 2.0, 1.0)
 
 EARTH_RADIUS_KM = 6371.0088
 _NO_AGE_LIMIT = 1000.0
-
-_SORT_COLUMNS = {
-    "relevance": "matched.score",
-    "distance": "nearest.distance_km",
-    "last_update": "trials.last_update_posted",
-    "start_date": "trials.start_date",
-    "nct_id": "trials.nct_id",
-}
 
 _DISTANCE_KM = """
             6371.0088 * 2 * asin(min(1.0, sqrt(
@@ -358,7 +351,11 @@ def _study_query(
     if conditions:
         sql += "where " + "\n    and ".join(conditions) + "\n"
     if sort is not None:
-        sql += "order by " + ", ".join(_order_by(where, sort, match is not None)) + "\n"
+        sql += (
+            "order by "
+            + ", ".join(order_by(where, sort, match is not None, best_score_first="asc"))
+            + "\n"
+        )
         sql += "limit :limit offset :offset\n"
     return ctes, sql, params
 
@@ -373,23 +370,6 @@ def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, d
     """
     ctes, sql, params = _study_query(where, sort)
     return (("with " + ",\n".join(ctes) + "\n") if ctes else "") + sql, params
-
-
-def _order_by(where: StudyFilter, sort: StudySort, has_text: bool) -> list[str]:
-    key = sort.key
-    if key == "relevance" and not has_text:
-        key = "distance" if where.geo is not None else "last_update"
-        direction = "desc" if key == "last_update" else "asc"
-    elif key == "relevance":
-        direction = "desc" if sort.is_descending else "asc"
-    else:
-        direction = "desc" if sort.is_descending else "asc"
-    if key == "distance" and where.geo is None:
-        raise QueryError("sorting by distance needs a place (filter.geo)", "sort")
-    order = [f"{_SORT_COLUMNS[key]} {direction}"]
-    if key != "nct_id":
-        order.append("trials.nct_id asc")
-    return order
 
 
 # -- running with a time limit ------------------------------------------------------------------

@@ -1,0 +1,48 @@
+"""The ORDER BY of a trial search, shared by the SQLite and PostgreSQL search SQL.
+
+Both backends name the same columns (`matched.score`, `nearest.distance_km`, `trials.*`); they
+differ only in which way their relevance score runs, which the caller says.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from trialfinder.errors import QueryError
+from trialfinder.store.base import StudyFilter, StudySort
+
+SORT_COLUMNS = {
+    "relevance": "matched.score",
+    "distance": "nearest.distance_km",
+    "last_update": "trials.last_update_posted",
+    "start_date": "trials.start_date",
+    "nct_id": "trials.nct_id",
+}
+
+
+def order_by(
+    where: StudyFilter,
+    sort: StudySort,
+    has_text: bool,
+    *,
+    best_score_first: Literal["asc", "desc"],
+) -> list[str]:
+    """ORDER BY terms for `sort`; relevance without text falls back to distance or last update.
+
+    `best_score_first` is the direction that puts the most relevant trial first in this backend.
+    """
+    key = sort.key
+    if key == "relevance" and not has_text:
+        key = "distance" if where.geo is not None else "last_update"
+        direction = "desc" if key == "last_update" else "asc"
+    elif key == "relevance":
+        worst_first = "desc" if best_score_first == "asc" else "asc"
+        direction = worst_first if sort.is_descending else best_score_first
+    else:
+        direction = "desc" if sort.is_descending else "asc"
+    if key == "distance" and where.geo is None:
+        raise QueryError("sorting by distance needs a place (filter.geo)", "sort")
+    order = [f"{SORT_COLUMNS[key]} {direction}"]
+    if key != "nct_id":
+        order.append("trials.nct_id asc")
+    return order
