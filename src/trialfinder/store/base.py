@@ -356,3 +356,15 @@ class StoredCriteria:
     ecog_max: float | None
     egfr_min: float | None
     data: bytes
+
+    def as_params(self) -> dict[str, str | float | bytes | None]:
+        """Named SQL parameters of a `trial_criteria` row, `data` compressed, for any backend."""
+        return {
+            "nct_id": self.nct_id,
+            "engine_version": self.engine_version,
+            "min_age_years": self.min_age_years,
+            "max_age_years": self.max_age_years,
+            "ecog_max": self.ecog_max,
+            "egfr_min": self.egfr_min,
+            "data": compress(self.data),
+        }

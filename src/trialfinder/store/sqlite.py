@@ -559,18 +559,7 @@ class SQLiteStore:
 
     def save_criteria(self, rows: Sequence[StoredCriteria]) -> None:
         """Upsert the criteria readings of trials (one row per nct_id) in one transaction."""
-        values = [
-            {
-                "nct_id": row.nct_id,
-                "engine_version": row.engine_version,
-                "min_age_years": row.min_age_years,
-                "max_age_years": row.max_age_years,
-                "ecog_max": row.ecog_max,
-                "egfr_min": row.egfr_min,
-                "data": compress(row.data),
-            }
-            for row in rows
-        ]
+        values = [row.as_params() for row in rows]
         with self._lock, self._db:
             self._db.executemany(
                 """
