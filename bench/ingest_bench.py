@@ -34,6 +34,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _markdown import append_to_section
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "ctgov"
 REGISTRY_STUDIES = 600_000
@@ -326,22 +328,6 @@ def summary_table(results: list[RunResult], baseline: list[float]) -> list[str]:
     return lines
 
 
-def write_markdown(path: Path, block: list[str]) -> None:
-    """Append `block` at the end of the '## Ingest' section of `path` (creating either)."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    lines = text.rstrip("\n").split("\n")
-    try:
-        start = lines.index("## Ingest")
-    except ValueError:
-        lines += ["", "## Ingest"]
-        start = len(lines) - 1
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    lines[end:end] = ["", *block]
-    path.write_text("\n".join(lines) + "\n")
-
-
 def main(argv: list[str] | None = None) -> None:
     """Parse options, build the corpus, run and report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -422,7 +408,7 @@ def main(argv: list[str] | None = None) -> None:
         ]
     print("\n".join(block))
     if args.write:
-        write_markdown(args.write, block)
+        append_to_section(args.write, "## Ingest", block)
         print(f"appended to {args.write}")
 
 

@@ -39,6 +39,7 @@ from trialfinder.errors import QueryError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _markdown import append_to_section  # noqa: E402
 from ingest_bench import DEFAULT_DATA, ROOT, load_studies  # noqa: E402
 from trialfinder.model import GeoPoint, Location, Trial  # noqa: E402
 from trialfinder.search import (  # noqa: E402
@@ -515,22 +516,6 @@ def summary(mix: list[Query], samples: Samples) -> list[str]:
     return lines
 
 
-def write_markdown(path: Path, block: list[str]) -> None:
-    """Put `block` at the end of the '## Search' section of `path` (appending the section)."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    lines = text.rstrip("\n").split("\n")
-    try:
-        start = lines.index("## Search")
-    except ValueError:
-        lines += ["", "## Search"]
-        start = len(lines) - 1
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    lines[end:end] = ["", *block]
-    path.write_text("\n".join(lines) + "\n")
-
-
 def main(argv: list[str] | None = None) -> None:
     """Parse options, build the store when asked, measure and report."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
@@ -596,7 +581,7 @@ def main(argv: list[str] | None = None) -> None:
     ]
     print("\n".join(block))
     if args.write:
-        write_markdown(args.write, block)
+        append_to_section(args.write, "## Search", block)
         print(f"appended to {args.write}")
 
 
