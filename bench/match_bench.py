@@ -15,6 +15,11 @@ eligible) pairs of a topic where the excluded trial ranks above, and for trialfi
 of its eligible-vs-excluded call (not_eligible = excluded) on the pairs judged 1 or 2. Figures are
 given over all topics and over odd and even topic numbers separately: no weight was tuned on TREC,
 and any future tuning must use one half and report the other.
+
+``--store PATH`` measures speed instead: ``match_patient`` for every TREC note against the
+SQLite store at PATH (open trials only, today's date), a first pass with this process's parse
+cache empty and ``--repeat`` more passes, reporting the median and 95th percentile latency, the
+share spent in the candidate search, and how many hits the stored readings ruled out.
 """
 
 from __future__ import annotations
@@ -31,8 +36,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from trialfinder.match import load_profile
-from trialfinder.match.rank import rank_trials
+from trialfinder.match import load_profile, match_patient
+from trialfinder.match.derive import with_derived
+from trialfinder.match.rank import (
+    DEFAULT_CANDIDATES,
+    SEARCHED_PER_CANDIDATE,
+    candidate_query,
+    rank_trials,
+)
 from trialfinder.model import Trial
 from trialfinder.sources import parse_record, read_source
 
@@ -108,16 +119,64 @@ def wrong_order(ranked: list[str], grades: dict[str, int]) -> tuple[int, int]:
     return wrong, len(excluded) * len(eligible)
 
 
+def percentile(values: list[float], share: float) -> float:
+    """Return the nearest-rank percentile (share in 0..1) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
+
+
+def time_store(path: Path, notes: list[str], repeat: int) -> None:
+    """Print match latency of each note against the store at ``path``."""
+    from trialfinder.search import search_studies
+    from trialfinder.store import open_store
+
+    store = open_store(f"sqlite:///{path.resolve()}", read_only=True)
+    stats = store.stats()
+    print(f"store {path}: {stats.trials:,} trials")
+    profiles = [load_profile(note.encode()) for note in notes]
+    today = dt.date.today()
+    for round_ in range(1 + repeat):
+        totals: list[float] = []
+        searches: list[float] = []
+        early = checked = 0
+        for profile in profiles:
+            started = time.perf_counter()
+            result = match_patient(store, profile, on_date=today)
+            totals.append(time.perf_counter() - started)
+            early += result.ruled_out_early
+            checked += result.candidates
+            # The search step alone, as match_patient runs it.
+            query = candidate_query(with_derived(profile, today))
+            started = time.perf_counter()
+            search_studies(store, query, page_size=DEFAULT_CANDIDATES * SEARCHED_PER_CANDIDATE)
+            searches.append(time.perf_counter() - started)
+        label = "first pass (empty parse cache)" if round_ == 0 else f"repeat {round_}"
+        median = statistics.median(totals) * 1000
+        print(
+            f"{label}: {len(totals)} notes, match median {median:.0f} ms, "
+            f"p95 {percentile(totals, 0.95) * 1000:.0f} ms, max {max(totals) * 1000:.0f} ms; "
+            f"search step median {statistics.median(searches) * 1000:.0f} ms; "
+            f"{checked / len(totals):.0f} trials evaluated and {early / len(totals):.0f} ruled out "
+            "early per note"
+        )
+    store.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the figures for BENCHMARKS.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).parents[2] / "shared" / "data")
+    parser.add_argument("--store", type=Path, help="time match_patient against this SQLite store")
+    parser.add_argument("--repeat", type=int, default=1, help="passes after the first (--store)")
     args = parser.parse_args(argv)
     trec = args.data / "trec2021"
     topics = {
         row["_id"]: row["text"]
         for row in map(json.loads, (trec / "topics.jsonl").read_text().splitlines())
     }
+    if args.store is not None:
+        time_store(args.store, list(topics.values()), args.repeat)
+        return 0
     judged: dict[str, dict[str, int]] = defaultdict(dict)
     for line in (trec / "qrels.tsv").read_text().splitlines()[1:]:
         topic, nct_id, grade = line.split("\t")

@@ -38,6 +38,9 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 # Tiles from a closed local port: the map must stay useful when tiles cannot load.
 DEAD_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
 KNOWN = "NCT02650414"
+BUNDLE = REPO_ROOT / "tests" / "match" / "fixtures" / "srns-boy-bundle.json"
+MARKER = "Zyxwvut"  # typed into forms; must never reach the server's log
+SERVER_LOGS: dict[str, Path] = {}
 
 
 def _free_port() -> int:
@@ -64,6 +67,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    SERVER_LOGS[base] = log
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -144,6 +148,7 @@ def test_search_open_trial_site_and_back(server: str, browser: Any) -> None:
         "Identifiers",
         "About",
         "Eligibility",
+        "Check my eligibility",
         "Trial design",
         "Patient groups",
         "Trial contacts and locations",
@@ -169,22 +174,117 @@ def test_search_open_trial_site_and_back(server: str, browser: Any) -> None:
     assert errors == [], "\n".join(errors)
 
 
+def _axe_serious(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} elements)"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _bad_request(url: str) -> str:
+    """The console line of an answer that is 400 on purpose (bad input)."""
+    return (
+        f"Failed to load resource: the server responded with a status of 400 (Bad Request) ({url})"
+    )
+
+
+def _answer_panel(page: Any) -> None:
+    page.fill("#q-age", "40")
+    page.check("input[name=sex][value=male]")
+    page.click("#check-eligibility button[type=submit]")
+
+
+def test_check_panel_swaps_in_place(server: str, browser: Any) -> None:
+    # bypass_csp only so that axe can be injected at the end; the site's own scripts run as is.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    errors = _console_errors(page)
+    page.goto(f"{server}/trials/{KNOWN}")
+    page.fill("#q-age", MARKER)
+    page.click("#check-eligibility button[type=submit]")
+    page.wait_for_selector("#check-error:has-text('must be a number between 0 and 130')")
+    _answer_panel(page)
+    page.wait_for_selector("#check-result h3:has-text('Not eligible')")
+    assert "age 40 is not within 1 Year to 29 Years" in page.locator("#check-result").inner_text()
+    assert page.url == f"{server}/trials/{KNOWN}"  # swapped by htmx: no navigation
+    assert page.evaluate("document.activeElement.id") == "check-result"
+    assert page.locator("h1").count() == 1
+    _shot(page, "check-panel")
+    assert _axe_serious(page) == []
+    context.close()
+    assert errors == [_bad_request(f"{server}/trials/{KNOWN}")]
+
+
+def test_check_panel_works_without_javascript(server: str, browser: Any) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server}/trials/{KNOWN}/check")  # the old page's address still leads here
+    assert page.url == f"{server}/trials/{KNOWN}#check-eligibility"
+    _answer_panel(page)
+    page.wait_for_selector("#check-result h3:has-text('Not eligible')")
+    assert page.url == f"{server}/trials/{KNOWN}#check-eligibility"  # POST: no answers in it
+    assert page.locator("#q-age").input_value() == "40"
+    context.close()
+
+
+def test_find_trials_by_upload_and_by_note(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    errors = _console_errors(page)
+    page.goto(f"{server}/match")
+    page.set_input_files(
+        "#file",
+        files=[
+            {
+                "name": "p.json",
+                "mimeType": "application/json",
+                "buffer": b"not json " + MARKER.encode(),
+            }
+        ],
+    )
+    page.click("form.match-form button[type=submit]")
+    page.wait_for_selector("#match-error:has-text('The file is not JSON')")
+    page.set_input_files("#file", str(BUNDLE))
+    page.click("form.match-form button[type=submit]")
+    page.wait_for_selector("#results-heading:has-text('trials checked')")
+    assert page.locator("#results li.card").count() >= 1
+    assert page.locator("#results .badge").first.inner_text() in (
+        "Eligible",
+        "Possibly eligible",
+        "Not eligible",
+    )
+    _shot(page, "match-upload")
+    assert _axe_serious(page) == []
+    page.fill("#patient", f"{MARKER} 45-year-old woman with acute lymphoblastic leukemia")
+    page.click("form.match-form button[type=submit]")
+    page.wait_for_selector("#results-heading:has-text('trials checked')")
+    page.click("#results li.card h3 a")
+    page.wait_for_selector("#check-eligibility")
+    context.close()
+    assert errors == [_bad_request(f"{server}/match")]
+    log = SERVER_LOGS[server].read_text(errors="replace")
+    assert "Application startup complete" in log  # the server's whole output
+    assert MARKER not in log
+    assert "leukemia" not in log
+
+
 @pytest.mark.parametrize(
     "path",
-    ["/", "/?cond=leukemia&place=Philadelphia,+PA&status=RECRUITING", f"/trials/{KNOWN}"],
-    ids=["home", "results", "trial"],
+    [
+        "/",
+        "/?cond=leukemia&place=Philadelphia,+PA&status=RECRUITING",
+        f"/trials/{KNOWN}",
+        "/match",
+    ],
+    ids=["home", "results", "trial", "match"],
 )
 def test_no_serious_accessibility_violations(server: str, browser: Any, path: str) -> None:
     # axe is injected by the test, so this context ignores the site's script policy.
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     page.goto(server + path)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document)")
-    serious = [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} elements)"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert _axe_serious(page) == []
     context.close()

@@ -12,6 +12,7 @@ from trialfinder.match import (
     Condition,
     Observation,
     PatientProfile,
+    Treatment,
     TrialVerdict,
     eligibility_factor,
     evaluate_trial,
@@ -177,3 +178,41 @@ def test_verdict_round_trips_as_json() -> None:
 )
 def test_eligibility_factor(outcome: str, met: int, unknown: int, expected: float) -> None:
     assert eligibility_factor(outcome, met, unknown) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        # "prior therapy" alone names no therapy: unknown, while the biopsy no longer counts
+        ("Previous therapy to the breast other than excisional biopsy", "unknown"),
+        ("Prior chemotherapy, unless limited to a diagnostic biopsy", "not_met"),
+        ("Any prior treatment except biopsy", "unknown"),
+        ("Prior biopsy", "not_met"),
+    ],
+    ids=["other-than", "unless-keeps-main-clause", "except", "no-exception"],
+)
+def test_exception_clause_does_not_make_an_exclusion_hold(criterion: str, verdict: str) -> None:
+    patient = PatientProfile(
+        age_years=50,
+        sex="female",
+        treatments=[Treatment(name="biopsy", kind="procedure"), Treatment(name="chemotherapy")],
+    )
+    text = f"Exclusion Criteria:\n\n- {criterion}\n"
+    result = _verdict(patient, eligibility_criteria=text)
+    assert [c.verdict for c in result.criteria if c.section == "exclusion"] == [verdict]
+
+
+@pytest.mark.parametrize(
+    ("criterion", "sex", "verdict"),
+    [
+        ("Male or nonpregnant, non-breastfeeding females", "male", "met"),
+        ("Non-breastfeeding women", "female", "unknown"),
+        ("Breastfeeding women", "male", "met"),
+    ],
+    ids=["male-branch", "non-prefix-female", "does-not-apply-to-men"],
+)
+def test_pregnancy_requirements_of_inclusion(criterion: str, sex: str, verdict: str) -> None:
+    patient = PatientProfile(age_years=40, sex=sex)  # type: ignore[arg-type]
+    text = f"Inclusion Criteria:\n\n- {criterion}\n"
+    result = _verdict(patient, eligibility_criteria=text)
+    assert [c.verdict for c in result.criteria if c.section == "inclusion"] == [verdict]

@@ -43,6 +43,7 @@ def test_sections_come_in_order_with_their_labels(client: TestClient) -> None:
         "Identifiers",
         "About",
         "Eligibility",
+        "Check my eligibility",
         "Trial design",
         "Patient groups",
         "Trial contacts and locations",

@@ -112,6 +112,6 @@ def add_match_routes(app: FastAPI) -> None:
                 {"ok": False, "error": f"study {wanted} is not in this mirror", "status": 404},
                 404,
             )
-        parsed = parsed_criteria_of(trial)
+        parsed = parsed_criteria_of(trial, store)
         verdict = evaluate_trial(trial, parsed, profile, _date(date))
         return _json({"verdict": verdict, "questions": questions_for(parsed, trial)})

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from trialfinder.criteria import lexicon
 from trialfinder.criteria.tables import normal_key
@@ -37,6 +37,7 @@ __all__ = [
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+@lru_cache(maxsize=200_000)
 def words_of(text: str) -> frozenset[str]:
     """Return the words of ``text`` in lower case, a plural ``s`` dropped from longer words."""
     return frozenset(
@@ -77,19 +78,23 @@ def _therapy_terms() -> dict[str, lexicon.Term]:
     return {normal_key(s): t for t in note_treatments() for s in (t.concept, *t.synonyms)}
 
 
+@lru_cache(maxsize=200_000)
+def _keys_of(name: str, therapy: bool) -> frozenset[str]:
+    # Criteria repeat the same few thousand names across trials: key each one once.
+    key = normal_key(name)
+    if not key:
+        return frozenset()
+    term = (_therapy_terms() if therapy else _condition_terms()).get(key)
+    if term is None:
+        return frozenset((key,))
+    return frozenset((key, normal_key(term.concept), *map(normal_key, term.synonyms)))
+
+
 def concept_keys(names: Iterable[str], *, therapy: bool = False) -> frozenset[str]:
     """Return the lookup keys of ``names`` and of the vocabulary concept each one names."""
-    table = _therapy_terms() if therapy else _condition_terms()
     keys: set[str] = set()
     for name in names:
-        key = normal_key(name)
-        if not key:
-            continue
-        keys.add(key)
-        term = table.get(key)
-        if term is not None:
-            keys.add(normal_key(term.concept))
-            keys.update(normal_key(s) for s in term.synonyms)
+        keys.update(_keys_of(name, therapy))
     return frozenset(keys)
 
 

@@ -26,6 +26,8 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+import msgspec
+
 from trialfinder.criteria import lexicon
 from trialfinder.criteria.constraints import (
     AgeConstraint,
@@ -71,7 +73,12 @@ OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", 
 _ORED_IN_EXCLUSION = ("condition", "treatment", "pregnancy", "measurement", "score")
 _NOT_EXCLUDED_SCALE = 0.05
 _NOTE_REACH = 80  # characters before a diagnosis in the note searched for a criterion qualifier
-_CONDITIONAL = ("contraception", "childbearing_potential", "pregnancy_test")
+_EXCEPTION = re.compile(
+    r"\b(?:unless|other\s+than|except(?:ing)?|excluding|apart\s+from|aside\s+from"
+    r"|with\s+the\s+exception\s+of)\b",
+    re.IGNORECASE,
+)
+_NON = re.compile(r"\bnon[-\s]?$", re.IGNORECASE)  # "non-" right before a span
 _PREGNANCY_QUESTIONS = {
     "pregnant": "Is the patient pregnant?",
     "breastfeeding": "Is the patient breastfeeding?",
@@ -112,7 +119,13 @@ def _in_window(date: dt.date, window: TimeWindow, on: dt.date) -> bool | None:
 class _Checker:
     """Checks constraints against one patient; built once per trial evaluation."""
 
-    def __init__(self, profile: PatientProfile, on: dt.date, trial: Trial) -> None:
+    def __init__(
+        self,
+        profile: PatientProfile,
+        on: dt.date,
+        trial: Trial,
+        concepts: PatientConcepts | None = None,
+    ) -> None:
         self.profile = profile
         low, high = trial.minimum_age_years, trial.maximum_age_years
         age = profile.age_years
@@ -123,7 +136,7 @@ class _Checker:
             and (high is None or age <= high)
         )
         self.on = on
-        self.concepts = PatientConcepts.of(profile)
+        self.concepts = concepts or PatientConcepts.of(profile)
         own = [m.term for m in trial.condition_mesh] + list(trial.conditions)
         self.own = concept_keys(own)
         self.own_words = tuple(words_of(n) for n in own)
@@ -209,16 +222,15 @@ class _Checker:
     def _pregnancy(self, c: PregnancyConstraint, section: str) -> Evidence:
         state = self.profile.pregnancy
         holds: bool | None = None
-        if c.status in _CONDITIONAL and self.profile.sex == "male":
-            # "Women of childbearing potential must use contraception" does not apply to men:
-            # an inclusion requirement is then met, an exclusion does not hold.
+        if self.profile.sex == "male":
+            # "Women of childbearing potential must use contraception", "non-pregnant females"
+            # do not apply to men: an inclusion requirement is then met, an exclusion does not
+            # hold. (A trial for pregnant women is closed to men by its structured sex.)
             holds = section == "inclusion"
             reason = f"{c.status.replace('_', ' ')} does not apply to a male patient"
             return self._evidence(c, holds, reason)
         if c.status in ("pregnant", "breastfeeding"):
-            if self.profile.sex == "male":
-                holds, reason = False, f"a male patient cannot be {c.status.replace('_', ' ')}"
-            elif c.status == "pregnant" and state is not None:
+            if c.status == "pregnant" and state is not None:
                 holds, reason = state == "pregnant", f"pregnancy status: {state.replace('_', ' ')}"
             elif c.status == "breastfeeding" and state == "breastfeeding":
                 holds, reason = True, "patient is breastfeeding"
@@ -451,10 +463,29 @@ def _statement(evidence: list[Evidence], section: str) -> bool | None:
     return _all([_any(ored), *qualifiers])
 
 
+def _stated(criterion: ParsedCriterion) -> list[Constraint]:
+    """The constraints the criterion states: those in an exception clause ("other than
+    excisional biopsy", "unless ...") are left out, "non-pregnant" reads as negated."""
+    cue = _EXCEPTION.search(criterion.text)
+    cut = len(criterion.text) if cue is None else cue.start()
+    stated: list[Constraint] = []
+    for constraint in criterion.constraints:
+        if constraint.span[0] >= cut:
+            continue
+        if (
+            isinstance(constraint, PregnancyConstraint)
+            and not constraint.negated
+            and _NON.search(criterion.text, 0, constraint.span[0])
+        ):
+            constraint = msgspec.structs.replace(constraint, negated=True)
+        stated.append(constraint)
+    return stated
+
+
 def _criterion(
     checker: _Checker, section: str, index: int, criterion: ParsedCriterion
 ) -> CriterionVerdict:
-    evidence = [e for c in criterion.constraints if (e := checker.check(c, section)) is not None]
+    evidence = [e for c in _stated(criterion) if (e := checker.check(c, section)) is not None]
     if not evidence:
         others = [c for c in criterion.constraints if isinstance(c, NotCheckable)]
         reason = (
@@ -571,15 +602,18 @@ def evaluate_trial(
     on_date: dt.date,
     *,
     check_status: bool = True,
+    concepts: PatientConcepts | None = None,
 ) -> TrialVerdict:
     """Return the verdict on ``trial`` for ``profile`` on ``on_date`` (the screening date).
 
     Args:
         parsed_criteria: ``parse_criteria(trial.eligibility_criteria, mesh_terms=...)``.
         check_status: False to judge eligibility alone, whatever the trial's status.
+        concepts: ``PatientConcepts.of(with_derived(profile, on_date))``, when evaluating many
+            trials for one patient.
     """
     patient = with_derived(profile, on_date)
-    checker = _Checker(patient, on_date, trial)
+    checker = _Checker(patient, on_date, trial, concepts)
     verdicts = _structured(trial, patient, check_status)
     verdicts += [
         _criterion(checker, "inclusion", i, c) for i, c in enumerate(parsed_criteria.inclusion)

@@ -12,9 +12,11 @@
 The weights were fixed before any measurement and are not tuned on TREC (see BENCHMARKS.md).
 
 Scale: the store's own SQL pre-filters on status, age, sex and distance and ranks by BM25 over
-the patient's condition words; only the best ``candidates`` (default 200) are fetched and
-evaluated. Parsed criteria are cached per (NCT id, last update), so a warm process evaluates a
-trial in well under a millisecond.
+the patient's condition words. Of the best hits, those whose *stored* criteria reading rules the
+patient out by its numbers (inclusion age range, ECOG maximum, eGFR minimum) are dropped before
+the trial record is even read; the best ``candidates`` (default 200) of the rest are evaluated.
+Criteria come from the stored reading when its engine version is current, else they are parsed
+(parses cached per NCT id, last update and text in the process).
 """
 
 from __future__ import annotations
@@ -24,26 +26,33 @@ import re
 import time
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from trialfinder.criteria import ParsedCriteria, parse_criteria
+from trialfinder.criteria.reading import ENGINE_VERSION, decode_reading
 from trialfinder.match.concepts import PatientConcepts
-from trialfinder.match.derive import with_derived
+from trialfinder.match.derive import latest_value, with_derived
 from trialfinder.match.evaluate import OPEN_STATUSES, evaluate_trial
 from trialfinder.match.profile import PatientProfile
 from trialfinder.match.verdict import TrialVerdict
 from trialfinder.model import Trial
-from trialfinder.store.base import GeoArea, Store
+from trialfinder.store.base import GeoArea, Store, StoredCriteria
+
+if TYPE_CHECKING:
+    from trialfinder.search import SearchQuery
 
 __all__ = [
     "CONDITION_WEIGHT",
     "TEXT_WEIGHT",
     "MatchResult",
     "RankedTrial",
+    "candidate_query",
     "condition_words",
     "match_patient",
     "parsed_criteria_of",
+    "rules_out",
     "rank_trials",
     "relevance",
 ]
@@ -51,6 +60,9 @@ __all__ = [
 TEXT_WEIGHT = 0.5
 CONDITION_WEIGHT = 0.5
 DEFAULT_CANDIDATES = 200
+SEARCHED_PER_CANDIDATE = 2
+"""Search hits fetched per evaluated candidate, so hits the stored readings rule out leave room."""
+CACHE_SIZE = 20_000
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
 _GENERIC = frozenset({"disease", "diseases", "disorder", "disorders", "syndrome", "and", "the"})
 _MAX_WORDS = 60
@@ -72,29 +84,80 @@ class RankedTrial(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class MatchResult(msgspec.Struct, frozen=True, kw_only=True):
-    """Ranked trials for one patient, with how many candidates were looked at and the time."""
+    """Ranked trials for one patient, with how many candidates were looked at and the time.
+
+    ``ruled_out_early`` counts search hits dropped on their stored criteria numbers alone.
+    """
 
     results: list[RankedTrial]
     candidates: int
     seconds: float
     on_date: str
+    ruled_out_early: int = 0
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def _parsed(
     nct_id: str, last_update: str, text: str, mesh_terms: tuple[str, ...]
 ) -> ParsedCriteria:
     return parse_criteria(text, mesh_terms=mesh_terms)
 
 
-def parsed_criteria_of(trial: Trial) -> ParsedCriteria:
-    """Return the trial's parsed criteria, cached per (NCT id, last update) in this process."""
+@lru_cache(maxsize=CACHE_SIZE)
+def _decoded(data: bytes) -> ParsedCriteria:
+    # Keyed by the reading itself, so a changed reading is never served stale.
+    return decode_reading(data)
+
+
+def parsed_criteria_of(
+    trial: Trial, store: Store | None = None, stored: StoredCriteria | None = None
+) -> ParsedCriteria:
+    """Return the trial's parsed criteria.
+
+    The store's reading (or ``stored``, already fetched) is used when its engine version is
+    the current one; otherwise the criteria text is parsed, cached per (NCT id, last update,
+    text) in this process; decoded readings are cached by their bytes, so one process may serve
+    several stores.
+    """
+    if stored is None and store is not None:
+        stored = store.get_criteria(trial.nct_id)
+    if stored is not None and stored.engine_version == ENGINE_VERSION:
+        return _decoded(stored.data)
     return _parsed(
         trial.nct_id,
         trial.last_update_posted,
         trial.eligibility_criteria,
         tuple(m.term for m in trial.condition_mesh),
     )
+
+
+def rules_out(stored: StoredCriteria, patient: PatientProfile) -> bool:
+    """Return whether the reading's numbers alone exclude the patient (age, ECOG, eGFR).
+
+    ``patient`` must already carry its derived values (``with_derived``). An unknown patient
+    value never rules out; a stale reading (older engine version) is not trusted.
+    """
+    if stored.engine_version != ENGINE_VERSION:
+        return False
+    age = patient.age_years
+    low, high = stored.min_age_years, stored.max_age_years
+    # A minimum above the maximum means cohorts with different ages: not trusted.
+    is_range = low is None or high is None or low <= high
+    if (
+        age is not None
+        and is_range
+        and ((low is not None and age < low) or (high is not None and age > high))
+    ):
+        return True
+    if stored.ecog_max is not None:
+        ecog = [s.value for s in patient.scores if s.name.upper() == "ECOG"]
+        if ecog and ecog[-1] > stored.ecog_max:
+            return True
+    if stored.egfr_min is not None:
+        egfr = latest_value(patient, "egfr", "ml_min_173")
+        if egfr is not None and egfr < stored.egfr_min:
+            return True
+    return False
 
 
 def relevance(text_score: float, has_condition: bool) -> float:
@@ -121,19 +184,23 @@ def rank_trials(
     on_date: dt.date,
     *,
     check_status: bool = True,
+    criteria: Sequence[ParsedCriteria] | None = None,
 ) -> list[RankedTrial]:
     """Return ``trials`` evaluated for ``profile`` and sorted by score, best first.
 
     Args:
         text_scores: each trial's text relevance (higher is better; any scale).
+        criteria: each trial's parsed criteria (default: ``parsed_criteria_of``).
     """
     best = max((s for s in text_scores if s > 0), default=1.0)
     patient = with_derived(profile, on_date)
     concepts = PatientConcepts.of(patient)
     ranked = []
-    for trial, text_score in zip(trials, text_scores, strict=True):
+    if criteria is None:
+        criteria = [parsed_criteria_of(trial) for trial in trials]
+    for trial, text_score, parsed in zip(trials, text_scores, criteria, strict=True):
         verdict = evaluate_trial(
-            trial, parsed_criteria_of(trial), patient, on_date, check_status=check_status
+            trial, parsed, patient, on_date, check_status=check_status, concepts=concepts
         )
         own = [m.term for m in trial.condition_mesh] + list(trial.conditions)
         rel = relevance(max(text_score, 0.0) / best, concepts.has_any(own) is not None)
@@ -153,6 +220,25 @@ def rank_trials(
     return ranked
 
 
+def candidate_query(
+    patient: PatientProfile,
+    *,
+    geo: GeoArea | None = None,
+    statuses: tuple[str, ...] = OPEN_STATUSES,
+) -> SearchQuery:
+    """Return the search for ``patient``'s candidates: open to their age and sex, in
+    ``statuses`` and ``geo``, ranked by BM25 over the words of their diagnoses."""
+    from trialfinder.search import SearchQuery
+
+    return SearchQuery(
+        cond=" OR ".join(condition_words(patient)),
+        statuses=statuses,
+        sex=patient.sex.upper() if patient.sex in ("female", "male") else "",
+        age=patient.age_years,
+        geo=geo,
+    )
+
+
 def match_patient(
     store: Store,
     profile: PatientProfile,
@@ -163,29 +249,37 @@ def match_patient(
     limit: int = 20,
     candidates: int = DEFAULT_CANDIDATES,
 ) -> MatchResult:
-    """Return the best ``limit`` trials for ``profile``: search, evaluate, rank.
+    """Return the best ``limit`` trials for ``profile``: search, pre-filter, evaluate, rank.
 
     The search keeps trials open to the patient's age and sex, in ``statuses`` and within
-    ``geo``, ranked by BM25 over the words of the patient's diagnoses.
+    ``geo``, ranked by BM25 over the words of the patient's diagnoses; hits whose stored
+    criteria reading rules the patient out (``rules_out``) are dropped unread.
     """
-    from trialfinder.search import SearchQuery, search_studies
+    from trialfinder.search import MAX_PAGE_SIZE, search_studies
 
     started = time.perf_counter()
     on = on_date or dt.date.today()
     patient = with_derived(profile, on)
-    words = condition_words(patient)
-    query = SearchQuery(
-        cond=" OR ".join(words),
-        statuses=statuses,
-        sex=patient.sex.upper() if patient.sex in ("female", "male") else "",
-        age=patient.age_years,
-        geo=geo,
-    )
-    page = search_studies(store, query, page_size=candidates)
+    query = candidate_query(patient, geo=geo, statuses=statuses)
+    page_size = min(MAX_PAGE_SIZE, candidates * SEARCHED_PER_CANDIDATE)
+    page = search_studies(store, query, page_size=page_size)
     hits = {hit.nct_id: hit for hit in page.hits}
-    trials = [t for hit in page.hits if (t := store.get_trial(hit.nct_id)) is not None]
+    trials: list[Trial] = []
+    criteria: list[ParsedCriteria] = []
+    ruled_out = 0
+    for hit in page.hits:
+        if len(trials) >= candidates:
+            break
+        stored = store.get_criteria(hit.nct_id)
+        if stored is not None and rules_out(stored, patient):
+            ruled_out += 1
+            continue
+        trial = store.get_trial(hit.nct_id)
+        if trial is not None:
+            trials.append(trial)
+            criteria.append(parsed_criteria_of(trial, stored=stored))
     scores = [hits[t.nct_id].score or 0.0 for t in trials]
-    ranked = rank_trials(trials, scores, patient, on)[:limit]
+    ranked = rank_trials(trials, scores, patient, on, criteria=criteria)[:limit]
     results = []
     for item in ranked:
         hit = hits[item.nct_id]
@@ -203,4 +297,5 @@ def match_patient(
         candidates=len(trials),
         seconds=round(time.perf_counter() - started, 3),
         on_date=on.isoformat(),
+        ruled_out_early=ruled_out,
     )

@@ -17,11 +17,19 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trialfinder.errors import QueryError
+from trialfinder.model import Trial
 from trialfinder.present import official_url
 from trialfinder.search import Place, resolve_place
 from trialfinder.sources.normalize import NCT_ID
 from trialfinder.store.base import Store
-from trialfinder.web._match_pages import install_match_pages
+from trialfinder.web._match_pages import (
+    MAX_ANSWERS_BYTES,
+    CheckPanel,
+    FormTooLarge,
+    check_panel_data,
+    install_match_pages,
+    read_form,
+)
 from trialfinder.web._render import Renderer, WebSettings, json_twin
 from trialfinder.web._search_page import FEED_SIZE, SearchForm, search_page_data
 from trialfinder.web._site_pages import site_page_data, site_search_data
@@ -115,14 +123,9 @@ def create_web_router(store: Store, settings: WebSettings | None = None) -> APIR
             }
         )
 
-    @router.get("/trials/{nct_id}")
-    def trial_page(request: Request, nct_id: str) -> Response:
-        normal = nct_id.strip().upper()
-        if normal != nct_id and NCT_ID.fullmatch(normal):
-            return Response(status_code=308, headers={"Location": f"/trials/{normal}"})
-        trial = store.get_trial(nct_id) if NCT_ID.fullmatch(nct_id) else None
-        if trial is None:
-            raise StarletteHTTPException(404)
+    def trial_response(
+        request: Request, trial: Trial, panel: CheckPanel, *, status_code: int = 200
+    ) -> Response:
         place: Place | None = None
         place_error = ""
         if place_text := request.query_params.get("place", "").strip()[:200]:
@@ -135,11 +138,43 @@ def create_web_router(store: Store, settings: WebSettings | None = None) -> APIR
             return json_twin(page)
         context = {
             "page": page,
+            "check": panel,
             "current": "trials",
             "place_error": place_error,
             "data_date": data_date.get(),
         }
-        return renderer.page("trial.html", context)
+        return renderer.page("trial.html", context, status_code=status_code)
+
+    @router.get("/trials/{nct_id}")
+    def trial_page(request: Request, nct_id: str) -> Response:
+        normal = nct_id.strip().upper()
+        if normal != nct_id and NCT_ID.fullmatch(normal):
+            return Response(status_code=308, headers={"Location": f"/trials/{normal}"})
+        trial = store.get_trial(nct_id) if NCT_ID.fullmatch(nct_id) else None
+        if trial is None:
+            raise StarletteHTTPException(404)
+        return trial_response(request, trial, check_panel_data(store, trial))
+
+    @router.post("/trials/{nct_id}")
+    async def trial_check(request: Request, nct_id: str) -> Response:
+        # The eligibility panel's answers: the trial page with the verdict in the panel, or
+        # (for htmx) the panel alone. POST keeps answers out of URLs and access logs.
+        normal = nct_id.strip().upper()
+        trial = store.get_trial(normal) if NCT_ID.fullmatch(normal) else None
+        if trial is None:
+            raise StarletteHTTPException(404)
+        try:
+            form = await read_form(request, MAX_ANSWERS_BYTES)
+            answers = {k: v for k, v in form.items() if isinstance(v, str)}
+            panel = check_panel_data(store, trial, answers)
+            status = 400 if panel.error else 200
+        except FormTooLarge as error:
+            panel, status = replace(check_panel_data(store, trial), error=error.message), 413
+        except QueryError as error:
+            panel, status = replace(check_panel_data(store, trial), error=error.message), 400
+        if request.headers.get("hx-request") == "true":
+            return renderer.page("_check_panel.html", {"check": panel}, status_code=status)
+        return trial_response(request, trial, panel, status_code=status)
 
     @router.get("/sites")
     def sites_page(request: Request) -> Response:
