@@ -134,7 +134,7 @@ def test_over_long_query_string_is_414(web: Any) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-@pytest.mark.parametrize("path", ["/api/v2/match", "/match", "/api/v2/studies"])
+@pytest.mark.parametrize("path", ["/api/v2/match", "/api/v2/studies"])
 def test_over_large_body_is_413_before_it_is_read(web: Any, path: str) -> None:
     size = MAX_BODY_BYTES + 1
     response = web.post(path, content=b"x" * size)
@@ -142,6 +142,23 @@ def test_over_large_body_is_413_before_it_is_read(web: Any, path: str) -> None:
     assert response.json()["error"] == (
         f"request body is {size:,} bytes; at most 2,000,000 are accepted"
     )
+
+
+@pytest.mark.parametrize("path", ["/match", "/trials/NCT00000102"])
+def test_over_large_form_gets_an_html_413_page(web: Any, path: str) -> None:
+    size = MAX_BODY_BYTES + 1
+    response = web.post(path, content=b"x" * size)
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Request too large</h1>" in response.text
+    assert f"request body is {size:,} bytes; at most 2,000,000 are accepted" in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_over_long_page_address_gets_an_html_414_page(web: Any) -> None:
+    response = web.get("/?q=" + "a" * MAX_QUERY_BYTES)
+    assert response.status_code == 414
+    assert "<h1>Address too long</h1>" in response.text
 
 
 INJECTIONS = [

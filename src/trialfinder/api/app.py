@@ -6,6 +6,7 @@ Every error leaves through one handler as ``{"ok": false, "error": ..., "status"
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 from collections.abc import AsyncIterator, Mapping
@@ -15,7 +16,7 @@ from typing import Annotated, Any
 import msgspec
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
@@ -191,16 +192,27 @@ class _RequestLimits:
 def _over_limits(scope: Scope) -> Response | None:
     query: bytes = scope.get("query_string", b"")
     if len(query) > MAX_QUERY_BYTES:
-        return error_response(
-            f"query string is {len(query):,} bytes; at most {MAX_QUERY_BYTES:,} are accepted", 414
-        )
+        message = f"query string is {len(query):,} bytes; at most {MAX_QUERY_BYTES:,} are accepted"
+        return _limit_response(scope, message, 414)
     for name, value in scope.get("headers", []):
         if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
-            return error_response(
-                f"request body is {int(value):,} bytes; at most {MAX_BODY_BYTES:,} are accepted",
-                413,
+            message = (
+                f"request body is {int(value):,} bytes; at most {MAX_BODY_BYTES:,} are accepted"
             )
+            return _limit_response(scope, message, 413)
     return None
+
+
+def _limit_response(scope: Scope, message: str, status: int) -> Response:
+    """The API's JSON error under /api/, a short HTML page for the website's pages."""
+    if str(scope.get("path", "")).startswith("/api/"):
+        return error_response(message, status)
+    title = "Request too large" if status == 413 else "Address too long"
+    body = (
+        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{title}</title>'
+        f'<h1>{title}</h1><p>{html.escape(message)}.</p><p><a href="/">Back to trial search</a></p>'
+    )
+    return HTMLResponse(body, status)
 
 
 def _with_headers(send: Send) -> Send:
