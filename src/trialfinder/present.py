@@ -8,6 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from trialfinder.criteria import lexicon
+from trialfinder.criteria.constraints import (
+    AgeConstraint,
+    Bounds,
+    ConditionConstraint,
+    Constraint,
+    Measurement,
+    NotCheckable,
+    PregnancyConstraint,
+    ScoreConstraint,
+    SexConstraint,
+    TimeWindow,
+    TreatmentConstraint,
+)
 from trialfinder.model import Trial
 
 _SPECIAL_WORDS = {
@@ -209,6 +223,104 @@ def trial_sections(trial: Trial) -> list[Section]:
             ],
         ),
     ]
+
+
+# Canonical units as a reader writes them; others are shown as their pint expression.
+_UNITS = {
+    "ml_min_173": "mL/min/1.73 m²",
+    "giga_per_liter": "×10⁹/L",
+    "thousand_per_microliter": "×10³/µL",
+    "1/mm**3": "/mm³",
+    "percent": "%",
+    "umol/L": "µmol/L",
+    "ug/L": "µg/L",
+    "1": "",
+}
+
+
+def _value(value: float) -> str:
+    """``100000.0`` → ``100,000``; ``1.5`` → ``1.5``."""
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,.6g}"
+
+
+def bounds_text(bounds: Bounds, unit: str = "", *, floor: float | None = None) -> str:
+    """``≥ 6 and < 18 years``, ``0–2``, ``≤ 2``; a low bound equal to ``floor`` is left out."""
+    low = None if bounds.low == floor else bounds.low
+    high = bounds.high
+    if low is not None and high is not None and bounds.low_inclusive and bounds.high_inclusive:
+        text = f"{_value(low)}–{_value(high)}"
+    else:
+        parts = []
+        if low is not None:
+            parts.append(f"{'≥' if bounds.low_inclusive else '>'} {_value(low)}")
+        if high is not None:
+            parts.append(f"{'≤' if bounds.high_inclusive else '<'} {_value(high)}")
+        text = " and ".join(parts)
+    return f"{text} {unit}".strip()
+
+
+def window_text(window: TimeWindow) -> str:
+    """``within 6 months`` / ``at least 4 weeks relative to enrolment``."""
+    relation = "within" if window.relation == "within" else "at least"
+    text = f"{relation} {_value(window.amount)} {window.unit}"
+    return f"{text} relative to {window.anchor}" if window.anchor else text
+
+
+def _role(negated: bool, section: str) -> str:
+    # An exclusion criterion excludes what it names; "no ..." turns that round.
+    return "excluded" if negated != (section == "exclusion") else "required"
+
+
+def _measurement_text(c: Measurement) -> str:
+    lab = lexicon.labs().get(c.analyte)
+    name = lab.synonyms[0] if lab is not None and lab.synonyms else c.analyte
+    if c.uln_multiple:
+        return f"{name} {bounds_text(c.bounds, '× ULN')}"
+    if c.titre:
+        low = "" if c.bounds.low is None else f"≥ 1:{_value(c.bounds.low)}"
+        high = "" if c.bounds.high is None else f"≤ 1:{_value(c.bounds.high)}"
+        return f"{name} titre {' and '.join(p for p in (low, high) if p)}"
+    if c.canonical is not None:
+        return f"{name} {bounds_text(c.canonical, _UNITS.get(c.canonical_unit, c.canonical_unit))}"
+    return f"{name} {bounds_text(c.bounds, c.unit or '')}"
+
+
+def _score_text(c: ScoreConstraint) -> str:
+    if c.classes:
+        return f"{c.score} class {'/'.join(c.classes)}"
+    score = lexicon.scores().get(c.score)
+    return f"{c.score} {bounds_text(c.bounds, floor=score.low if score else None)}"
+
+
+def _context_text(kind: str, name: str, role: str, history: bool, window: TimeWindow | None) -> str:
+    notes = [role] + (["history"] if history else []) + ([window_text(window)] if window else [])
+    return f"{kind}: {name} ({', '.join(notes)})"
+
+
+def constraint_text(constraint: Constraint, section: str) -> str:
+    """What was read from a criterion of ``section``: ``age ≥ 6 years``, ``ECOG ≤ 2``,
+    ``condition: Lupus Nephritis (required)``; empty for text no rule could read."""
+    c = constraint
+    if isinstance(c, AgeConstraint):
+        return f"age {bounds_text(c.bounds, c.unit)}"
+    if isinstance(c, SexConstraint):
+        return f"sex: {c.sex}"
+    if isinstance(c, PregnancyConstraint):
+        status = c.status.replace("_", " ")
+        return f"pregnancy: {status} ({_role(c.negated, section)})"
+    if isinstance(c, Measurement):
+        return _measurement_text(c)
+    if isinstance(c, ScoreConstraint):
+        return _score_text(c)
+    if isinstance(c, ConditionConstraint):
+        role = _role(c.negated, section)
+        return _context_text("condition", c.concept, role, c.temporality == "history", c.window)
+    if isinstance(c, TreatmentConstraint):
+        role = _role(c.negated, section)
+        return _context_text("treatment", c.therapy, role, c.temporality == "history", c.window)
+    if isinstance(c, NotCheckable):
+        return f"not checkable: {c.reason.replace('_', ' ')}"
+    return ""
 
 
 def official_url(nct_id: str) -> str:

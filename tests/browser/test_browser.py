@@ -218,6 +218,25 @@ def test_check_panel_swaps_in_place(server: str, browser: Any) -> None:
     assert errors == [_bad_request(f"{server}/trials/{KNOWN}")]
 
 
+def test_criteria_highlights_on_a_phone(server: str, browser: Any) -> None:
+    # bypass_csp only so that axe can be injected; the highlights themselves need no script.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server}/trials/{KNOWN}")
+    age = page.locator("#eligibility ul.criteria mark.c-age", has_text="Age 1-29 years")
+    assert age.get_attribute("title") == "age 1–29 years"
+    score = page.locator("#eligibility mark.c-score")
+    assert score.first.get_attribute("title") == "Lansky ≥ 50"
+    assert page.locator("#eligibility .criteria-legend").is_visible()
+    assert page.locator("#eligibility ul.criteria .not-read").count() >= 1
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # nothing wider than the phone
+    page.locator("#inclusion-criteria").scroll_into_view_if_needed()
+    _shot(page, "criteria-highlights")
+    assert _axe_serious(page) == []
+    context.close()
+
+
 def test_check_panel_works_without_javascript(server: str, browser: Any) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trialfinder.errors import QueryError
+from trialfinder.match import parsed_criteria_of
 from trialfinder.model import Trial
 from trialfinder.present import official_url
 from trialfinder.search import Place, resolve_place
@@ -133,7 +134,7 @@ def create_web_router(store: Store, settings: WebSettings | None = None) -> APIR
                 place = resolve_place(place_text, "place")
             except QueryError as error:
                 place_error = error.message
-        page = trial_page_data(trial, place)
+        page = trial_page_data(trial, place, parsed_criteria_of(trial, store))
         if _wants_json(request):
             return json_twin(page)
         context = {

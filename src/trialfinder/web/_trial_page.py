@@ -1,16 +1,22 @@
 """The trial page: one trial, section by section, with sites sorted by distance from a place.
 
 `trial_page_data` feeds the HTML page and its JSON twin. Labels and wording come from
-`trialfinder.present`, so the page, the CLI's `show` and the API say the same thing.
+`trialfinder.present`, so the page, the CLI's `show` and the API say the same thing. Each
+criterion comes in segments with what the criteria engine read from it highlighted
+(`trialfinder.web._highlight`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from typing import Literal
 
+from trialfinder.criteria.constraints import ParsedCriteria, ParsedCriterion, Unparsed
 from trialfinder.criteria.splitter import CriterionText, split_criteria
+from trialfinder.match import parsed_criteria_of
 from trialfinder.model import Contact, Location, Trial
 from trialfinder.present import (
     ages_text,
@@ -26,14 +32,24 @@ from trialfinder.present import (
 )
 from trialfinder.search import Place
 from trialfinder.store.rows import site_id
+from trialfinder.web._highlight import Segment, criterion_segments, legend_of
 from trialfinder.web._search_page import distance_text
+
+Reading = Literal["read", "unread", "absent"]
 
 
 @dataclass(frozen=True, slots=True)
 class CriterionNode:
-    """One criterion and the criteria nested under it."""
+    """One criterion and the criteria nested under it.
+
+    ``segments`` are ``text`` in pieces, what was read marked by kind. ``reading`` is ``read``
+    when a rule read something in it, ``unread`` when none could, ``absent`` when the trial's
+    reading has no such criterion (then ``text`` is one plain segment).
+    """
 
     text: str
+    segments: list[Segment]
+    reading: Reading = "absent"
     children: list[CriterionNode] = field(default_factory=list)
 
 
@@ -106,6 +122,7 @@ class TrialPage:
     eligibility: list[tuple[str, str]]
     inclusion: list[CriterionNode]
     exclusion: list[CriterionNode]
+    legend: list[tuple[str, str]]
     criteria_text: str
     design: list[tuple[str, str]]
     groups_summary: str
@@ -134,8 +151,25 @@ def paragraphs(text: str) -> list[str]:
     ]
 
 
-def _tree(items: list[CriterionText]) -> list[CriterionNode]:
-    nodes = [CriterionNode(item.display) for item in items]
+def _node(item: CriterionText, parsed: ParsedCriterion | None, section: str) -> CriterionNode:
+    if parsed is None:
+        return CriterionNode(item.display, [Segment(item.display)])
+    is_read = any(not isinstance(c, Unparsed) for c in parsed.constraints)
+    segments = criterion_segments(parsed, section)
+    return CriterionNode(item.display, segments, "read" if is_read else "unread")
+
+
+def _tree(
+    items: list[CriterionText], parsed: list[ParsedCriterion], section: str
+) -> list[CriterionNode]:
+    # The reading's items are matched by their text: a reading of older text fits where it can.
+    by_text: defaultdict[str, deque[ParsedCriterion]] = defaultdict(deque)
+    for criterion in parsed:
+        by_text[criterion.text].append(criterion)
+    nodes = [
+        _node(item, by_text[item.text].popleft() if by_text[item.text] else None, section)
+        for item in items
+    ]
     roots: list[CriterionNode] = []
     for item, node in zip(items, nodes, strict=True):
         if item.parent is None:
@@ -195,9 +229,25 @@ def _site_order(site: SiteView) -> tuple[int, float, int, str]:
     return (0, site.distance_km, recruiting, site.facility)
 
 
-def trial_page_data(trial: Trial, place: Place | None = None) -> TrialPage:
-    """The trial page's content; with a `place`, sites come nearest first with distances."""
+def _kinds(nodes: list[CriterionNode]) -> set[str]:
+    kinds = set()
+    for node in nodes:
+        kinds |= {s.kind for s in node.segments if s.kind} | _kinds(node.children)
+    return kinds
+
+
+def trial_page_data(
+    trial: Trial, place: Place | None = None, reading: ParsedCriteria | None = None
+) -> TrialPage:
+    """The trial page's content; with a `place`, sites come nearest first with distances.
+
+    ``reading`` is the trial's parsed criteria (default: parsed now, ``parsed_criteria_of``).
+    """
     criteria = split_criteria(trial.eligibility_criteria)
+    if reading is None:
+        reading = parsed_criteria_of(trial)
+    inclusion = _tree(criteria.inclusion, reading.inclusion, "inclusion")
+    exclusion = _tree(criteria.exclusion, reading.exclusion, "exclusion")
     design = trial.design
     arms_by_name: dict[str, list[str]] = {}
     for intervention in trial.interventions:
@@ -241,8 +291,9 @@ def trial_page_data(trial: Trial, place: Place | None = None) -> TrialPage:
             ("Ages", ages_text(trial)),
             ("Volunteers", volunteers_text(trial)),
         ],
-        inclusion=_tree(criteria.inclusion),
-        exclusion=_tree(criteria.exclusion),
+        inclusion=inclusion,
+        exclusion=exclusion,
+        legend=legend_of(_kinds(inclusion) | _kinds(exclusion)),
         criteria_text=trial.eligibility_criteria,
         design=[(label, value) for label, value in design_rows if value],
         groups_summary=groups_text(trial),
