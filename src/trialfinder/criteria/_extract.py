@@ -369,6 +369,7 @@ _CONNECTOR = re.compile(
 _DIGIT = re.compile(r"\d")
 _DURATION = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?)\b", re.IGNORECASE)
 _RENAL = {"egfr", "creatinine_clearance", "creatinine"}
+_FILTRATION = {"egfr", "creatinine_clearance"}
 
 
 @cache
@@ -478,25 +479,38 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
             read = _read_values(match, text)
             if read is None or (read.unit is None and _DURATION.match(text, read.end)):
                 continue  # "for more than 6 months": a duration, not a value
-            found = False
-            seen: set[str] = set()
+            uln = _group(match, "uln") is not None
+            titre = _group(match, "titre") is not None
+            named: dict[str, tuple[lexicon.Lab, Bounds | None]] = {}
             for name in analytes:
                 lab = lexicon.lab_of(name)
-                if lab is None or lab.name in seen:
+                if lab is not None and lab.name not in named:
+                    canonical = None if uln or titre else _canonical(lab, read.bounds, read.unit)
+                    named[lab.name] = (lab, read.bounds if titre else canonical)
+            # "creatinine or CrCl ≥ 60 mL/min": the unit rules creatinine out. A filtration rate
+            # whose unit fits no analyte named is kept unconverted: GFR and clearance are written
+            # in mL/min with or without "/1.73 m²" ("GFR ≥ 30 mL/min").
+            fits = any(c is not None for _, c in named.values())
+            found = False
+            for lab, canonical in named.values():
+                if (
+                    read.unit
+                    and canonical is None
+                    and not (uln or titre)
+                    and (fits or lab.name not in _FILTRATION or "min" not in read.unit.lower())
+                ):
                     continue
-                seen.add(lab.name)
-                uln = _group(match, "uln") is not None
-                titre = _group(match, "titre") is not None
-                canonical = None if uln or titre else _canonical(lab, read.bounds, read.unit)
-                if read.unit and canonical is None and not (uln or titre):
-                    continue  # "creatinine or CrCl ≥ 60 mL/min": the unit rules creatinine out
-                if titre:
-                    canonical = read.bounds
                 found = True
                 out.append(
                     Measurement(
                         span=(match.start(), read.end),
-                        confidence=pattern.confidence if read.unit or uln or titre else 0.75,
+                        confidence=(
+                            0.6
+                            if read.unit and canonical is None and not (uln or titre)
+                            else pattern.confidence
+                            if read.unit or uln or titre
+                            else 0.75
+                        ),
                         rule=pattern.name,
                         analyte=lab.name,
                         loinc=lab.loinc,

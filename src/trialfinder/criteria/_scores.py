@@ -24,8 +24,8 @@ from trialfinder.criteria.tables import finditer
 
 _ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0}
 _CHILD_PUGH = {"A": (5.0, 6.0), "B": (7.0, 9.0), "C": (10.0, 15.0)}
-_RANGE_SEP = re.compile(r"\s*(?:-|–|to|through)\s*", re.IGNORECASE)
-_LIST_SEP = re.compile(r"\s*(?:,|or|and|/|-|–|to|through)\s*", re.IGNORECASE)
+_RANGE_SEP = re.compile(r"\s*(?:-|–|~|to|through)\s*", re.IGNORECASE)
+_LIST_SEP = re.compile(r"\s*(?:,|or|and|/|-|–|~|to|through)\s*", re.IGNORECASE)
 
 
 def _score_value(score: lexicon.Score, text: str) -> float | None:

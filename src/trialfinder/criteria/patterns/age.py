@@ -84,10 +84,15 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="age_keyword_or_older",
         kind="age",
-        regex=r"""\bage[ds]?\s+(?P<value>{NUM})\s*(?P<unit>{AGE_UNIT})?[\s-]*(?:old\s*)?,?\s*
-        (?P<post>or\s+(?:older|over|above|greater|more)|and\s+(?:older|over|above)
-        |or\s+(?:younger|less|under|below))""",
-        examples=("Only patients aged 18 or older", "aged 65 and over"),
+        regex=r"""\bage[ds]?(?:\s*:\s*|\s+)(?P<value>{NUM})\s*(?P<unit>{AGE_UNIT})?[\s-]*(?:old\s*)?,?
+        \s*(?P<post>or\s+(?:older|over|above|greater|more)|and\s+(?:older|over|above)
+        |(?:or|and)\s+(?:younger|less|under|below))""",
+        examples=(
+            "Only patients aged 18 or older",
+            "aged 65 and over",
+            "PATIENT CHARACTERISTICS: Age: 18 and over Performance status: ECOG 0-2",
+            "Age: 30 and under",
+        ),
         non_examples=("aged 18 years",),
         trigger=("age",),
         needs_number=True,

@@ -7,7 +7,7 @@ from trialfinder.criteria.tables import Pattern
 # Words that may precede "women"/"men" when they are the subject of the criterion.
 _PRE = r"""^\W*(?:(?:adult|healthy|ambulatory|postmenopausal|post-menopausal|premenopausal|
     pre-menopausal|non-pregnant|nonpregnant|young|older|elderly|hospitali[sz]ed|obese|overweight|
-    sexually\s+active|all|the)\s+)*"""
+    sexually\s+active|all|the|must\s+be)\s+)*"""
 # What disqualifies "women ..." as a sex constraint: "women of childbearing potential must ...".
 _NOT_SUBJECT = r"""(?!\s*(?:participants?\s+|subjects?\s+|patients?\s+)?
     (?:of\s+(?:child|reproductive|non-child)|who\s+(?:are|is)\s+(?:pregnant|breast|nursing|lactating|of\s+child|able)|
@@ -21,9 +21,20 @@ PATTERNS: tuple[Pattern, ...] = (
         regex=r"""\b(?:males?\s*(?:and|or|&|and/or|/)\s*females?|females?\s*(?:and|or|&|and/or|/)\s*
         males?|men\s+(?:and|or)\s+women|women\s+(?:and|or)\s+men|both\s+(?:sexes|genders)
         |either\s+(?:sex|gender)|any\s+(?:sex|gender)|all\s+genders|regardless\s+of\s+(?:sex|gender)
-        |no\s+limit\s+on\s+(?:the\s+)?(?:sex|gender))\b""",
-        examples=("Male or female patients aged 18", "Men and women", "no limit on the gender"),
-        non_examples=("Female patients",),
+        |no\s+limit\s+on\s+(?:the\s+)?(?:sex|gender)|no\s+(?:sex|gender)\s+limit
+        |men\s*,\s*women|women\s*,\s*men)\b
+        (?![^.;\n]{0,80}?(?:contracept|birth\s+control))   # who must use contraception""",
+        examples=(
+            "Male or female patients aged 18",
+            "Men and women",
+            "no limit on the gender",
+            "14-70 years old, no gender limit;",
+            "Men, women, and children in cardiac arrest",
+        ),
+        non_examples=(
+            "Female patients",
+            "Fertile men or women unwilling to use contraceptive techniques",
+        ),
         trigger=("male", "men", "women", "sex", "gender"),
     ),
     Pattern(
@@ -31,11 +42,16 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="sex",
         label="female",
         regex=_PRE + r"(?:females?|women|woman|girls?)\b" + _NOT_SUBJECT,
-        examples=("Female patients aged 18 to 50", "Postmenopausal women with osteoporosis"),
+        examples=(
+            "Female patients aged 18 to 50",
+            "Postmenopausal women with osteoporosis",
+            "Must be women aged 22-45 years",
+        ),
         non_examples=(
             "Women of childbearing potential must use contraception",
             "Male or female",
             "Females who are pregnant",
+            "A woman is considered to be of childbearing potential if she is postmenarchal",
         ),
         trigger=("female", "women", "woman", "girl"),
     ),

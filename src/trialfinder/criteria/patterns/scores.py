@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from trialfinder.criteria.tables import Pattern
 
-_GAP = r"""(?P<gap>(?:[^\d;.≥≤<>=()\n]|\([^()\n]{0,60}\)){0,45}?)"""
+# A bracket may hold one more: "Zubrod (Eastern Cooperative Oncology Group (ECOG)) 0-2".
+_GAP = r"""(?P<gap>(?:[^\d;.≥≤<>=()\n]|\((?:[^()\n]|\([^()\n]{0,20}\)){0,60}\)){0,45}?)"""
 _VALUE = r"(?:\d+(?:\.\d+)?|IV|III|II|I|V|[ABC])(?!\w|\.\d)"
 _VALUES = (
-    r"(?P<values>" + _VALUE + r"(?:\s*(?:,|or|and|-|–|to|through|/)\s*(?-i:" + _VALUE + r"))*)"
+    r"(?P<values>" + _VALUE + r"(?:\s*(?:,|or|and|-|–|~|to|through|/)\s*(?-i:" + _VALUE + r"))*)"
 )
 
 PATTERNS: tuple[Pattern, ...] = (
@@ -51,6 +52,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "NYHA class III or IV heart failure",
             "Zubrod 0-1",
             "Child-Pugh class A",
+            "Zubrod (Eastern Cooperative Oncology Group (ECOG)) 0-2",
+            "ECOG score 0~1",
         ),
         non_examples=("ECOG performance status",),
         confidence=0.85,
