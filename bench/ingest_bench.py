@@ -133,6 +133,7 @@ class RunResult:
     pss_end_mib: float
     store_bytes: int
     cpu_seconds: float
+    criteria: bool = True
     counts: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -140,7 +141,9 @@ class RunResult:
         return self.store_bytes / max(1, self.studies)
 
 
-def run_child(corpus: Path, store_path: Path, workers: int, batch_size: int | None) -> RunResult:
+def run_child(
+    corpus: Path, store_path: Path, workers: int, batch_size: int | None, criteria: bool
+) -> RunResult:
     """Ingest `corpus` into a fresh store at `store_path`, in this process; measure it."""
     from trialfinder.ingest import DEFAULT_BATCH_SIZE, IngestReport, ingest
     from trialfinder.store import open_store
@@ -169,6 +172,8 @@ def run_child(corpus: Path, store_path: Path, workers: int, batch_size: int | No
         workers=workers,
         batch_size=batch_size or DEFAULT_BATCH_SIZE,
         on_batch=on_batch,
+        # Only passed when off, so that the script also times trees older than the option.
+        **({} if criteria else {"criteria": False}),
     )
     end_pss = tree_pss_kib(pid)
     done.set()
@@ -193,6 +198,7 @@ def run_child(corpus: Path, store_path: Path, workers: int, batch_size: int | No
         pss_end_mib=end_pss / 1024,
         store_bytes=size,
         cpu_seconds=own.ru_utime + own.ru_stime + workers_usage.ru_utime + workers_usage.ru_stime,
+        criteria=criteria,
         counts=report.as_dict(),
     )
 
@@ -208,11 +214,12 @@ def _window_rate(marks: list[tuple[int, float]], low: float, high: float) -> flo
 
 
 def measure(
-    corpus: Path, folder: Path, workers: int, batch_size: int | None, keep: bool
+    corpus: Path, folder: Path, workers: int, batch_size: int | None, keep: bool, criteria: bool
 ) -> RunResult:
     """Run one ingest in a fresh child process and return its measurements."""
     store_path = Path(tempfile.mkdtemp(dir=folder, prefix=f"store-w{workers}-")) / "trials.db"
     command = [sys.executable, __file__, "--child", str(corpus), str(store_path), str(workers)]
+    command += ["--criteria", "on" if criteria else "off"]
     if batch_size:
         command += ["--batch-size", str(batch_size)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
@@ -301,19 +308,21 @@ def summary_table(results: list[RunResult], baseline: list[float]) -> list[str]:
     """Markdown rows: one per worker count, medians over its runs."""
     base = statistics.median(baseline)
     lines = [
-        "| workers | runs | studies/s (median, min–max) | first 10% → last 10% | vs json.loads "
+        "| criteria | workers | runs | studies/s (median, min–max) | first 10% → last 10% "
+        "| vs json.loads "
         "| CPU ms/study | peak PSS, all processes | PSS at 10k → end | max RSS writer / worker "
         "| store bytes/study | 600k projected |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for workers in sorted({r.workers for r in results}):
-        runs = [r for r in results if r.workers == workers]
+    for criteria, workers in sorted({(r.criteria, r.workers) for r in results}):
+        runs = [r for r in results if (r.criteria, r.workers) == (criteria, workers)]
         rates = [r.rate for r in runs]
         rate = statistics.median(rates)
         late = statistics.median(r.late_rate for r in runs)
         hours = REGISTRY_STUDIES / min(rate, late or rate) / 60
         lines.append(
-            f"| {workers} | {len(runs)} | {rate:,.0f} ({min(rates):,.0f}–{max(rates):,.0f}) | "
+            f"| {'read at ingest' if criteria else 'off'} | {workers} | {len(runs)} | "
+            f"{rate:,.0f} ({min(rates):,.0f}–{max(rates):,.0f}) | "
             f"{statistics.median(r.early_rate for r in runs):,.0f} → {late:,.0f} | "
             f"{rate / base:.2f}× | "
             f"{statistics.median(r.cpu_seconds / r.studies for r in runs) * 1000:.2f} | "
@@ -334,6 +343,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--studies", type=int, default=100_000, help="corpus size")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts")
     parser.add_argument("--repeat", type=int, default=1, help="runs per worker count")
+    parser.add_argument(
+        "--criteria",
+        choices=("on", "off"),
+        nargs="+",
+        default=["off", "on"],
+        help="ingest with criteria readings (on) and/or without (off, like --no-criteria)",
+    )
     parser.add_argument("--batch-size", type=int, default=None, help="records per transaction")
     parser.add_argument("--format", choices=("zip", "jsonl"), default="zip", help="corpus format")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared study folder")
@@ -357,7 +373,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.child:
         corpus, store_path, workers = args.child
-        result = run_child(Path(corpus), Path(store_path), int(workers), args.batch_size)
+        criteria = args.criteria == ["on"]
+        result = run_child(Path(corpus), Path(store_path), int(workers), args.batch_size, criteria)
         print(json.dumps(asdict(result)))
         return
 
@@ -369,14 +386,15 @@ def main(argv: list[str] | None = None) -> None:
     for round_ in range(args.repeat):
         baseline.append(json_decode_rate(corpus))
         print(f"round {round_ + 1}: json.loads baseline {baseline[-1]:,.0f} studies/s")
-        for workers in args.workers:
+        for workers, mode in [(w, m) for m in args.criteria for w in args.workers]:
             keep = args.keep_stores or (args.sizes and round_ == args.repeat - 1)
-            result = measure(corpus, args.out, workers, args.batch_size, keep)
+            result = measure(corpus, args.out, workers, args.batch_size, keep, mode == "on")
             results.append(result)
             with (args.out / "results.jsonl").open("a") as log:
                 log.write(json.dumps({"round": round_ + 1, **asdict(result)}) + "\n")
             print(
-                f"  workers={workers}: {result.rate:,.0f} studies/s, {result.seconds:,.1f} s, "
+                f"  criteria {mode}, workers={workers}: {result.rate:,.0f} studies/s, "
+                f"{result.seconds:,.1f} s, "
                 f"CPU {result.cpu_seconds / result.studies * 1000:.2f} ms/study, "
                 f"peak PSS {result.peak_pss_mib:,.0f} MiB, "
                 f"{result.bytes_per_study:,.0f} B/study, {result.counts}"

@@ -1,15 +1,19 @@
-"""Load benchmark (issue 4): `wrk` on loopback against `trialfinder serve` over a 100k-study store.
+"""Load benchmark (issues 3, 4): `wrk` on loopback against `trialfinder serve` on a 100k store.
 
 Three endpoints, each hit by `wrk` with 64 connections for a fixed time: the search API
 (`GET /api/v2/studies`, rotating over common conditions), the trial page (`GET /trials/{id}`,
 random ids of the store) and patient matching (`POST /api/v2/match`, a plain-text note). It
 reports requests/s, p50/p99 latency and errors (socket errors and non-2xx answers), and samples
-the server's resident memory every second to show whether it stays flat.
+the server's resident memory (all its processes) every second to show whether it stays flat.
 
-The store is built once outside the repo (default /tmp/load/trials-100k.db) from the ingest
-bench's corpus of replicated real studies (NCT9xxxxxxx ids), unless it already exists.
+`--workers 1 2 4` runs everything once per app-process count (`trialfinder serve --workers N`);
+`--database` names the store (several, to compare backends in one run: each runs in turn).
+Without `--database`, a SQLite store is built once outside the repo (/tmp/load/trials-100k.db)
+from the ingest bench's corpus of replicated real studies (NCT9xxxxxxx ids).
 
     .venv/bin/python bench/load_bench.py --duration 60 --write
+    .venv/bin/python bench/load_bench.py --workers 1 2 4 --duration 20 \
+        --database sqlite:////tmp/bench/a.db postgresql://postgres@127.0.0.1:5432/trials
 
 Needs Debian's `wrk` (`apt-get install wrk`). Only 127.0.0.1 is loaded.
 """
@@ -20,6 +24,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +34,10 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _markdown import append_to_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDIES = 100_000
@@ -44,6 +53,8 @@ NOTE = (
 class LoadResult:
     """One wrk run against one endpoint, and the server's memory during it."""
 
+    backend: str
+    workers: int
     name: str
     requests_per_s: float
     p50_ms: float
@@ -79,12 +90,62 @@ def free_port() -> int:
         return port
 
 
+def _descendants(pid: int) -> list[int]:
+    """`pid`'s child processes, their children, and so on."""
+    found = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in children.read_text().split():
+            found += [int(child), *_descendants(int(child))]
+    return found
+
+
 def rss_mb(pid: int) -> float:
-    """Resident memory of process `pid` in MB (VmRSS)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Resident memory of process `pid` and its descendants in MB (VmRSS, summed)."""
+    total = 0.0
+    for process in [pid, *_descendants(pid)]:
+        try:
+            lines = Path(f"/proc/{process}/status").read_text().splitlines()
+        except OSError:
+            continue  # it ended meanwhile
+        total += sum(int(line.split()[1]) / 1024 for line in lines if line.startswith("VmRSS:"))
+    return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by process `pid` and its descendants."""
+    total = 0.0
+    for process in [pid, *_descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def wait_until_idle(pid: int, timeout: float = 300) -> None:
+    """Wait until the server has finished the requests wrk left in flight (< 5% CPU for 1 s),
+    so that they do not eat into the next endpoint's run."""
+    deadline = time.monotonic() + timeout
+    used = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = cpu_seconds(pid)
+        if now - used < 0.05:
+            return
+        used = now
+
+
+def warm_up(base: str, nct_id: str) -> None:
+    """One trial page and one match, one at a time: what each app process loads on first use
+    (criteria rules, units, templates) is loaded before 64 requests ask for it at once."""
+    urllib.request.urlopen(f"{base}/trials/{nct_id}", timeout=300).read()
+    match = urllib.request.Request(
+        f"{base}/api/v2/match?limit=10&date=2025-01-01",
+        data=NOTE.encode(),
+        headers={"Content-Type": "text/plain"},
+    )
+    urllib.request.urlopen(match, timeout=300).read()
 
 
 def wait_until_up(base: str, timeout: float = 120) -> None:
@@ -148,7 +209,13 @@ def parse_wrk(output: str) -> tuple[float, float, float, int, int]:
 
 
 def run_wrk(
-    name: str, base: str, script: str, duration: int, connections: int, pid: int
+    server: tuple[str, int],
+    name: str,
+    base: str,
+    script: str,
+    duration: int,
+    connections: int,
+    pid: int,
 ) -> LoadResult:
     """Run wrk for `duration` seconds and sample the server's memory meanwhile."""
     samples: list[float] = [rss_mb(pid)]
@@ -176,71 +243,144 @@ def run_wrk(
         os.unlink(lua.name)
     samples.append(rss_mb(pid))
     rate, p50, p99, count, errors = parse_wrk(output)
-    return LoadResult(name, rate, p50, p99, count, errors, samples[0], samples[-1], max(samples))
+    return LoadResult(
+        *server, name, rate, p50, p99, count, errors, samples[0], samples[-1], max(samples)
+    )
+
+
+def backend_name(url: str) -> str:
+    """'SQLite' or 'PostgreSQL', from a database URL."""
+    return "PostgreSQL" if url.startswith(("postgresql://", "postgres://")) else "SQLite"
+
+
+def trial_ids(url: str, count: int = 500) -> list[str]:
+    """`count` NCT ids of the store, drawn at random (the same ones for the same store)."""
+    import random
+
+    from trialfinder.store import open_store
+    from trialfinder.store.base import StudyFilter, StudySort
+
+    store = open_store(url, read_only=True)
+    try:
+        hits = store.search_trials(StudyFilter(), StudySort("nct_id"), 10**7, 0, 120.0)
+    finally:
+        store.close()
+    return random.Random(4).sample([hit.nct_id for hit in hits], min(count, len(hits)))
 
 
 def table(results: list[LoadResult], duration: int, connections: int, note: str) -> list[str]:
+    """Markdown table of the results, with requests/s relative to one app process."""
     lines = [
-        f"`wrk -t2 -c{connections} -d{duration}s` on 127.0.0.1 against `trialfinder serve` "
-        f"(one process) over a {STUDIES:,}-study SQLite store. {note}",
+        f"`wrk -t2 -c{connections} -d{duration}s` on 127.0.0.1 against `trialfinder serve "
+        f"--workers N` over a {STUDIES:,}-study store. {note}",
         "",
-        "| endpoint | requests/s | p50 ms | p99 ms | requests | errors | server RSS start → "
-        "end (max) MB |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| store | workers | endpoint | requests/s | vs 1 worker | p50 ms | p99 ms | requests "
+        "| errors | server RSS start → end (max) MB |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
+    single = {(r.backend, r.name): r.requests_per_s for r in results if r.workers == 1}
     for r in results:
+        base = single.get((r.backend, r.name))
+        ratio = f"{r.requests_per_s / base:.2f}×" if base else "—"
         lines.append(
-            f"| {r.name} | {r.requests_per_s:,.1f} | {r.p50_ms:,.1f} | {r.p99_ms:,.1f} | "
-            f"{r.requests:,} | {r.errors} | {r.rss_start_mb:,.0f} → {r.rss_end_mb:,.0f} "
-            f"({r.rss_max_mb:,.0f}) |"
+            f"| {r.backend} | {r.workers} | {r.name} | {r.requests_per_s:,.1f} | {ratio} | "
+            f"{r.p50_ms:,.1f} | {r.p99_ms:,.1f} | {r.requests:,} | {r.errors} | "
+            f"{r.rss_start_mb:,.0f} → {r.rss_end_mb:,.0f} ({r.rss_max_mb:,.0f}) |"
         )
     return lines
 
 
+def serve_and_load(
+    url: str, workers: int, kinds: list[str], ids: list[str], args: argparse.Namespace
+) -> tuple[list[LoadResult], int]:
+    """Start `trialfinder serve --workers N` on `url`, load each endpoint; (results, tracebacks)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    results = []
+    # The log goes to a file, not a pipe: a full pipe would stall the server.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "trialfinder", "serve", "--port", str(port)]
+            + ["--database", url, "--workers", str(workers)],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,  # its own process group: the workers stop with it
+        )
+        try:
+            wait_until_up(base)
+            warm_up(base, ids[0])
+            for kind in kinds:
+                if args.warmup:
+                    # Unmeasured: every worker process opens its connections, fills its caches.
+                    script = lua_script(kind, ids)
+                    run_wrk(("", 0), kind, base, script, args.warmup, args.connections, server.pid)
+                    wait_until_idle(server.pid)
+                result = run_wrk(
+                    (backend_name(url), workers),
+                    kind,
+                    base,
+                    lua_script(kind, ids),
+                    args.duration,
+                    args.connections,
+                    server.pid,
+                )
+                print(result, flush=True)
+                results.append(result)
+                wait_until_idle(server.pid)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                # Still answering requests wrk queued: drop them.
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+        log.seek(0)
+        return results, log.read().decode(errors="replace").count("Traceback")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, default=DEFAULT_STORE)
+    parser.add_argument(
+        "--database",
+        nargs="*",
+        default=[f"sqlite:///{DEFAULT_STORE}"],
+        help="store URLs, each loaded in turn (default: the SQLite store, built when absent)",
+    )
+    parser.add_argument("--workers", type=int, nargs="*", default=[1], help="app processes")
     parser.add_argument("--duration", type=int, default=60, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--warmup", type=int, default=5, help="unmeasured seconds first")
     parser.add_argument("--only", nargs="*", default=["search", "trial", "match"])
     parser.add_argument("--note", default="", help="a remark for the table (machine load…)")
-    parser.add_argument("--write", action="store_true", help="print the Markdown table")
+    parser.add_argument(
+        "--write",
+        nargs="?",
+        const=ROOT / "BENCHMARKS.md",
+        type=Path,
+        help="append the table to a BENCHMARKS.md section (see --section)",
+    )
+    parser.add_argument("--section", default="## PostgreSQL and scale")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("needs wrk: apt-get install wrk")
-    if not args.store.exists():
-        build_store(args.store)
-    import sqlite3
-
-    with sqlite3.connect(f"file:{args.store}?mode=ro", uri=True) as db:
-        ids = [
-            row[0] for row in db.execute("select nct_id from trials order by random() limit 500")
-        ]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "trialfinder", "serve", "--port", str(port)]
-        + ["--database", f"sqlite:///{args.store}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_until_up(base)
-        results = []
-        for kind in args.only:
-            result = run_wrk(
-                kind, base, lua_script(kind, ids), args.duration, args.connections, server.pid
-            )
-            print(result, flush=True)
-            results.append(result)
-    finally:
-        server.terminate()
-        _, stderr = server.communicate(timeout=30)
-    errors_logged = stderr.decode(errors="replace").count("Traceback")
+    if args.database == [f"sqlite:///{DEFAULT_STORE}"] and not DEFAULT_STORE.exists():
+        build_store(DEFAULT_STORE)
+    results: list[LoadResult] = []
+    tracebacks = 0
+    for url in args.database:
+        ids = trial_ids(url)
+        for workers in args.workers:
+            found, logged = serve_and_load(url, workers, args.only, ids, args)
+            results += found
+            tracebacks += logged
     lines = table(results, args.duration, args.connections, args.note)
     lines.append("")
-    lines.append(f"Tracebacks in the server log: {errors_logged}.")
+    lines.append(f"Tracebacks in the server logs: {tracebacks}.")
     print("\n".join(lines))
+    if args.write:
+        append_to_section(args.write, args.section, lines)
+        print(f"appended to {args.write}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ Records are written through `Store.write_batch`, the write path of `trialfinder 
 Then runs a query mix (condition + place + filters, free text, filters only, counts, facets)
 through the library (`search_studies`, `count_studies`, `facet_studies`), `--repeat` times in
 shuffled order, and a naive baseline (`like` scans, no index) on the same store in the same run.
+Counts and facets run on a store that remembers none (every call computes: "cold"), and again
+on the ordinary store, which remembers them until the database changes ("repeated, cached").
 
     .venv/bin/python bench/search_bench.py --studies 500000 --store /tmp/bench/500k.db --build
     .venv/bin/python bench/search_bench.py --studies 500000 --store /tmp/bench/500k.db --write
@@ -51,6 +53,7 @@ from trialfinder.search import (  # noqa: E402
 from trialfinder.sources.ctgov_json import parse_study  # noqa: E402
 from trialfinder.store import open_store  # noqa: E402
 from trialfinder.store.base import Store, StoredRecord, StudyFilter  # noqa: E402
+from trialfinder.store.sqlite import SQLiteStore  # noqa: E402
 
 SITE_VARIANTS = 50
 """Distinct placements of each shared site (placement 0 is the real one)."""
@@ -287,6 +290,20 @@ def query_mix() -> list[Query]:
     return mix
 
 
+CACHED = " repeated (cached)"
+"""Suffix of the kinds that ask the ordinary store again for a count or facets it remembers."""
+
+
+def with_repeats(mix: list[Query]) -> list[Query]:
+    """The mix plus each count and facet query again, answered by the caching store."""
+    repeats = [
+        Query(q.kind + CACHED, q.label + CACHED, q.params)
+        for q in mix
+        if q.kind.startswith(("count", "facets"))
+    ]
+    return mix + repeats
+
+
 def run_query(store: Store, query: Query) -> int:
     """Run `query` through the library as its kind says; return how many rows it gave
     (-1 when the library stopped it at its time limit).
@@ -301,7 +318,7 @@ def _run_query(store: Store, query: Query) -> int:
     parsed = query_from_params(query.params)
     if query.kind.startswith("count"):
         return count_studies(store, parsed)
-    if query.kind == "facets":
+    if query.kind.startswith("facets"):
         return sum(len(v) for v in facet_studies(store, parsed).values())
     return len(search_studies(store, parsed, page_size=10).hits)
 
@@ -424,11 +441,11 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))]
 
 
-def timed(call: Callable[[], int]) -> tuple[float, int]:
-    """(milliseconds, result) of one call."""
-    started = time.perf_counter()
+def timed(call: Callable[[], int]) -> tuple[float, float, int]:
+    """(wall milliseconds, CPU milliseconds of this process, result) of one call."""
+    started, cpu = time.perf_counter(), time.process_time()
     result = call()
-    return (time.perf_counter() - started) * 1000, result
+    return (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000, result
 
 
 @dataclass
@@ -438,11 +455,13 @@ class Samples:
     library: dict[str, list[float]]
     naive: dict[str, list[float]]
     rows: dict[str, tuple[int, int]]
+    cpu: dict[str, list[float]] = field(default_factory=dict)
     stopped: dict[str, int] = field(default_factory=dict)
 
 
 def measure(
     store: Store,
+    cold: Store,
     db: sqlite3.Connection,
     mix: list[Query],
     repeat: int,
@@ -452,25 +471,34 @@ def measure(
 ) -> Samples:
     """Run every query `repeat` times (shuffled order per round; the first round, a warm-up,
     is dropped) and, for the first `naive_per_kind` queries of each kind, its naive twin right
-    after it in the first `naive_repeat` measured rounds.
+    after it in the first `naive_repeat` measured rounds. Counts and facets run on `cold`, a
+    store that remembers none; their cached repeats on `store`.
     """
     rng = random.Random(seed)
     kinds = [q.kind for q in mix]
-    with_naive = {q.label for i, q in enumerate(mix) if kinds[:i].count(q.kind) < naive_per_kind}
+    with_naive = {
+        q.label
+        for i, q in enumerate(mix)
+        if kinds[:i].count(q.kind) < naive_per_kind and not q.kind.endswith(CACHED)
+    }
     samples = Samples({q.label: [] for q in mix}, {q.label: [] for q in mix}, {})
+    samples.cpu = {q.label: [] for q in mix}
     for round_ in range(repeat + 1):
         order = list(mix)
         rng.shuffle(order)
         started = time.perf_counter()
         for query in order:
-            ms, rows = timed(lambda q=query: run_query(store, q))  # type: ignore[misc]
+            uncached = query.kind.startswith(("count", "facets")) and CACHED not in query.kind
+            target = cold if uncached else store
+            ms, cpu_ms, rows = timed(lambda q=query, t=target: run_query(t, q))  # type: ignore[misc]
             if round_ == 0:
                 continue
             samples.library[query.label].append(ms)
+            samples.cpu[query.label].append(cpu_ms)
             if rows < 0:
                 samples.stopped[query.label] = samples.stopped.get(query.label, 0) + 1
             if round_ <= naive_repeat and query.label in with_naive:
-                naive_ms, naive_rows = timed(lambda q=query: run_naive(db, q))  # type: ignore[misc]
+                naive_ms, _, naive_rows = timed(lambda q=query: run_naive(db, q))  # type: ignore[misc]
                 samples.naive[query.label].append(naive_ms)
                 samples.rows[query.label] = (rows, naive_rows)
         print(
@@ -491,13 +519,14 @@ def machine_line() -> str:
 def summary(mix: list[Query], samples: Samples) -> list[str]:
     """Markdown table: per query kind, p50/p95 of the library and of the naive baseline."""
     lines = [
-        "| query kind | queries | samples | p50 ms | p95 ms | worst query's p95 ms "
+        "| query kind | queries | samples | p50 ms | p95 ms | CPU p50 ms | worst query's p95 ms "
         "| stopped at 10 s | naive queries | naive p50 ms | naive p95 ms | naive / library (p50) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for kind in dict.fromkeys(q.kind for q in mix):
         queries = [q for q in mix if q.kind == kind]
         lib = [ms for q in queries for ms in samples.library[q.label]]
+        cpu = [ms for q in queries for ms in samples.cpu[q.label]]
         naive = [ms for q in queries for ms in samples.naive[q.label]]
         # The library's samples from the baseline's rounds, for a same-moment ratio.
         lib_paired = [
@@ -505,13 +534,16 @@ def summary(mix: list[Query], samples: Samples) -> list[str]:
         ]
         worst = max(percentile(samples.library[q.label], 0.95) for q in queries)
         ratio = statistics.median(naive) / statistics.median(lib_paired) if naive else 0.0
+        naive_cells = (
+            f"{statistics.median(naive):,.0f} | {percentile(naive, 0.95):,.0f} | {ratio:,.0f}×"
+            if naive
+            else "– | – | –"
+        )
         lines.append(
             f"| {kind} | {len(queries)} | {len(lib)} | {statistics.median(lib):.1f} | "
-            f"{percentile(lib, 0.95):.1f} | {worst:.1f} | "
+            f"{percentile(lib, 0.95):.1f} | {statistics.median(cpu):.1f} | {worst:.1f} | "
             f"{sum(samples.stopped.get(q.label, 0) for q in queries)} | "
-            f"{sum(1 for q in queries if samples.naive[q.label])} | "
-            f"{statistics.median(naive):,.0f} | "
-            f"{percentile(naive, 0.95):,.0f} | {ratio:,.0f}× |"
+            f"{sum(1 for q in queries if samples.naive[q.label])} | {naive_cells} |"
         )
     return lines
 
@@ -550,14 +582,15 @@ def main(argv: list[str] | None = None) -> None:
     # Opening it writable once applies any newer migration (the search indexes).
     open_store(f"sqlite:///{args.store}").close()
     store = open_store(f"sqlite:///{args.store}", read_only=True)
+    cold = SQLiteStore(args.store, read_only=True, count_cache_size=0)
     db = sqlite3.connect(f"file:{args.store.resolve()}?mode=ro", uri=True)
     stored = store.count_trials(StudyFilter(), 60.0)
     if stored != args.studies:
         raise SystemExit(f"{args.store} holds {stored:,} studies, not {args.studies:,}")
-    mix = query_mix()
+    mix = with_repeats(query_mix())
     print(f"machine: {machine_line()}; {len(mix)} queries")
     samples = measure(
-        store, db, mix, args.repeat, args.naive_repeat, args.naive_per_kind, args.seed
+        store, cold, db, mix, args.repeat, args.naive_repeat, args.naive_per_kind, args.seed
     )
     if args.verbose:
         for q in mix:
@@ -569,13 +602,17 @@ def main(argv: list[str] | None = None) -> None:
                 f"p95 {percentile(lib, 0.95):7.1f} naive {naive:8.0f}  rows {rows}"
             )
     size = sum(p.stat().st_size for p in args.store.parent.glob(args.store.name + "*"))
+    repeats = sum(1 for q in mix if q.kind.endswith(CACHED))
     block = [
-        f"### {datetime.now(UTC):%Y-%m-%d} — {args.studies:,} studies, {len(mix)} queries",
+        f"### {datetime.now(UTC):%Y-%m-%d} — {args.studies:,} studies, "
+        f"{len(mix) - repeats} queries (+ {repeats} cached repeats)",
         "",
         f"Machine: {machine_line()}. Store {size / 2**30:.1f} GiB, "
         f"{platform.system()} page cache warm (one unmeasured round first). "
         f"{args.repeat} rounds, each query once per round in shuffled order; the naive "
-        f"baseline runs right after its query in the first {args.naive_repeat} rounds.",
+        f"baseline runs right after its query in the first {args.naive_repeat} rounds. "
+        "Counts and facets computed on every call (a store that remembers none); "
+        "'repeated (cached)' asks the ordinary store again. CPU: this process's CPU time.",
         "",
         *summary(mix, samples),
     ]

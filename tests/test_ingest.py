@@ -9,21 +9,24 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from support import FIXTURES, shared_data
-from trialfinder.ingest import ingest
+from trialfinder.ingest import criteria_item, ingest, read_criteria, reparse
 from trialfinder.store import Store, open_store
 
 FIXTURE = json.loads((FIXTURES / "NCT05397184.json").read_text())
 
 
-def _study_bytes(nct_id: str, last_update: str = "2023-07-05") -> bytes:
+def _study_bytes(nct_id: str, last_update: str = "2023-07-05", criteria: str = "") -> bytes:
     study = json.loads(json.dumps(FIXTURE))
     study["protocolSection"]["identificationModule"]["nctId"] = nct_id
     study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = last_update
+    if criteria:
+        study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"] = criteria
     return json.dumps(study).encode()
 
 
@@ -107,6 +110,9 @@ def _fingerprint(path: Path) -> dict[str, object]:
                 "select nct_id, term, kind from trial_conditions order by 1, 2, 3"
             ).fetchall(),
             "fts": db.execute("select count(*) from trials_fts").fetchone(),
+            "criteria": db.execute(
+                "select nct_id, engine_version, min_age_years, data from trial_criteria order by 1"
+            ).fetchall(),
             "quarantine": db.execute(
                 "select origin, position, code, sha256 from quarantine order by 1, 2"
             ).fetchall(),
@@ -186,3 +192,86 @@ def test_legacy_xml_and_json_ingest_into_one_store(store: Store) -> None:
     assert raw is not None
     assert raw[0] == "ctgov_xml"
     assert raw[1].lstrip().startswith(b"<?xml")
+
+
+def _readings(store: Store, nct_ids: list[str]) -> dict[str, object]:
+    return {nct_id: store.get_criteria(nct_id) for nct_id in nct_ids}
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "2-workers"])
+def test_ingest_stores_the_reading_reparse_would(store: Store, workers: int) -> None:
+    report = ingest(
+        store, [shared_data("ctgov-xml"), FIXTURES / "NCT05397184.json"], workers=workers
+    )
+    assert (report.new, report.criteria_unread) == (64, 0)
+    nct_ids = sorted(t.nct_id for t in store.iter_trials())
+    at_ingest = _readings(store, nct_ids)
+    trial = store.get_trial("NCT05397184")
+    assert trial is not None
+    assert at_ingest["NCT05397184"] == read_criteria(criteria_item(trial))
+    assert reparse(store, workers=2) == 64
+    assert _readings(store, nct_ids) == at_ingest
+    assert None not in at_ingest.values()
+
+
+def _one_study(tmp_path: Path, name: str, study: bytes) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "study.json").write_bytes(study)
+    return folder
+
+
+def test_an_updated_trial_gets_the_reading_of_its_new_criteria(
+    store: Store, tmp_path: Path
+) -> None:
+    ingest(store, [_one_study(tmp_path, "old", _study_bytes("NCT90000001"))])
+    newer = _study_bytes("NCT90000001", "2024-01-01", "Inclusion Criteria:\n* Age 40 to 60 years")
+    report = ingest(store, [_one_study(tmp_path, "new", newer)])
+    assert report.updated == 1
+    stored = store.get_criteria("NCT90000001")
+    assert stored is not None
+    assert (stored.min_age_years, stored.max_age_years) == (40.0, 60.0)
+
+
+def test_no_criteria_leaves_no_reading_not_an_older_one(store: Store, tmp_path: Path) -> None:
+    ingest(store, [_one_study(tmp_path, "old", _study_bytes("NCT90000001"))])
+    ingest(store, [_one_study(tmp_path, "same", _study_bytes("NCT90000002"))], criteria=False)
+    assert store.get_criteria("NCT90000002") is None
+    assert store.get_criteria("NCT90000001") is not None
+    newer = _study_bytes("NCT90000001", "2024-01-01", "Inclusion Criteria:\n* Age 40 to 60 years")
+    report = ingest(store, [_one_study(tmp_path, "new", newer)], criteria=False)
+    assert (report.updated, report.criteria_unread) == (1, 0)
+    assert store.get_criteria("NCT90000001") is None
+    assert reparse(store, workers=1) == 2
+    stored = store.get_criteria("NCT90000001")
+    assert stored is not None
+    assert (stored.min_age_years, stored.max_age_years) == (40.0, 60.0)
+
+
+def test_an_unchanged_trial_keeps_its_reading(store: Store, tmp_path: Path) -> None:
+    source = _one_study(tmp_path, "src", _study_bytes("NCT90000001"))
+    ingest(store, [source])
+    before = store.get_criteria("NCT90000001")
+    report = ingest(store, [source], criteria=False)
+    assert report.unchanged == 1
+    assert before is not None
+    assert store.get_criteria("NCT90000001") == before
+
+
+def test_parallel_ingest_of_a_zip_stores_what_one_process_stores(tmp_path: Path) -> None:
+    archive = tmp_path / "bulk.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bulk:
+        for n in range(30):
+            bulk.writestr(f"NCT{90000000 + n}.json", _study_bytes(f"NCT{90000000 + n}"))
+        bulk.writestr("broken.json", BAD["truncated.json"])
+    results = []
+    for workers in (1, 2):
+        path = tmp_path / f"w{workers}.db"
+        store = open_store(f"sqlite:///{path}")
+        try:
+            report = ingest(store, [archive], workers=workers, batch_size=7)
+        finally:
+            store.close()
+        assert (report.read, report.new, report.quarantined) == (31, 30, 1)
+        results.append(_fingerprint(path))
+    assert results[0] == results[1]

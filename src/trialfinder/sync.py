@@ -34,6 +34,7 @@ def sync(
     *,
     limit: int | None = None,
     full: bool = False,
+    criteria: bool = True,
     on_page: Callable[[IngestReport, int | None], None] | None = None,
     today: datetime | None = None,
 ) -> IngestReport:
@@ -42,6 +43,7 @@ def sync(
     Args:
         limit: stop after this many studies (a bounded slice); progress is kept to continue later.
         full: ignore the saved last-sync date and fetch everything that matches.
+        criteria: store each new or updated trial's criteria reading with it (see `ingest`).
         on_page: called after each committed page with the running report and the total count.
     """
     key = sync_key(params)
@@ -65,7 +67,7 @@ def sync(
         records = _positioned(page)
         if remaining is not None:
             records = list(islice(records, remaining))
-        page_report = ingest_records(store, records)
+        page_report = ingest_records(store, records, criteria=criteria)
         _merge(report, page_report)
         stopped_inside_page = len(records) < len(page.records)
         if not stopped_inside_page:
@@ -103,4 +105,5 @@ def _merge(total: IngestReport, part: IngestReport) -> None:
     total.unchanged += part.unchanged
     total.quarantined += part.quarantined
     total.quarantine_by_code.update(part.quarantine_by_code)
+    total.criteria_unread += part.criteria_unread
     total.seconds += part.seconds

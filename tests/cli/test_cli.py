@@ -44,6 +44,26 @@ def test_ingest_prints_counts(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("flags", "stored"), [((), True), (("--no-criteria",), False)], ids=["default", "no-criteria"]
+)
+def test_ingest_stores_criteria_readings_unless_told_not_to(
+    tmp_path: Path, flags: tuple[str, ...], stored: bool
+) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy(FIXTURES / "NCT05397184.json", source)
+    url = f"sqlite:///{tmp_path / 'trials.db'}"
+    result = runner.invoke(app, ["ingest", str(source), *flags, "--database", url, "--json"])
+    assert (result.exit_code, json.loads(result.output)["criteria_unread"]) == (0, 0)
+    shown = runner.invoke(app, ["criteria", "NCT05397184", "--database", url, "--json"])
+    assert json.loads(shown.output)["stored"] is stored
+    reparsed = runner.invoke(app, ["reparse", "--workers", "1", "--database", url, "--json"])
+    assert (reparsed.exit_code, json.loads(reparsed.output)["trials"]) == (0, 1)
+    shown = runner.invoke(app, ["criteria", "NCT05397184", "--database", url, "--json"])
+    assert json.loads(shown.output)["stored"] is True
+
+
 def test_ingest_of_missing_source_fails_in_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", str(tmp_path / "nope"), "-d", "sqlite:///x.db"])
     assert result.exit_code == 1

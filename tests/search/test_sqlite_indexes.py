@@ -1,4 +1,4 @@
-"""The SQLite search indexes (R*Tree of site coordinates, trial countries) follow every write."""
+"""The SQLite search indexes (grid of site coordinates, trial countries) follow every write."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _record(last_update: str, city: str, lat: float, lon: float, country: str) -
 def _index_rows(path: Path) -> tuple[list[tuple[float, float]], list[str]]:
     db = sqlite3.connect(path)
     try:
-        geo = db.execute("select lat, lon from locations_geo").fetchall()
+        geo = db.execute("select lat, lon from trial_geo").fetchall()
         countries = [row[0] for row in db.execute("select country from trial_countries")]
     finally:
         db.close()

@@ -14,10 +14,10 @@ from trialfinder.errors import QueryError, StoreError
 from trialfinder.ingest import parse_raw
 from trialfinder.sources.base import RawRecord
 from trialfinder.store import open_store
-from trialfinder.store.base import StoredRecord, TextSearch, TextTerm
+from trialfinder.store.base import StoredRecord, StudyFilter, StudySort, TextSearch, TextTerm
 from trialfinder.store.migrations import POSTGRES_MIGRATIONS
 from trialfinder.store.postgres import PostgresStore, safe_url, search_words
-from trialfinder.store.postgres_search import tsquery
+from trialfinder.store.postgres_search import study_search_sql, text_column, tsquery
 
 pytestmark = pytest.mark.postgres
 
@@ -66,6 +66,66 @@ def test_replacing_a_trial_leaves_no_stale_rows(pg_store: PostgresStore, pg_url:
     first = "select count(*) from trials where document @@ to_tsquery('trialfinder_english', "
     assert _one(pg_url, first + "'first:A')") == 0
     assert _one(pg_url, first + "'second:A')") == 1
+
+
+def test_trial_countries_follow_the_trial_locations(pg_store: PostgresStore, pg_url: str) -> None:
+    pg_store.write_batch([_record("2023-07-05")], [])
+    countries = "select string_agg(country, ',' order by country) from trial_countries"
+    assert _one(pg_url, countries) == "United Kingdom"
+    study = json.loads(json.dumps(FIXTURE))
+    study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2024-01-10"
+    site = study["protocolSection"]["contactsLocationsModule"]["locations"][0]
+    moved = {**site, "facility": "Hôpital Necker", "city": "Paris", "country": "France"}
+    study["protocolSection"]["contactsLocationsModule"]["locations"] = [moved, moved]
+    parsed = parse_raw(RawRecord("test", "file", json.dumps(study).encode(), "ctgov_json"))
+    assert isinstance(parsed, StoredRecord)
+    pg_store.write_batch([parsed], [])
+    assert _one(pg_url, countries) == "France"
+
+
+def test_migration_fills_the_search_columns_of_stored_trials(pg_url: str) -> None:
+    store = open_store(pg_url)
+    store.write_batch([_record("2023-07-05")], [])
+    store.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("drop table trial_countries")
+        conn.execute("alter table trials drop column core_document")
+        conn.execute("drop index locations_earth")
+        conn.execute("create index locations_earth on locations using gist (earth)")
+        conn.execute("delete from schema_migrations where name = '0003_search_columns_and_indexes'")
+    open_store(pg_url).close()
+    assert _one(pg_url, "select nct_id || ' ' || country from trial_countries") == (
+        "NCT05397184 United Kingdom"
+    )
+    core = "select count(*) from trials where core_document @@ to_tsquery('trialfinder_english', "
+    assert _one(pg_url, core + "'base:A & edited:A')") == 1
+    assert _one(pg_url, core + "'cryopreserved:C')") == 1
+    assert _one(pg_url, core + "'gvhd')") == 0
+    assert _one(pg_url, core.replace("core_document", "document") + "'gvhd')") == 1
+
+
+def test_pooled_connections_plan_each_search_for_its_values(pg_store: PostgresStore) -> None:
+    with pg_store._pool.connection() as conn:
+        settings = conn.execute(
+            "select current_setting('jit'), current_setting('plan_cache_mode')"
+        ).fetchone()
+    assert settings == ("off", "force_custom_plan")
+
+
+def test_remembered_counts_drop_when_another_process_writes(
+    pg_store: PostgresStore, pg_url: str
+) -> None:
+    open_trials = StudyFilter(statuses=("RECRUITING",))
+    pg_store.write_batch([_record("2023-07-05")], [])
+    assert pg_store.count_trials(open_trials, 10.0) == 1
+    facets = pg_store.facet_counts(open_trials, 10.0)
+    assert facets["overallStatus"] == {"RECRUITING": 1}
+    facets["overallStatus"]["RECRUITING"] = 99  # the caller's copy, not the remembered one
+    other = open_store(pg_url)  # as another app process would
+    other.write_batch([_record("2023-07-05", nct_id="NCT05397185")], [])
+    other.close()
+    assert pg_store.count_trials(open_trials, 10.0) == 2
+    assert pg_store.facet_counts(open_trials, 10.0)["overallStatus"] == {"RECRUITING": 2}
 
 
 def test_reopening_applies_no_migration_twice(pg_url: str) -> None:
@@ -130,6 +190,31 @@ def test_search_words_split_like_unicode61() -> None:
 )
 def test_tsquery_text(search: TextSearch, expected: str) -> None:
     assert tsquery((search,)) == expected
+
+
+_TERM = (TextTerm((("asthma",),)),)
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        ([("conditions", "keywords", "title")], "core_document"),
+        ([("interventions",)], "core_document"),
+        ([("title",), ("interventions",)], "core_document"),
+        ([()], "document"),
+        ([("summary", "criteria")], "document"),
+        ([("title",), ()], "document"),
+    ],
+    ids=["cond", "intr", "titles-and-intr", "term", "summary", "titles-and-term"],
+)
+def test_searches_of_title_to_interventions_use_the_short_document(
+    columns: list[tuple[str, ...]], expected: str
+) -> None:
+    searches = tuple(TextSearch(c, _TERM) for c in columns)
+    assert text_column(searches) == expected
+    sql, _ = study_search_sql(StudyFilter(text=searches), StudySort())
+    assert f"where trials.{expected} @@ query\n" in sql
+    assert f"ts_rank_cd('{{0.15, 0.5, 0.7, 1}}', trials.{expected}, query, 1) as score" in sql
 
 
 def test_columns_sharing_a_label_are_searched_together() -> None:

@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ctgov_server import minimal_study, serve_ctgov
 from support import FIXTURES, shared_data
 from trialfinder.cli.app import app
 from trialfinder.ingest import ingest
-from trialfinder.store import open_store
+from trialfinder.sources.api_client import CtgovApiClient
+from trialfinder.store import Store, open_store
+from trialfinder.sync import sync, sync_key
 from trialfinder.transfer import store_summary
 
 pytestmark = pytest.mark.postgres
@@ -88,3 +91,60 @@ def test_import_of_a_truncated_export_fails_clearly(tmp_path: Path) -> None:
         f"Error: {tmp_path / 'cut.jsonl'}: the export ends early (no 'end' line); "
         "it is incomplete\n"
     )
+
+
+def _move(source: str, target: str, export: Path) -> dict[str, object]:
+    """`trialfinder export` from `source`, `import` into `target`; the import's --json."""
+    exported = runner.invoke(app, ["export", str(export), "-d", source])
+    assert exported.exit_code == 0, exported.output
+    imported = runner.invoke(app, ["import", str(export), "-d", target, "--json"])
+    assert imported.exit_code == 0, imported.output
+    summary: dict[str, object] = json.loads(imported.output)
+    assert summary["export"] == summary["store"]
+    return summary
+
+
+def _content(store: Store) -> tuple[object, ...]:
+    return (
+        [(r.nct_id, r.format, r.origin, r.position, r.sha256) for r in store.iter_raw_records()],
+        list(store.iter_trials()),
+        store.list_quarantine(limit=1000),
+        store.list_state(),
+        store.stats().by_status,
+    )
+
+
+def test_sqlite_to_postgres_to_sqlite_keeps_everything_and_sync_resumes(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    from pg_cluster import throwaway_schema
+
+    studies = [minimal_study(f"NCT{20000000 + n}", f"Study {n}", ["Asthma"]) for n in range(25)]
+    params = {"query.cond": "asthma"}
+    first = f"sqlite:///{tmp_path / 'first.db'}"
+    last = f"sqlite:///{tmp_path / 'last.db'}"
+    with serve_ctgov(studies) as server, throwaway_schema(postgres_database) as pg_url:
+        client = CtgovApiClient(server.base_url, min_interval=0, backoff=0.001, max_retries=1)
+        source = open_store(first)
+        ingest(source, _sources(tmp_path))
+        # A bounded slice: the next sync resumes at the saved page token.
+        assert sync(source, client, params, limit=10).new == 10
+        token = source.get_state(f"{sync_key(params)}:token")
+        assert token is not None
+        before = _content(source)
+        source.close()
+
+        there = _move(first, pg_url, tmp_path / "a.jsonl")
+        back = _move(pg_url, last, tmp_path / "b.jsonl")
+        assert there == back
+        assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+        moved = open_store(last)
+        assert _content(moved) == before
+
+        requests = len(server.requests)
+        report = sync(moved, client, params, limit=10)
+        assert (report.read, report.new) == (10, 10)
+        assert server.requests[requests].params.get("pageToken") == token
+        assert moved.stats().trials == 64 + 20
+        moved.close()
+        client.close()

@@ -107,6 +107,17 @@ def test_state_round_trip(store: Store) -> None:
     assert store.get_state("sync:abc") is None
 
 
+def test_list_state_gives_every_key_in_order(store: Store) -> None:
+    store.set_state("sync:b:token", "t")
+    store.set_state("last_sync", "2026-11-25T10:00:00+00:00")
+    store.set_state("sync:a:since", "2026-11-24")
+    assert list(store.list_state().items()) == [
+        ("last_sync", "2026-11-25T10:00:00+00:00"),
+        ("sync:a:since", "2026-11-24"),
+        ("sync:b:token", "t"),
+    ]
+
+
 def test_foreign_file_is_a_clear_store_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"this is not a database at all, just text" * 100)

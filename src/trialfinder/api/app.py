@@ -297,6 +297,22 @@ def _add_routes(app: FastAPI) -> None:
         filter_country: Annotated[
             str | None, Query(alias="filter.country", description="trialfinder: countries.")
         ] = None,
+        filter_ecog: Annotated[
+            str | None,
+            Query(
+                alias="filter.ecog",
+                description="trialfinder: the patient's ECOG grade (0-5); leaves out trials "
+                "whose criteria, as read, ask for a lower one.",
+            ),
+        ] = None,
+        filter_egfr: Annotated[
+            str | None,
+            Query(
+                alias="filter.egfr",
+                description="trialfinder: the patient's eGFR in mL/min/1.73 m²; leaves out "
+                "trials whose criteria, as read, ask for a higher one.",
+            ),
+        ] = None,
         agg_filters: Annotated[
             str | None,
             Query(alias="aggFilters", description="e.g. phase:2 3,sex:f,ages:child,healthy:y"),

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from trialfinder.cli.options import DatabaseOption, JsonOption
 from trialfinder.cli.output import command, console, fail, print_json
-from trialfinder.ingest import DEFAULT_BATCH_SIZE, IngestReport, count_files, ingest
+from trialfinder.ingest import DEFAULT_BATCH_SIZE, IngestReport, count_files, ingest, reparse
 from trialfinder.present import humanise, official_url, phase_text, trial_sections
 from trialfinder.sources.api_client import DEFAULT_BASE_URL, CtgovApiClient
 from trialfinder.sources.normalize import NCT_ID
@@ -53,6 +53,16 @@ def _progress() -> Progress:
     )
 
 
+CriteriaOption = Annotated[
+    bool,
+    typer.Option(
+        "--criteria/--no-criteria",
+        help="Read each new or updated trial's eligibility criteria and store the reading "
+        "(--no-criteria: faster bulk load; run `trialfinder reparse` afterwards).",
+    ),
+]
+
+
 def print_report(report: IngestReport, as_json: bool) -> None:
     """Print an ingest or sync summary: read, new, updated, unchanged, quarantined."""
     if as_json:
@@ -65,6 +75,11 @@ def print_report(report: IngestReport, as_json: bool) -> None:
     )
     for code, count in sorted(report.quarantine_by_code.items()):
         console.print(f"  quarantined as {code}: {count:,} (see `trialfinder quarantine`)")
+    if report.criteria_unread:
+        console.print(
+            f"  criteria not read (engine error): {report.criteria_unread:,} trials "
+            "(see `trialfinder criteria NCT...`)"
+        )
 
 
 @app.command("ingest")
@@ -82,6 +97,7 @@ def ingest_command(
     batch_size: Annotated[
         int, typer.Option(help="Records per transaction.", min=1)
     ] = DEFAULT_BATCH_SIZE,
+    criteria: CriteriaOption = True,
     database: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -98,7 +114,12 @@ def ingest_command(
                 progress.update(task, completed=report.read, rate=report.rate)
 
             report = ingest(
-                store, sources, workers=workers, batch_size=batch_size, on_batch=on_batch
+                store,
+                sources,
+                workers=workers,
+                batch_size=batch_size,
+                criteria=criteria,
+                on_batch=on_batch,
             )
     finally:
         store.close()
@@ -132,6 +153,7 @@ def sync_command(
         int,
         typer.Option(help="Retries (with backoff) of a failed request before giving up.", min=0),
     ] = 6,
+    criteria: CriteriaOption = True,
     database: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -158,7 +180,15 @@ def sync_command(
                 wanted = min(total, limit) if total is not None and limit else (total or limit)
                 progress.update(task, completed=report.read, total=wanted, rate=report.rate)
 
-            report = sync(store, client, params, limit=limit, full=full, on_page=on_page)
+            report = sync(
+                store,
+                client,
+                params,
+                limit=limit,
+                full=full,
+                criteria=criteria,
+                on_page=on_page,
+            )
     finally:
         store.close()
     print_report(report, as_json)
@@ -300,6 +330,16 @@ def search_command(
     within: Annotated[str, typer.Option(help="Distance from --near, e.g. 50mi or 80km.")] = "50mi",
     age: Annotated[float | None, typer.Option(help="The patient's age in years.", min=0)] = None,
     sex: Annotated[str, typer.Option(help="The patient's sex: female or male.")] = "",
+    ecog: Annotated[
+        float | None,
+        typer.Option(help="The patient's ECOG grade: leaves out trials asking for a lower one."),
+    ] = None,
+    egfr: Annotated[
+        float | None,
+        typer.Option(
+            help="The patient's eGFR (mL/min/1.73 m²): leaves out trials asking for more."
+        ),
+    ] = None,
     status: Annotated[
         list[str] | None,
         typer.Option(
@@ -347,6 +387,8 @@ def search_command(
         countries=tuple(country or ()),
         sex=sex,
         age=age,
+        ecog=ecog,
+        egfr=egfr,
         geo=geo,
         sort=sort,
         is_descending=sort in ("last_update", "start_date"),
@@ -600,11 +642,7 @@ def export_command(
     if as_json:
         print_json(summary.as_dict())
     elif str(output) != "-":
-        console.print(
-            f"exported {summary.records:,} records (sha256 {summary.records_sha256}) · "
-            f"{summary.quarantined:,} quarantined (sha256 {summary.quarantine_sha256}) "
-            f"to {output}"
-        )
+        console.print(f"exported {summary.describe()} to {output}")
 
 
 @app.command("import")
@@ -631,12 +669,7 @@ def import_command(
     if as_json:
         print_json({"export": expected.as_dict(), "store": found.as_dict()})
         return
-    console.print(
-        f"imported {found.records:,} records (sha256 {found.records_sha256}, "
-        f"export {expected.records_sha256}) · {found.quarantined:,} quarantined in the store "
-        f"(sha256 {found.quarantine_sha256}; export {expected.quarantined:,}, "
-        f"{expected.quarantine_sha256})"
-    )
+    console.print(f"imported {found.describe()}; the export declared {expected.describe()}")
 
 
 @app.command("reparse")
@@ -649,44 +682,21 @@ def reparse_command(
     as_json: JsonOption = False,
 ) -> None:
     """Read every stored trial's eligibility criteria again and store the constraints."""
-    import multiprocessing
-    import os
     import time
 
-    from trialfinder.criteria.reading import ENGINE_VERSION, read_item
-    from trialfinder.store.base import StoredCriteria
+    from trialfinder.criteria.reading import ENGINE_VERSION
 
     store = open_store(database)
     started = time.perf_counter()
-    done = 0
     try:
-        total = store.stats().trials
-        items = (
-            (t.nct_id, t.eligibility_criteria, tuple(m.term for m in t.condition_mesh))
-            for t in store.iter_trials()
-        )
-        batch: list[StoredCriteria] = []
-        with _progress() as progress, multiprocessing.Pool(workers or os.cpu_count()) as pool:
-            task = progress.add_task("reading criteria", total=total, rate=0.0)
-            for reading in pool.imap(read_item, items, chunksize=32):
-                batch.append(
-                    StoredCriteria(
-                        nct_id=reading.nct_id,
-                        engine_version=reading.engine_version,
-                        min_age_years=reading.min_age_years,
-                        max_age_years=reading.max_age_years,
-                        ecog_max=reading.ecog_max,
-                        egfr_min=reading.egfr_min,
-                        data=reading.data,
-                    )
-                )
-                done += 1
-                if len(batch) >= 500:
-                    store.save_criteria(batch)
-                    batch.clear()
+        with _progress() as progress:
+            task = progress.add_task("reading criteria", total=store.stats().trials, rate=0.0)
+
+            def on_batch(done: int) -> None:
                 elapsed = time.perf_counter() - started
                 progress.update(task, completed=done, rate=done / elapsed if elapsed else 0.0)
-            store.save_criteria(batch)
+
+            done = reparse(store, workers=workers, on_batch=on_batch)
     finally:
         store.close()
     seconds = time.perf_counter() - started

@@ -14,14 +14,17 @@ The weights were fixed before any measurement and are not tuned on TREC (see BEN
 Scale: the store's own SQL pre-filters on status, age, sex and distance and ranks by BM25 over
 the patient's condition words. Of the best hits, those whose *stored* criteria reading rules the
 patient out by its numbers (inclusion age range, ECOG maximum, eGFR minimum) are dropped before
-the trial record is even read; the best ``candidates`` (default 200) of the rest are evaluated.
-Criteria come from the stored reading when its engine version is current, else they are parsed
-(parses cached per NCT id, last update and text in the process).
+the trial record is even read; the best ``candidates`` (default 200) of the rest are the pool,
+read in one batch with only the fields screening needs. The pool is evaluated in decreasing
+relevance until no trial left can reach the page even if eligible (exact: the page is the same
+as when all are evaluated). Criteria come from the stored reading when its engine version is
+current, else they are parsed (parses cached per NCT id, last update and text in the process).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 import time
 from collections.abc import Sequence
@@ -86,7 +89,9 @@ class RankedTrial(msgspec.Struct, frozen=True, kw_only=True):
 class MatchResult(msgspec.Struct, frozen=True, kw_only=True):
     """Ranked trials for one patient, with how many candidates were looked at and the time.
 
-    ``ruled_out_early`` counts search hits dropped on their stored criteria numbers alone.
+    ``ruled_out_early`` counts search hits dropped on their stored criteria numbers alone;
+    ``evaluated`` the candidates whose criteria were checked one by one (the others, even if
+    eligible, could not have reached the page).
     """
 
     results: list[RankedTrial]
@@ -94,6 +99,7 @@ class MatchResult(msgspec.Struct, frozen=True, kw_only=True):
     seconds: float
     on_date: str
     ruled_out_early: int = 0
+    evaluated: int = 0
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -195,29 +201,56 @@ def rank_trials(
     best = max((s for s in text_scores if s > 0), default=1.0)
     patient = with_derived(profile, on_date)
     concepts = PatientConcepts.of(patient)
-    ranked = []
     if criteria is None:
         criteria = [parsed_criteria_of(trial) for trial in trials]
-    for trial, text_score, parsed in zip(trials, text_scores, criteria, strict=True):
-        verdict = evaluate_trial(
-            trial, parsed, patient, on_date, check_status=check_status, concepts=concepts
+    ranked = [
+        _ranked(
+            trial,
+            _relevance_of(trial, text_score, best, concepts),
+            parsed,
+            patient,
+            on_date,
+            concepts,
+            check_status=check_status,
         )
-        own = [m.term for m in trial.condition_mesh] + list(trial.conditions)
-        rel = relevance(max(text_score, 0.0) / best, concepts.has_any(own) is not None)
-        ranked.append(
-            RankedTrial(
-                nct_id=trial.nct_id,
-                title=trial.brief_title,
-                overall_status=trial.overall_status,
-                score=round(rel * verdict.eligibility, 6),
-                relevance=round(rel, 6),
-                eligibility=verdict.eligibility,
-                outcome=verdict.outcome,
-                verdict=verdict,
-            )
-        )
-    ranked.sort(key=lambda r: (-r.score, r.nct_id))
+        for trial, text_score, parsed in zip(trials, text_scores, criteria, strict=True)
+    ]
+    ranked.sort(key=_rank_key)
     return ranked
+
+
+def _relevance_of(trial: Trial, text_score: float, best: float, concepts: PatientConcepts) -> float:
+    own = [m.term for m in trial.condition_mesh] + list(trial.conditions)
+    return relevance(max(text_score, 0.0) / best, concepts.has_any(own) is not None)
+
+
+def _ranked(
+    trial: Trial,
+    rel: float,
+    parsed: ParsedCriteria,
+    patient: PatientProfile,
+    on_date: dt.date,
+    concepts: PatientConcepts,
+    *,
+    check_status: bool,
+) -> RankedTrial:
+    verdict = evaluate_trial(
+        trial, parsed, patient, on_date, check_status=check_status, concepts=concepts
+    )
+    return RankedTrial(
+        nct_id=trial.nct_id,
+        title=trial.brief_title,
+        overall_status=trial.overall_status,
+        score=round(rel * verdict.eligibility, 6),
+        relevance=round(rel, 6),
+        eligibility=verdict.eligibility,
+        outcome=verdict.outcome,
+        verdict=verdict,
+    )
+
+
+def _rank_key(item: RankedTrial) -> tuple[float, str]:
+    return (-item.score, item.nct_id)
 
 
 def candidate_query(
@@ -237,6 +270,63 @@ def candidate_query(
         age=patient.age_years,
         geo=geo,
     )
+
+
+def _pool(
+    store: Store, nct_ids: list[str], patient: PatientProfile, candidates: int
+) -> tuple[list[Trial], dict[str, StoredCriteria], int]:
+    """Return the first ``candidates`` hits not ruled out by their stored reading, with the
+    readings and how many hits were ruled out before the pool was full (two store reads)."""
+    readings = store.get_criteria_many(nct_ids)
+    out = {n for n, stored in readings.items() if rules_out(stored, patient)}
+    kept = [n for n in nct_ids if n not in out]
+    trials = store.get_screening_trials(kept[:candidates])
+    if len(trials) < min(candidates, len(kept)):
+        # Trials deleted since the search leave room for the next hits.
+        trials.update(store.get_screening_trials(kept[candidates:]))
+    pool = [trials[n] for n in kept if n in trials][:candidates]
+    if len(pool) >= candidates:
+        # The hits after the pool's last trial were never looked at.
+        last = nct_ids.index(pool[-1].nct_id) + 1 if pool else 0
+        nct_ids = nct_ids[:last]
+    return pool, readings, sum(n in out for n in nct_ids)
+
+
+def _best_ranked(
+    pool: list[Trial],
+    text_scores: list[float],
+    readings: dict[str, StoredCriteria],
+    patient: PatientProfile,
+    on_date: dt.date,
+    limit: int,
+) -> tuple[list[RankedTrial], int]:
+    """Return the best ``limit`` of ``rank_trials(pool, ...)`` and how many were evaluated.
+
+    Trials are evaluated in decreasing relevance; once ``limit`` scores are in hand and the
+    next relevance (the most its score can be, eligibility being at most 1) is below the
+    lowest of them, no trial left can enter the page. Exact, not an approximation.
+    """
+    best = max((s for s in text_scores if s > 0), default=1.0)
+    concepts = PatientConcepts.of(patient)
+    by_relevance = sorted(
+        ((_relevance_of(t, s, best, concepts), t) for t, s in zip(pool, text_scores, strict=True)),
+        key=lambda pair: -pair[0],
+    )
+    lowest: list[float] = []  # a min-heap of the best ``limit`` scores so far
+    ranked = []
+    for rel, trial in by_relevance:
+        if 0 < limit <= len(lowest) and round(rel, 6) < lowest[0]:
+            break
+        parsed = parsed_criteria_of(trial, stored=readings.get(trial.nct_id))
+        item = _ranked(trial, rel, parsed, patient, on_date, concepts, check_status=True)
+        ranked.append(item)
+        if len(lowest) < limit:
+            heapq.heappush(lowest, item.score)
+        else:
+            heapq.heappushpop(lowest, item.score)
+    evaluated = len(ranked)
+    ranked.sort(key=_rank_key)
+    return ranked[:limit], evaluated
 
 
 def match_patient(
@@ -264,22 +354,9 @@ def match_patient(
     page_size = min(MAX_PAGE_SIZE, candidates * SEARCHED_PER_CANDIDATE)
     page = search_studies(store, query, page_size=page_size)
     hits = {hit.nct_id: hit for hit in page.hits}
-    trials: list[Trial] = []
-    criteria: list[ParsedCriteria] = []
-    ruled_out = 0
-    for hit in page.hits:
-        if len(trials) >= candidates:
-            break
-        stored = store.get_criteria(hit.nct_id)
-        if stored is not None and rules_out(stored, patient):
-            ruled_out += 1
-            continue
-        trial = store.get_trial(hit.nct_id)
-        if trial is not None:
-            trials.append(trial)
-            criteria.append(parsed_criteria_of(trial, stored=stored))
-    scores = [hits[t.nct_id].score or 0.0 for t in trials]
-    ranked = rank_trials(trials, scores, patient, on, criteria=criteria)[:limit]
+    pool, readings, ruled_out = _pool(store, list(hits), patient, candidates)
+    scores = [hits[trial.nct_id].score or 0.0 for trial in pool]
+    ranked, evaluated = _best_ranked(pool, scores, readings, patient, on, limit)
     results = []
     for item in ranked:
         hit = hits[item.nct_id]
@@ -294,8 +371,9 @@ def match_patient(
         )
     return MatchResult(
         results=results,
-        candidates=len(trials),
+        candidates=len(pool),
         seconds=round(time.perf_counter() - started, 3),
         on_date=on.isoformat(),
         ruled_out_early=ruled_out,
+        evaluated=evaluated,
     )

@@ -1,8 +1,10 @@
 """ClinicalTrials.gov API v2 request parameters → a `SearchQuery` (shared by the API and web).
 
 Parameter names are the official ones (`query.cond`, `filter.overallStatus`, `filter.geo`,
-`aggFilters`, `filter.advanced`, `sort`, `pageSize`, `pageToken`, `countTotal`), plus three of
-trialfinder's own: `filter.age` (the patient's age in years), `filter.country` and `sort=distance`.
+`aggFilters`, `filter.advanced`, `sort`, `pageSize`, `pageToken`, `countTotal`), plus
+trialfinder's own: `filter.age` (the patient's age in years), `filter.country`, `filter.ecog` and
+`filter.egfr` (the patient's ECOG grade and eGFR, checked against the criteria read from each
+trial's eligibility text) and `sort=distance`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ SEARCH_PARAMETERS = (
     "filter.advanced",
     "filter.age",
     "filter.country",
+    "filter.ecog",
+    "filter.egfr",
     "aggFilters",
     "sort",
 )
@@ -141,6 +145,9 @@ def query_from_params(
         values["age"] = _number(age, "filter.age")
     if country := params.get("filter.country"):
         values["countries"] = _split(country)
+    for parameter, field in (("filter.ecog", "ecog"), ("filter.egfr", "egfr")):
+        if (text := params.get(parameter)) is not None:
+            values[field] = _number(text, parameter)
     if agg := params.get("aggFilters"):
         values.update(_agg_filters(agg))
     if advanced := params.get("filter.advanced"):

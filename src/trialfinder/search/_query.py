@@ -69,6 +69,8 @@ class SearchQuery:
     minimum_age: AgeRange | None = None
     maximum_age: AgeRange | None = None
     geo: GeoArea | None = None
+    ecog: float | None = None
+    egfr: float | None = None
     sort: str = "relevance"
     is_descending: bool = False
 
@@ -104,6 +106,8 @@ class SearchQuery:
             start_date_range=self.start_date,
             last_update_range=self.last_update,
             geo=self.geo,
+            ecog=_in_range(self.ecog, 0, 5, "filter.ecog", "an ECOG grade"),
+            egfr=_in_range(self.egfr, 0, 250, "filter.egfr", "an eGFR in mL/min/1.73 m²"),
         )
 
     def study_sort(self) -> StudySort:
@@ -151,6 +155,16 @@ def _age(age: float | None) -> float | None:
     if age is not None and not 0 <= age <= 150:
         raise QueryError(f"filter.age: {age:g} is not an age in years between 0 and 150", "age")
     return age
+
+
+def _in_range(
+    value: float | None, low: float, high: float, parameter: str, what: str
+) -> float | None:
+    if value is not None and not low <= value <= high:
+        raise QueryError(
+            f"{parameter}: {value:g} is not {what} between {low:g} and {high:g}", parameter
+        )
+    return value
 
 
 def registry_country(text: str) -> str:

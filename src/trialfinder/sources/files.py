@@ -2,13 +2,22 @@
 
 Everything streams: a folder or archive yields one record at a time, and a JSON page or export is
 split into its studies without decoding them (`msgspec.Raw` keeps each study's bytes).
+
+`source_parts` cuts a source into `SourcePart`s instead: small picklable descriptions (a few
+files of a folder, a few members of a zip) that another process reads with `read_part`, so a
+parallel ingest inflates and splits records in its parsing processes, not in its writer.
+Reading every part in turn yields exactly the records `read_source` yields.
 """
 
 from __future__ import annotations
 
+import io
+import struct
 import tarfile
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -144,8 +153,121 @@ def _read_tar(path: Path) -> Iterator[RawRecord]:
             yield from _split_member(str(path), info.name, _read_bounded(stream, info.size), suffix)
 
 
-def _read_bounded(stream: IO[bytes], size: int) -> bytes:
+def _read_bounded(stream: IO[bytes] | io.BufferedIOBase, size: int) -> bytes:
     """Read an archive member, but never more than a page of studies could hold."""
     limit = max(MAX_RECORD_BYTES, 1000 * MAX_RECORD_BYTES // 16)
     with stream:
         return stream.read(min(size, limit) + 1)
+
+
+# -- parts: sources cut up to be read in other processes --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FilesPart:
+    """Some files of a folder (or one file), each holding one or more records."""
+
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ZipPart:
+    """Some members of a zip archive; the entries carry where each member's bytes lie."""
+
+    path: str
+    members: tuple[zipfile.ZipInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordsPart:
+    """Records already read (JSON Lines, tar archives, an unreadable source's quarantine entry)."""
+
+    records: tuple[RawRecord, ...]
+
+
+SourcePart = FilesPart | ZipPart | RecordsPart
+
+
+def source_parts(source: str | Path, size: int) -> Iterator[SourcePart]:
+    """Cut `source` into parts of about `size` records (files or zip members), in read order."""
+    path = Path(source)
+    if path.is_dir():
+        files = (p for p in sorted(path.rglob("*")) if p.is_file() and _suffix(p.name))
+        yield from _file_parts(files, size)
+    elif path.is_file():
+        yield from _file_parts(iter([path]), size)
+    else:
+        raise SourceError(f"Source {str(source)!r} is not a file or folder")
+
+
+def _file_parts(files: Iterator[Path], size: int) -> Iterator[SourcePart]:
+    plain: list[str] = []
+    for path in files:
+        suffix = _suffix(path.name)
+        if suffix in (*JSON_SUFFIXES, *XML_SUFFIXES):
+            plain.append(str(path))
+            if len(plain) >= size:
+                yield FilesPart(tuple(plain))
+                plain.clear()
+            continue
+        if plain:
+            yield FilesPart(tuple(plain))
+            plain.clear()
+        if suffix in ZIP_SUFFIXES:
+            yield from _zip_parts(path, size)
+        else:
+            records = _read_file(path)
+            while chunk := tuple(islice(records, size)):
+                yield RecordsPart(chunk)
+    if plain:
+        yield FilesPart(tuple(plain))
+
+
+def _zip_parts(path: Path, size: int) -> Iterator[ZipPart]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise SourceError(f"{path}: not a readable zip archive ({error})") from None
+    with archive:
+        members = sorted(
+            (
+                info
+                for info in archive.infolist()
+                if not info.is_dir()
+                and _suffix(info.filename) in (*JSON_SUFFIXES, *JSONL_SUFFIXES, *XML_SUFFIXES)
+            ),
+            key=lambda i: i.filename,
+        )
+    for start in range(0, len(members), size):
+        yield ZipPart(str(path), tuple(members[start : start + size]))
+
+
+def read_part(part: SourcePart) -> Iterator[RawRecord]:
+    """Yield the records of one part, as `read_source` would yield them."""
+    if isinstance(part, RecordsPart):
+        yield from part.records
+    elif isinstance(part, FilesPart):
+        for name in part.paths:
+            yield from _read_file(Path(name))
+    else:
+        with open(part.path, "rb") as stream:
+            for info in part.members:
+                data = _read_member(stream, info)
+                yield from _split_member(part.path, info.filename, data, _suffix(info.filename))
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+"""A zip local file header: signature, then (after 22 bytes) file name and extra field lengths."""
+
+
+def _read_member(stream: IO[bytes], info: zipfile.ZipInfo) -> bytes:
+    """Read one zip member by its directory entry, without reading the archive's directory again.
+
+    `ZipExtFile` inflates it and checks its CRC, as `ZipFile.open` does.
+    """
+    stream.seek(info.header_offset)
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(stream.read(_LOCAL_HEADER.size))
+    if signature != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"{info.filename}: bad local file header")
+    stream.seek(name_length + extra_length, 1)
+    return _read_bounded(zipfile.ZipExtFile(stream, "r", info), info.file_size)

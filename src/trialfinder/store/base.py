@@ -8,6 +8,7 @@ from typing import Protocol
 
 from trialfinder.model import Trial
 from trialfinder.store.rows import (
+    CriteriaRow,
     SiteRow,
     TrialRows,
     compress,
@@ -26,6 +27,8 @@ class StoredRecord:
     Build it with `StoredRecord.of(...)`: the hashing, compression and row building happen
     there, so that a parsing worker process does them and the writer only binds values. It holds
     no `Trial` object, because pickling one to the writer costs more than parsing it did.
+    `criteria` is the trial's criteria reading, written in the same transaction as the trial;
+    None when it was not read at ingest (then the store drops any reading of an older version).
     """
 
     nct_id: str
@@ -37,10 +40,19 @@ class StoredRecord:
     raw_blob: bytes
     trial_blob: bytes
     rows: TrialRows
+    criteria: CriteriaRow | None = None
 
     @classmethod
-    def of(cls, trial: Trial, raw: bytes, format: str, origin: str, position: str) -> StoredRecord:
-        """Encode a parsed trial and its raw bytes for storage."""
+    def of(
+        cls,
+        trial: Trial,
+        raw: bytes,
+        format: str,
+        origin: str,
+        position: str,
+        criteria: StoredCriteria | None = None,
+    ) -> StoredRecord:
+        """Encode a parsed trial, its raw bytes and (optionally) its criteria reading."""
         return cls(
             nct_id=trial.nct_id,
             last_update_posted=trial.last_update_posted,
@@ -51,6 +63,7 @@ class StoredRecord:
             raw_blob=compress(raw),
             trial_blob=encode_trial(trial),
             rows=trial_rows(trial),
+            criteria=criteria.as_row() if criteria is not None else None,
         )
 
     @property
@@ -184,6 +197,10 @@ class Store(Protocol):
         """Save (or with None, forget) a progress value."""
         ...
 
+    def list_state(self) -> dict[str, str]:
+        """Return every saved progress value by key, in key order."""
+        ...
+
     def close(self) -> None:
         """Release the connection."""
         ...
@@ -233,6 +250,15 @@ class Store(Protocol):
 
     def get_criteria(self, nct_id: str) -> StoredCriteria | None:
         """Return the stored criteria reading of a trial, or None."""
+        ...
+
+    def get_criteria_many(self, nct_ids: Sequence[str]) -> dict[str, StoredCriteria]:
+        """Return the stored criteria readings of those of `nct_ids` that have one, in one read."""
+        ...
+
+    def get_screening_trials(self, nct_ids: Sequence[str]) -> dict[str, Trial]:
+        """Return those of `nct_ids` that are stored, in one read, with only the fields that
+        eligibility screening reads (`rows.SCREENING_FIELDS`); the others keep their defaults."""
         ...
 
 
@@ -296,6 +322,10 @@ class StudyFilter:
     start_date_range: tuple[str | None, str | None] | None = None
     last_update_range: tuple[str | None, str | None] | None = None
     geo: GeoArea | None = None
+    ecog: float | None = None
+    """The patient's ECOG grade: leave out trials whose stored criteria reading asks for less."""
+    egfr: float | None = None
+    """The patient's eGFR: leave out trials whose stored criteria reading asks for more."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,14 +387,14 @@ class StoredCriteria:
     egfr_min: float | None
     data: bytes
 
-    def as_params(self) -> dict[str, str | float | bytes | None]:
-        """Named SQL parameters of a `trial_criteria` row, `data` compressed, for any backend."""
-        return {
-            "nct_id": self.nct_id,
-            "engine_version": self.engine_version,
-            "min_age_years": self.min_age_years,
-            "max_age_years": self.max_age_years,
-            "ecog_max": self.ecog_max,
-            "egfr_min": self.egfr_min,
-            "data": compress(self.data),
-        }
+    def as_row(self) -> CriteriaRow:
+        """The `trial_criteria` row, `data` compressed, for any backend."""
+        return (
+            self.nct_id,
+            self.engine_version,
+            self.min_age_years,
+            self.max_age_years,
+            self.ecog_max,
+            self.egfr_min,
+            compress(self.data),
+        )

@@ -247,6 +247,41 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             "drop trigger trial_countries_delete",
         ),
     ),
+    Migration(
+        name="0005_search_geo_grid",
+        statements=(
+            # Distance searches read `trial_geo` instead of the R*Tree: every located site once,
+            # clustered by its cell of a 0.01° grid (row × 40,000 + column), with its trial's
+            # rowid and exact coordinates, so the cells of a circle are a few b-tree ranges and
+            # the cells wholly inside it need no distance computed (store/sqlite_geo.py).
+            """
+            create table trial_geo (
+                cell integer not null,
+                trial_rowid integer not null,
+                location_rowid integer not null,
+                lat real not null,
+                lon real not null,
+                primary key (cell, trial_rowid, location_rowid)
+            ) without rowid
+            """,
+            """
+            insert into trial_geo (cell, trial_rowid, location_rowid, lat, lon)
+            select
+                cast(floor((locations.lat + 90.0) * 100.0) as integer) * 40000
+                    + cast(floor((locations.lon + 180.0) * 100.0) as integer),
+                trials.rowid,
+                locations.rowid,
+                locations.lat,
+                locations.lon
+            from locations
+            join trials on trials.nct_id = locations.nct_id
+            where locations.lat is not null
+                and locations.lon is not null
+            order by 1, 2, 3
+            """,
+            "drop table locations_geo",
+        ),
+    ),
 )
 
 
@@ -421,6 +456,46 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             """,
             "create index trial_criteria_ecog_max on trial_criteria (ecog_max)",
             "create index trial_criteria_egfr_min on trial_criteria (egfr_min)",
+        ),
+    ),
+    Migration(
+        name="0003_search_columns_and_indexes",
+        statements=(
+            # Country filters and the country facet, as SQLite's 0003: each trial's distinct
+            # site countries (a site's country is part of its id, so it never changes). The
+            # store writes it with the trial's locations.
+            """
+            create table trial_countries (
+                nct_id text collate "C" not null references trials (nct_id) on delete cascade,
+                country text not null,
+                primary key (nct_id, country)
+            )
+            """,
+            """
+            insert into trial_countries (nct_id, country)
+            select distinct locations.nct_id, sites.country
+            from locations
+            join sites on sites.site_id = locations.site_id
+            where sites.country != ''
+            """,
+            "create index trial_countries_country on trial_countries (lower(country), nct_id)",
+            # Searches of the title, conditions, keywords or interventions (weights A-C, as
+            # query.cond and query.intr ask): the document without summary and criteria is
+            # short enough to stay in the row, so the index recheck and the rank of each hit
+            # do not read the whole document from TOAST. Positions are the document's.
+            """
+            alter table trials add column core_document tsvector
+                generated always as (ts_filter(document, '{a,b,c}')) stored
+            """,
+            "create index trials_core_document on trials using gin (core_document)",
+            # Distance searches read the trial, position and coordinates of every located site
+            # in the circle's box from the index alone (as SQLite's R*Tree carries them),
+            # not from thousands of scattered `locations` pages.
+            "drop index locations_earth",
+            """
+            create index locations_earth on locations using gist (earth)
+                include (nct_id, position, lat, lon)
+            """,
         ),
     ),
 )

@@ -18,7 +18,8 @@ from psycopg_pool import ConnectionPool
 
 from trialfinder.errors import StoreError
 from trialfinder.model import Trial
-from trialfinder.store import postgres_search
+from trialfinder.store import postgres_counts, postgres_search
+from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import (
     QuarantineEntry,
     Site,
@@ -38,6 +39,7 @@ from trialfinder.store.rows import (
     TRIAL_COLUMNS,
     SiteRow,
     compress,
+    decode_screening,
     decode_trial,
     decompress,
     sha256,
@@ -45,7 +47,28 @@ from trialfinder.store.rows import (
 
 Connection = psycopg.Connection[Any]
 
-_CHILD_TABLES = ("trial_conditions", "trial_interventions", "trial_phases", "locations")
+_CHILD_TABLES = (
+    "trial_conditions",
+    "trial_interventions",
+    "trial_phases",
+    "locations",
+    "trial_countries",
+    "trial_criteria",
+)
+_UPSERT_CRITERIA = """
+    insert into trial_criteria (
+        nct_id, engine_version, min_age_years, max_age_years, ecog_max, egfr_min, data
+    )
+    values (%s, %s, %s, %s, %s, %s, %s)
+    on conflict (nct_id) do update set
+        engine_version = excluded.engine_version,
+        min_age_years = excluded.min_age_years,
+        max_age_years = excluded.max_age_years,
+        ecog_max = excluded.ecog_max,
+        egfr_min = excluded.egfr_min,
+        data = excluded.data
+    """
+"""Upsert of a `CriteriaRow`: by `save_criteria`, and by `write_batch` with its trial."""
 _MIGRATION_LOCK = (0x7472_6961, 1)
 """Advisory lock (two int4 keys, apart from the per-trial bigint keys) held while migrating."""
 
@@ -99,6 +122,19 @@ _UPSERT_TRIAL = f"""
             """
 
 
+_SESSION_SETTINGS = {"jit": "off", "plan_cache_mode": "force_custom_plan"}
+"""Settings of every pooled connection. JIT compiling costs a broad search or facet count more
+(tens to hundreds of ms) than it saves. psycopg prepares a statement run five times; a generic
+plan would not see the searched words or place, so each run is planned for its own values."""
+
+
+def _configure(conn: Connection) -> None:
+    for name, value in _SESSION_SETTINGS.items():
+        conn.execute(
+            "select set_config(%(name)s, %(value)s, false)", {"name": name, "value": value}
+        )
+
+
 class PostgresStore:
     """A `Store` in a PostgreSQL database. Safe to share between threads (a connection pool)."""
 
@@ -120,11 +156,16 @@ class PostgresStore:
             raise StoreError(
                 f"{self._safe_url}: cannot open as a trialfinder store ({str(error).strip()})"
             ) from None
+        self._answers = AnswerCache()
         self._pool: ConnectionPool[Connection] = ConnectionPool(
             url,
-            min_size=1,
+            # Every connection opened up front: a pool growing under load opens them from
+            # its worker threads, which CPU-bound request threads (criteria parsing) starve of
+            # the GIL, leaving every request waiting for a connection.
+            min_size=pool_size,
             max_size=pool_size,
             kwargs={"autocommit": True},
+            configure=_configure,
             open=True,
             name="trialfinder",
         )
@@ -323,6 +364,22 @@ class PostgresStore:
                     with cursor.copy(copy_sql) as copy:
                         for row in rows:
                             copy.write_row(row)
+            cursor.execute(
+                """
+                insert into trial_countries (nct_id, country)
+                select distinct locations.nct_id, sites.country
+                from locations
+                join sites on sites.site_id = locations.site_id
+                where locations.nct_id = any(%(nct_ids)s::text[])
+                    and sites.country != ''
+                """,
+                {"nct_ids": [r.nct_id for r in records]},
+            )
+            # Readings of replaced trials were deleted with their child rows: a trial written
+            # without one (ingest --no-criteria) keeps none rather than an older version's.
+            criteria = [r.criteria for r in records if r.criteria is not None]
+            if criteria:
+                cursor.executemany(_UPSERT_CRITERIA, criteria)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -501,31 +558,17 @@ class PostgresStore:
         except psycopg.Error as error:
             raise StoreError(f"{self._safe_url}: write failed ({str(error).strip()})") from None
 
+    def list_state(self) -> dict[str, str]:
+        """Return every saved progress value by key, in key order."""
+        rows = self._read("select key, value from state order by key", {})
+        return {str(key): str(value) for key, value in rows}
+
     def save_criteria(self, rows: Sequence[StoredCriteria]) -> None:
         """Upsert the criteria readings of trials (one row per nct_id) in one transaction."""
-        values = [row.as_params() for row in rows]
+        values = [row.as_row() for row in rows]
         try:
             with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-                cursor.executemany(
-                    """
-                    insert into trial_criteria (
-                        nct_id, engine_version, min_age_years, max_age_years, ecog_max,
-                        egfr_min, data
-                    )
-                    values (
-                        %(nct_id)s, %(engine_version)s, %(min_age_years)s, %(max_age_years)s,
-                        %(ecog_max)s, %(egfr_min)s, %(data)s
-                    )
-                    on conflict (nct_id) do update set
-                        engine_version = excluded.engine_version,
-                        min_age_years = excluded.min_age_years,
-                        max_age_years = excluded.max_age_years,
-                        ecog_max = excluded.ecog_max,
-                        egfr_min = excluded.egfr_min,
-                        data = excluded.data
-                    """,
-                    values,
-                )
+                cursor.executemany(_UPSERT_CRITERIA, values)
         except psycopg.Error as error:
             raise StoreError(f"{self._safe_url}: write failed ({str(error).strip()})") from None
 
@@ -545,6 +588,34 @@ class PostgresStore:
         return StoredCriteria(
             nct, version, min_age, max_age, ecog_max, egfr_min, decompress(bytes(data))
         )
+
+    def get_criteria_many(self, nct_ids: Sequence[str]) -> dict[str, StoredCriteria]:
+        """Return the stored criteria readings of those of `nct_ids` that have one, in one read."""
+        rows = self._read(
+            """
+            select nct_id, engine_version, min_age_years, max_age_years, ecog_max, egfr_min, data
+            from trial_criteria
+            where nct_id = any(%(nct_ids)s::text[])
+            """,
+            {"nct_ids": list(nct_ids)},
+        )
+        return {
+            nct: StoredCriteria(nct, version, low, high, ecog, egfr, decompress(bytes(data)))
+            for nct, version, low, high, ecog, egfr, data in rows
+        }
+
+    def get_screening_trials(self, nct_ids: Sequence[str]) -> dict[str, Trial]:
+        """Return those of `nct_ids` that are stored, in one read, with only the fields that
+        eligibility screening reads (`rows.SCREENING_FIELDS`); the others keep their defaults."""
+        rows = self._read(
+            """
+            select nct_id, record
+            from trials
+            where nct_id = any(%(nct_ids)s::text[])
+            """,
+            {"nct_ids": list(nct_ids)},
+        )
+        return {nct_id: decode_screening(bytes(record)) for nct_id, record in rows}
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -567,12 +638,12 @@ class PostgresStore:
     def count_trials(self, where: StudyFilter, time_limit_s: float) -> int:
         """Return how many trials match `where`."""
         with self._pool.connection() as conn:
-            return postgres_search.count_trials(conn, where, time_limit_s)
+            return postgres_counts.count_trials(conn, self._answers, where, time_limit_s)
 
     def facet_counts(self, where: StudyFilter, time_limit_s: float) -> dict[str, dict[str, int]]:
         """Return value → count of matching trials for each facet (status, phase, ... country)."""
         with self._pool.connection() as conn:
-            return postgres_search.facet_counts(conn, where, time_limit_s)
+            return postgres_counts.facet_counts(conn, self._answers, where, time_limit_s)
 
     def search_sites(
         self, where: SiteFilter, limit: int, offset: int, time_limit_s: float

@@ -1,10 +1,13 @@
 """PostgreSQL SQL for searching: trials (tsvector + filters + distance), facets and sites.
 
 The twin of `sqlite_search.py`, answering the same questions the same way. Full text is one
-weighted `tsvector` per trial under a GIN index; a place is a `cube` point (earthdistance) under
-a GiST index, narrowed with `earth_box` and then measured with the same haversine formula as
-SQLite; site and sponsor words use `pg_trgm` indexes. Every value is bound (`%(name)s`); lists
-travel as arrays, so a statement's text depends only on which filters are set.
+weighted `tsvector` per trial under a GIN index, and its title/conditions/keywords/interventions
+part (`core_document`, short enough to stay in the row) under another; only the trials that pass
+every filter are ranked. A place is a `cube` point (earthdistance) under a GiST index, narrowed
+with `earth_box` and then measured with the same haversine formula as SQLite; countries come from
+`trial_countries`; site and sponsor words use `pg_trgm` indexes. A page's sites are looked up
+after the page is cut. Every value is bound (`%(name)s`); lists travel as arrays, so a
+statement's text depends only on which filters are set.
 """
 
 from __future__ import annotations
@@ -125,6 +128,19 @@ def _text_search(search: TextSearch) -> str:
     return f"({expression})"
 
 
+CORE_LABELS = "ABC"
+"""The labels `trials.core_document` holds: title, conditions, keywords and interventions."""
+
+
+def text_column(searches: tuple[TextSearch, ...]) -> str:
+    """The `trials` tsvector to search: `core_document` when every search names only columns
+    it holds (it is short, so rechecking and ranking a hit is cheap), else `document`.
+    """
+    labels = [_labels(s.columns) for s in searches]
+    core = all(found and set(found) <= set(CORE_LABELS) for found in labels)
+    return "core_document" if labels and core else "document"
+
+
 def tsquery(searches: tuple[TextSearch, ...]) -> str | None:
     """Return the `to_tsquery` text for parsed text searches (None when there are none).
 
@@ -175,64 +191,89 @@ def _word_conditions(
     return conditions
 
 
-def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, dict[str, Any]]:
+def _site_conditions(where: StudyFilter, params: dict[str, Any]) -> list[str]:
+    """Conditions on `sites` for the country and location-word filters (binding their values)."""
+    conditions = []
+    if where.countries:
+        params["countries"] = _lower(where.countries)
+        conditions.append("lower(sites.country) = any(%(countries)s::text[])")
+    return conditions + _word_conditions(params, "location_word", _SITE_WORDS, where.location_words)
+
+
+def _nearest_cte(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> str:
+    """`nearest`: each trial's nearest located site inside the circle (the first stored of equally
+    near ones), found through the GiST index on `locations.earth`.
+    """
+    params.update(_geo_params(geo))
+    conditions = [
+        "earth_box(ll_to_earth(%(geo_lat)s, %(geo_lon)s), %(geo_box_m)s) @> locations.earth",
+        *_site_conditions(where, params),
+    ]
+    join = "\n    join sites on sites.site_id = locations.site_id" if len(conditions) > 1 else ""
+    return f"""nearest as materialized (
+    select distinct on (nct_id)
+        nct_id,
+        position,
+        distance_km
+    from (
+        select
+            locations.nct_id as nct_id,
+            locations.position as position,
+            {_DISTANCE_KM.strip()} as distance_km
+        from locations{join}
+        where {(chr(10) + "            and ").join(conditions)}
+    ) as located
+    where distance_km <= %(geo_radius_km)s
+    order by nct_id, distance_km, position
+)"""
+
+
+def _trial_site_condition(where: StudyFilter, params: dict[str, Any]) -> str:
+    """Without a place: the trial has a site in one of the countries, matching the words."""
+    if not where.location_words:
+        params["countries"] = _lower(where.countries)
+        return """exists (
+        select 1
+        from trial_countries
+        where trial_countries.nct_id = trials.nct_id
+            and lower(trial_countries.country) = any(%(countries)s::text[])
+    )"""
+    conditions = _site_conditions(where, params)
+    return f"""exists (
+        select 1
+        from locations
+        join sites on sites.site_id = locations.site_id
+        where locations.nct_id = trials.nct_id
+            and {(chr(10) + "            and ").join(conditions)}
+    )"""
+
+
+def study_search_sql(
+    where: StudyFilter, sort: StudySort | None, columns: str = "trials.nct_id as nct_id"
+) -> tuple[str, dict[str, Any]]:
     """Return (sql, params) selecting matching trials; with `sort`, ordered and paged.
 
-    Columns: nct_id, score (higher is better), site_id, site_status, distance_km. Without
-    `sort` only nct_id is selected (for counts and facets) and there is no order or limit.
+    With `sort` the columns are nct_id, score (higher is better), position (in `locations` of
+    the nearest site in a place search, else null) and distance_km. Without `sort` they are
+    `columns` (by default nct_id) of `trials`, with no order or limit. The text rank is
+    computed only for the trials that pass every filter, and only when sorting.
     """
     params: dict[str, Any] = {}
     ctes: list[str] = []
-    joins: list[str] = []
+    sources = ["trials"]
     conditions: list[str] = []
 
     query = tsquery(where.text)
+    document = "trials." + text_column(where.text)
     if query is not None:
         params["tsquery"] = query
-        weights = ", ".join(f"{w:g}" for w in LABEL_WEIGHTS)
-        ctes.append(
-            f"""matched as (
-    select
-        nct_id,
-        ts_rank_cd('{{{weights}}}', document, query, 1) as score
-    from trials, to_tsquery('{TEXT_CONFIG}', %(tsquery)s) as query
-    where document @@ query
-)"""
-        )
-        joins.append("join matched on matched.nct_id = trials.nct_id")
+        sources.append(f"to_tsquery('{TEXT_CONFIG}', %(tsquery)s) as query")
 
-    if _has_site_filter(where):
-        site_conditions = ["true"]
-        rank = "locations.position"
-        distance = "null::double precision"
-        if where.countries:
-            params["countries"] = _lower(where.countries)
-            site_conditions.append("lower(sites.country) = any(%(countries)s::text[])")
-        if where.location_words:
-            site_conditions += _word_conditions(
-                params, "location_word", _SITE_WORDS, where.location_words
-            )
-        if where.geo is not None:
-            params.update(_geo_params(where.geo))
-            site_conditions.append(
-                "earth_box(ll_to_earth(%(geo_lat)s, %(geo_lon)s), %(geo_box_m)s) @> locations.earth"
-            )
-            rank = distance = _DISTANCE_KM.strip()
-            site_conditions.append(f"{distance} <= %(geo_radius_km)s")
-        ctes.append(
-            f"""nearest as (
-    select distinct on (locations.nct_id)
-        locations.nct_id as nct_id,
-        locations.site_id as site_id,
-        locations.status as status,
-        {distance} as distance_km
-    from locations
-    join sites on sites.site_id = locations.site_id
-    where {(chr(10) + "        and ").join(site_conditions)}
-    order by locations.nct_id, {rank}, locations.position
-)"""
-        )
-        joins.append("join nearest on nearest.nct_id = trials.nct_id")
+    if where.geo is not None:
+        ctes.append(_nearest_cte(where, where.geo, params))
+        sources[0] = "trials\njoin nearest on nearest.nct_id = trials.nct_id"
+    elif _has_site_filter(where):
+        conditions.append(_trial_site_condition(where, params))
 
     if where.nct_ids:
         params["nct_ids"] = [n.upper() for n in where.nct_ids]
@@ -258,14 +299,7 @@ def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, d
             conditions.append(f"{column} = any(%({name})s::text[])")
     if where.phases:
         params["phases"] = list(where.phases)
-        conditions.append(
-            """exists (
-        select 1
-        from trial_phases
-        where trial_phases.nct_id = trials.nct_id
-            and trial_phases.phase = any(%(phases)s::text[])
-    )"""
-        )
+        conditions.append("string_to_array(trials.phases, ',') && %(phases)s::text[]")
     if where.age_groups:
         params["age_groups"] = list(where.age_groups)
         conditions.append("string_to_array(trials.std_ages, ',') && %(age_groups)s::text[]")
@@ -293,6 +327,22 @@ def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, d
         if flag is not None:
             params[name] = bool(flag)
             conditions.append(f"{column} = %({name})s")
+    for name, column, comparison, value in (
+        ("ecog", "ecog_max", "<", where.ecog),
+        ("egfr", "egfr_min", ">", where.egfr),
+    ):
+        # Open to the patient unless the stored criteria reading asks for a lower ECOG grade
+        # (a higher eGFR); a trial without a reading stays in.
+        if value is not None:
+            params[name] = float(value)
+            conditions.append(
+                f"""not exists (
+        select 1
+        from trial_criteria
+        where trial_criteria.nct_id = trials.nct_id
+            and trial_criteria.{column} {comparison} %({name})s
+    )"""
+            )
     for name, column, date_range in (
         ("start", "trials.start_date", where.start_date_range),
         ("updated", "trials.last_update_posted", where.last_update_range),
@@ -307,28 +357,31 @@ def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, d
                 f"substr({column}, 1, length(%({name}_high)s::text)) <= %({name}_high)s::text"
             )
 
-    if sort is None:
-        columns = "trials.nct_id as nct_id"
-    else:
-        score = "matched.score" if query is not None else "null::real"
-        site = "nearest.site_id, nearest.status" if _has_site_filter(where) else "null, null"
-        distance = "nearest.distance_km" if where.geo is not None else "null::double precision"
+    if query is not None:
+        # Last: a trial's filter tests run in this order, and this one reads its document.
+        conditions.append(f"{document} @@ query")
+
+    if sort is not None:
+        weights = ", ".join(f"{w:g}" for w in LABEL_WEIGHTS)
+        score = (
+            f"ts_rank_cd('{{{weights}}}', {document}, query, 1)"
+            if query is not None
+            else "null::real"
+        )
+        nearest = where.geo is not None
         columns = f"""trials.nct_id as nct_id,
     {score} as score,
-    {site},
-    {distance} as distance_km"""
+    {"nearest.position" if nearest else "null::integer"} as position,
+    {"nearest.distance_km" if nearest else "null::double precision"} as distance_km"""
 
     sql = ("with " + ",\n".join(ctes) + "\n") if ctes else ""
-    sql += f"select\n    {columns}\nfrom trials\n"
-    sql += "".join(join + "\n" for join in joins)
+    sql += f"select\n    {columns}\nfrom " + ",\n".join(sources) + "\n"
     if conditions:
         sql += "where " + "\n    and ".join(conditions) + "\n"
     if sort is not None:
-        sql += (
-            "order by "
-            + ", ".join(order_by(where, sort, query is not None, best_score_first="desc"))
-            + "\n"
-        )
+        # The shared ORDER BY names the score `matched.score`: here it is the output column.
+        order = order_by(where, sort, query is not None, best_score_first="desc")
+        sql += "order by " + ", ".join(o.replace("matched.score", "score") for o in order) + "\n"
         sql += "limit %(limit)s offset %(offset)s\n"
     return sql, params
 
@@ -336,14 +389,43 @@ def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, d
 # -- running with a time limit ------------------------------------------------------------------
 
 
+def plan_settings(where: StudyFilter) -> dict[str, str]:
+    """Planner settings for a trial search, where PostgreSQL's estimates mislead it.
+
+    The planner prices testing a trial's `document` like testing a number, not knowing that
+    it reads the whole document from TOAST: with words to find it would scan every trial
+    rather than use the GIN index. With words and a place, it underestimates both sets
+    (phrases, a circle on the map) and joins them in a nested loop, comparing every pair.
+    """
+    settings = {}
+    if where.text:
+        settings["enable_seqscan"] = "off"
+        if where.geo is not None:
+            settings["enable_nestloop"] = "off"
+    return settings
+
+
 @contextmanager
-def time_limit(conn: Connection, seconds: float) -> Iterator[None]:
-    """Run the statements inside in one transaction, cancelled after `seconds`."""
+def time_limit(
+    conn: Connection, seconds: float, where: StudyFilter | None = None
+) -> Iterator[None]:
+    """Run the statements inside in one transaction, cancelled after `seconds`, planned as
+    `plan_settings(where)` says.
+    """
+    settings = {"statement_timeout": str(max(1, int(seconds * 1000)))}
+    if where is not None:
+        settings.update(plan_settings(where))
     try:
         with conn.transaction():
             conn.execute(
-                "select set_config('statement_timeout', %(ms)s, true)",
-                {"ms": str(max(1, int(seconds * 1000)))},
+                "select "
+                + ", ".join(
+                    f"set_config(%(name_{i})s, %(value_{i})s, true)" for i in range(len(settings))
+                ),
+                {
+                    **{f"name_{i}": name for i, name in enumerate(settings)},
+                    **{f"value_{i}": value for i, value in enumerate(settings.values())},
+                },
             )
             yield
     except psycopg.errors.QueryCanceled:
@@ -370,113 +452,86 @@ def search_trials(
 ) -> list[StudyHit]:
     """Return one page of trials matching `where` (see `PostgresStore.search_trials`)."""
     sql, params = study_search_sql(where, sort)
-    with time_limit(conn, time_limit_s):
-        rows = conn.execute(
-            sql,
-            {**params, "limit": limit, "offset": offset},
-        ).fetchall()
-        site_ids = sorted({row[2] for row in rows if row[2] is not None})
-        sites = {
-            s[0]: Site(*s)
-            for s in conn.execute(
-                f"""
-                select
-                    {_SITE_COLUMNS}, sites.lat, sites.lon
-                from sites
-                where sites.site_id = any(%(site_ids)s::text[])
-                """,
-                {"site_ids": site_ids},
+    params.update(limit=limit, offset=offset)
+    with time_limit(conn, time_limit_s, where):
+        if where.geo is not None and _nearest_first(where, sort):
+            rows = _nearest_page(conn, where.geo, sql, params)
+        else:
+            rows = conn.execute(sql, params).fetchall()
+        if plan_settings(where):
+            # The page's sites are a few key lookups: plan them as usual.
+            conn.execute("; ".join(f"reset {name}" for name in plan_settings(where)))
+        located = _page_sites(conn, where, rows) if _has_site_filter(where) and rows else {}
+    hits = []
+    for nct_id, score, _, distance in rows:
+        site, status = located.get(nct_id, (None, ""))
+        hits.append(
+            StudyHit(
+                nct_id=nct_id,
+                score=None if score is None else float(score),
+                site=site,
+                site_status=status,
+                distance_km=distance,
             )
-        }
-    return [
-        StudyHit(
-            nct_id=nct_id,
-            score=None if score is None else float(score),
-            site=sites.get(site_id) if site_id else None,
-            site_status=status or "",
-            distance_km=distance,
         )
-        for nct_id, score, site_id, status, distance in rows
-    ]
+    return hits
 
 
-def count_trials(conn: Connection, where: StudyFilter, time_limit_s: float) -> int:
-    """Return how many trials match `where`."""
-    sql, params = study_search_sql(where, None)
-    with time_limit(conn, time_limit_s):
-        row = conn.execute(
-            f"select count(*) from (\n{sql}) as hits",
-            params,
-        ).fetchone()
-    return int(row[0]) if row else 0
+def _nearest_first(where: StudyFilter, sort: StudySort) -> bool:
+    """Whether the page is ordered nearest first (asked, or relevance without words)."""
+    return (sort.key == "distance" and not sort.is_descending) or (
+        sort.key == "relevance" and not where.text
+    )
 
 
-_FACET_SQL = {
-    "overallStatus": """
-        select trials.overall_status, count(*)
-        from trials
-        where trials.nct_id in (select nct_id from hits)
-        group by 1
-        order by 2 desc, 1
-        """,
-    "phase": """
-        select coalesce(trial_phases.phase, 'NONE'), count(distinct trials.nct_id)
-        from trials
-        left join trial_phases on trial_phases.nct_id = trials.nct_id
-        where trials.nct_id in (select nct_id from hits)
-        group by 1
-        order by 2 desc, 1
-        """,
-    "studyType": """
-        select trials.study_type, count(*)
-        from trials
-        where trials.nct_id in (select nct_id from hits)
-        group by 1
-        order by 2 desc, 1
-        """,
-    "sex": """
-        select trials.sex, count(*)
-        from trials
-        where trials.nct_id in (select nct_id from hits)
-        group by 1
-        order by 2 desc, 1
-        """,
-    "stdAge": """
-        select age_group, count(*)
-        from trials
-        cross join unnest(array['CHILD', 'ADULT', 'OLDER_ADULT']) as age_group
-        where trials.nct_id in (select nct_id from hits)
-            and age_group = any(string_to_array(trials.std_ages, ','))
-        group by 1
-        order by 2 desc, 1
-        """,
-    "country": """
-        select sites.country, count(distinct locations.nct_id)
-        from locations
-        join sites on sites.site_id = locations.site_id
-        where locations.nct_id in (select nct_id from hits)
-            and sites.country != ''
-        group by 1
-        order by 2 desc, 1
-        """,
-}
+def _nearest_page(
+    conn: Connection, geo: GeoArea, sql: str, params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The page of a nearest-first search. The circle starts at 1/64 of the radius and doubles
+    until it holds the page: a trial with no site in the smaller circle is farther than every
+    trial with one, so the page is the same as the whole circle's (as in `sqlite_search`).
+    """
+    near_km = geo.radius_km / 64
+    while True:
+        near_km = min(geo.radius_km, near_km)
+        smaller = _geo_params(GeoArea(geo.lat, geo.lon, near_km))
+        rows = conn.execute(sql, {**params, **smaller}).fetchall()
+        if len(rows) == params["limit"] or near_km >= geo.radius_km:
+            return rows
+        near_km *= 2
 
 
-def facet_counts(
-    conn: Connection, where: StudyFilter, time_limit_s: float
-) -> dict[str, dict[str, int]]:
-    """Return value → count of matching trials for status, phase, type, sex, age group, country."""
-    sql, params = study_search_sql(where, None)
-    if sql.startswith("with "):
-        hits = sql.replace("\nselect\n", ",\nhits as (\nselect\n", 1) + ")\n"
+def _page_sites(
+    conn: Connection, where: StudyFilter, rows: list[tuple[Any, ...]]
+) -> dict[str, tuple[Site, str]]:
+    """The site (and location status) shown with each trial of a page: the nearest one in a
+    place search, else the first (by position) in the countries and matching the words.
+    Found after the page is cut, so only for the page's trials.
+    """
+    params: dict[str, Any] = {"nct_ids": [row[0] for row in rows]}
+    if where.geo is not None:
+        params["positions"] = [row[2] for row in rows]
+        sql = f"""
+            select
+                locations.nct_id, locations.status, {_SITE_COLUMNS}, sites.lat, sites.lon
+            from unnest(%(nct_ids)s::text[], %(positions)s::integer[]) as page (nct_id, position)
+            join locations
+                on locations.nct_id = page.nct_id
+                and locations.position = page.position
+            join sites on sites.site_id = locations.site_id
+            """
     else:
-        hits = "with hits as (\n" + sql + ")\n"
-    facets: dict[str, dict[str, int]] = {}
-    with time_limit(conn, time_limit_s):
-        for name, facet_sql in _FACET_SQL.items():
-            rows = conn.execute(hits + facet_sql, params).fetchall()
-            facets[name] = {str(value): int(count) for value, count in rows}
-    return facets
+        conditions = _site_conditions(where, params)
+        sql = f"""
+            select distinct on (locations.nct_id)
+                locations.nct_id, locations.status, {_SITE_COLUMNS}, sites.lat, sites.lon
+            from locations
+            join sites on sites.site_id = locations.site_id
+            where locations.nct_id = any(%(nct_ids)s::text[])
+                and {" and ".join(conditions)}
+            order by locations.nct_id, locations.position
+            """
+    return {row[0]: (Site(*row[2:]), str(row[1] or "")) for row in conn.execute(sql, params)}
 
 
 # -- sites ----------------------------------------------------------------------------------------

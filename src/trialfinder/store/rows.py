@@ -6,7 +6,8 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from typing import NamedTuple
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -17,9 +18,13 @@ _decoder = msgspec.json.Decoder(Trial)
 _SPACES = re.compile(r"\s+")
 
 
+_LEVEL = 1
+"""zlib level: 1 costs about 15% less CPU than 3 for about 5% more bytes (see BENCHMARKS.md)."""
+
+
 def encode_trial(trial: Trial) -> bytes:
     """Compress a trial for storage (about 4x smaller than its JSON)."""
-    return zlib.compress(_encoder.encode(trial), 3)
+    return zlib.compress(_encoder.encode(trial), _LEVEL)
 
 
 def decode_trial(blob: bytes) -> Trial:
@@ -27,9 +32,56 @@ def decode_trial(blob: bytes) -> Trial:
     return _decoder.decode(zlib.decompress(blob))
 
 
+SCREENING_FIELDS = (
+    "nct_id",
+    "brief_title",
+    "overall_status",
+    "conditions",
+    "condition_mesh",
+    "sex",
+    "minimum_age",
+    "minimum_age_years",
+    "maximum_age",
+    "maximum_age_years",
+    "healthy_volunteers",
+    "eligibility_criteria",
+    "last_update_posted",
+)
+"""The fields of a trial that eligibility screening (`trialfinder.match`) reads."""
+
+
+def _default_of(field: msgspec.structs.FieldInfo) -> Any:
+    if field.default_factory is not msgspec.NODEFAULT:
+        return msgspec.field(default_factory=field.default_factory)
+    return msgspec.field(default=field.default)
+
+
+_screening_decoder = msgspec.json.Decoder(
+    msgspec.defstruct(
+        "_Screening",
+        [
+            (f.name, f.type, _default_of(f))
+            for f in msgspec.structs.fields(Trial)
+            if f.name in SCREENING_FIELDS
+        ],
+        kw_only=True,
+    )
+)
+
+
+def decode_screening(blob: bytes) -> Trial:
+    """Decode only the `SCREENING_FIELDS` of an encoded trial; the others keep their defaults.
+
+    Skipping sites, arms and descriptions makes it many times cheaper than `decode_trial` for
+    trials with many sites (see BENCHMARKS.md, Matching).
+    """
+    part = _screening_decoder.decode(zlib.decompress(blob))
+    return Trial(**{name: getattr(part, name) for name in SCREENING_FIELDS})
+
+
 def compress(data: bytes) -> bytes:
     """Compress raw source bytes for the raw-record and quarantine tables."""
-    return zlib.compress(data, 3)
+    return zlib.compress(data, _LEVEL)
 
 
 def decompress(data: bytes) -> bytes:
@@ -54,9 +106,14 @@ def normalise_key(text: str) -> str:
 
 def site_id(location: Location) -> str:
     """Stable id of the research site at a location: same facility, city and country → same id."""
-    key = "|".join(
-        normalise_key(part) for part in (location.facility, location.city, location.country)
-    )
+    return _site_id(location.facility, location.city, location.country)
+
+
+@lru_cache(maxsize=1 << 16)
+def _site_id(facility: str, city: str, country: str) -> str:
+    # Cached: most locations are at sites already seen (the registry's big hospitals run
+    # thousands of trials), and normalising and hashing was most of the cost of a trial's rows.
+    key = "|".join(normalise_key(part) for part in (facility, city, country))
     return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
@@ -103,6 +160,9 @@ ColumnValue = str | bool | int | float | None
 """A `trials` column value (no bytes, so that msgspec can tell the types apart)."""
 SiteRow = tuple[str, str, str, str, str, str, float | None, float | None]
 """`sites` columns: site_id, name, city, state, zip, country, lat, lon."""
+CriteriaRow = tuple[str, str, float | None, float | None, float | None, float | None, bytes]
+"""`trial_criteria` columns: nct_id, engine_version, min_age_years, max_age_years, ecog_max,
+egfr_min, and the reading's JSON compressed."""
 
 
 class TrialRows(NamedTuple):
@@ -125,6 +185,8 @@ class TrialRows(NamedTuple):
     sites: list[SiteRow]
     locations: list[tuple[str, int, str, str, float | None, float | None]]
     """(nct_id, position, site_id, status, lat, lon)."""
+    countries: list[tuple[str, str]]
+    """(nct_id, country): the distinct non-empty countries of its sites, in first-seen order."""
 
 
 TRIAL_COLUMNS = (
@@ -210,6 +272,7 @@ def trial_rows(trial: Trial) -> TrialRows:
         phases=[(nct_id, phase) for phase in trial.phases],
         sites=sites,
         locations=locations,
+        countries=[(nct_id, country) for country in dict.fromkeys(s[5] for s in sites) if country],
     )
 
 

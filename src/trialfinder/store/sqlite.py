@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -10,7 +11,8 @@ from pathlib import Path
 
 from trialfinder.errors import StoreError
 from trialfinder.model import Trial
-from trialfinder.store import sqlite_search
+from trialfinder.store import sqlite_counts, sqlite_geo, sqlite_search
+from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import (
     QuarantineEntry,
     Site,
@@ -30,6 +32,7 @@ from trialfinder.store.rows import (
     SiteRow,
     SqlValue,
     compress,
+    decode_screening,
     decode_trial,
     decompress,
     sha256,
@@ -41,7 +44,22 @@ _CHILD_TABLES = (
     "trial_phases",
     "trial_countries",
     "locations",
+    "trial_criteria",
 )
+_UPSERT_CRITERIA = """
+    insert into trial_criteria (
+        nct_id, engine_version, min_age_years, max_age_years, ecog_max, egfr_min, data
+    )
+    values (?, ?, ?, ?, ?, ?, ?)
+    on conflict (nct_id) do update set
+        engine_version = excluded.engine_version,
+        min_age_years = excluded.min_age_years,
+        max_age_years = excluded.max_age_years,
+        ecog_max = excluded.ecog_max,
+        egfr_min = excluded.egfr_min,
+        data = excluded.data
+    """
+"""Upsert of a `CriteriaRow`: by `save_criteria`, and by `write_batch` with its trial."""
 WRITE_CACHE_KIB = 256 * 1024
 """Page cache of a writing connection (SQLite's default is 2 MiB)."""
 
@@ -49,10 +67,14 @@ WRITE_CACHE_KIB = 256 * 1024
 class SQLiteStore:
     """A `Store` in one SQLite file. Safe to share between threads (one connection, one lock)."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, *, read_only: bool = False, count_cache_size: int = 256
+    ) -> None:
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
         self._lock = threading.RLock()
+        # Counts and facets remembered until the database changes (0: none remembered).
+        self._counts = AnswerCache(count_cache_size)
         try:
             if read_only:
                 uri = f"file:{self.path.resolve()}?mode=ro"
@@ -226,13 +248,7 @@ class SQLiteStore:
     def _delete_children(self, trials: list[tuple[str, int]]) -> None:
         """Delete the child, location and search rows of these (nct_id, rowid) trials."""
         db = self._db
-        db.executemany(
-            """
-            delete from locations_geo
-            where id in (select rowid from locations where nct_id = ?)
-            """,
-            [(nct_id,) for nct_id, _ in trials],
-        )
+        sqlite_geo.delete_trial_sites(db, trials)
         for table in _CHILD_TABLES:
             db.executemany(
                 f"delete from {table} where nct_id = ?", [(nct_id,) for nct_id, _ in trials]
@@ -334,32 +350,16 @@ class SQLiteStore:
             """,
             [row for r in records for row in r.rows.locations],
         )
-        # The search indexes of migration 0003, filled per trial in bulk (per-location
-        # triggers cost about twice as much).
+        # The search indexes (trial_geo of migration 0005, trial_countries of 0003), filled
+        # per trial in bulk (per-location triggers cost about twice as much).
         rowids = [(row[0], row[1]) for row in trials]
-        db.executemany(
-            """
-            insert into locations_geo (
-                id, min_lat, max_lat, min_lon, max_lon, trial_rowid, lat, lon
-            )
-            select rowid, lat, lat, lon, lon, ?, lat, lon
-            from locations
-            where nct_id = ?
-                and lat is not null
-                and lon is not null
-            """,
-            rowids,
-        )
+        sqlite_geo.insert_trial_sites(db, rowids)
         db.executemany(
             """
             insert or ignore into trial_countries (nct_id, country)
-            select distinct locations.nct_id, sites.country
-            from locations
-            join sites on sites.site_id = locations.site_id
-            where locations.nct_id = ?
-                and sites.country != ''
+            values (?, ?)
             """,
-            [(nct_id,) for _, nct_id in rowids],
+            [row for r in records for row in r.rows.countries],
         )
         db.executemany(
             """
@@ -374,6 +374,9 @@ class SQLiteStore:
             """,
             [(r.nct_id, r.format, r.origin, r.position, r.raw_sha256, r.raw_blob) for r in records],
         )
+        # Readings of replaced trials were deleted with their child rows: a trial written
+        # without one (ingest --no-criteria) keeps none rather than an older version's.
+        db.executemany(_UPSERT_CRITERIA, [r.criteria for r in records if r.criteria is not None])
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -490,6 +493,11 @@ class SQLiteStore:
                     {"key": key, "value": value},
                 )
 
+    def list_state(self) -> dict[str, str]:
+        """Return every saved progress value by key, in key order."""
+        with self._lock:
+            return dict(self._db.execute("select key, value from state order by key").fetchall())
+
     def close(self) -> None:
         """Release the connection."""
         with self._lock:
@@ -512,12 +520,12 @@ class SQLiteStore:
     def count_trials(self, where: StudyFilter, time_limit_s: float) -> int:
         """Return how many trials match `where`."""
         with self._lock:
-            return sqlite_search.count_trials(self._db, where, time_limit_s)
+            return sqlite_counts.count_trials(self._db, self._counts, where, time_limit_s)
 
     def facet_counts(self, where: StudyFilter, time_limit_s: float) -> dict[str, dict[str, int]]:
         """Return value → count of matching trials for each facet (status, phase, ... country)."""
         with self._lock:
-            return sqlite_search.facet_counts(self._db, where, time_limit_s)
+            return sqlite_counts.facet_counts(self._db, self._counts, where, time_limit_s)
 
     def search_sites(
         self, where: SiteFilter, limit: int, offset: int, time_limit_s: float
@@ -559,27 +567,9 @@ class SQLiteStore:
 
     def save_criteria(self, rows: Sequence[StoredCriteria]) -> None:
         """Upsert the criteria readings of trials (one row per nct_id) in one transaction."""
-        values = [row.as_params() for row in rows]
+        values = [row.as_row() for row in rows]
         with self._lock, self._db:
-            self._db.executemany(
-                """
-                insert into trial_criteria (
-                    nct_id, engine_version, min_age_years, max_age_years, ecog_max, egfr_min, data
-                )
-                values (
-                    :nct_id, :engine_version, :min_age_years, :max_age_years, :ecog_max,
-                    :egfr_min, :data
-                )
-                on conflict (nct_id) do update set
-                    engine_version = excluded.engine_version,
-                    min_age_years = excluded.min_age_years,
-                    max_age_years = excluded.max_age_years,
-                    ecog_max = excluded.ecog_max,
-                    egfr_min = excluded.egfr_min,
-                    data = excluded.data
-                """,
-                values,
-            )
+            self._db.executemany(_UPSERT_CRITERIA, values)
 
     def get_criteria(self, nct_id: str) -> StoredCriteria | None:
         """Return the stored criteria reading of a trial, or None."""
@@ -597,3 +587,34 @@ class SQLiteStore:
             return None
         nct, version, min_age, max_age, ecog_max, egfr_min, data = row
         return StoredCriteria(nct, version, min_age, max_age, ecog_max, egfr_min, decompress(data))
+
+    def get_criteria_many(self, nct_ids: Sequence[str]) -> dict[str, StoredCriteria]:
+        """Return the stored criteria readings of those of `nct_ids` that have one, in one read."""
+        with self._lock:
+            rows = self._db.execute(
+                """
+                select nct_id, engine_version, min_age_years, max_age_years, ecog_max, egfr_min,
+                    data
+                from trial_criteria
+                where nct_id in (select value from json_each(:nct_ids))
+                """,
+                {"nct_ids": json.dumps(list(nct_ids))},
+            ).fetchall()
+        return {
+            nct: StoredCriteria(nct, version, low, high, ecog, egfr, decompress(data))
+            for nct, version, low, high, ecog, egfr, data in rows
+        }
+
+    def get_screening_trials(self, nct_ids: Sequence[str]) -> dict[str, Trial]:
+        """Return those of `nct_ids` that are stored, in one read, with only the fields that
+        eligibility screening reads (`rows.SCREENING_FIELDS`); the others keep their defaults."""
+        with self._lock:
+            rows = self._db.execute(
+                """
+                select nct_id, record
+                from trials
+                where nct_id in (select value from json_each(:nct_ids))
+                """,
+                {"nct_ids": json.dumps(list(nct_ids))},
+            ).fetchall()
+        return {nct_id: decode_screening(record) for nct_id, record in rows}

@@ -1,14 +1,14 @@
-"""SQLite SQL for searching: trials (FTS5 + filters + distance), facet counts and research sites.
+"""SQLite SQL for searching: trials (FTS5 + filters + distance) and research sites.
 
 Every function takes the open connection; `SQLiteStore` calls them under its lock. The SQL is
-assembled only from the fixed fragments below, and every value is bound: lists travel as one
-JSON array read with `json_each`, so a statement's text depends only on which filters are set.
+assembled only from the fixed fragments below (and `sqlite_geo.py` for places), and every value
+is bound: lists travel as one JSON array read with `json_each`, so a statement's text depends
+only on which filters are set. Counts and facets are in `sqlite_counts.py`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import time
 import zlib
@@ -18,7 +18,6 @@ from typing import Any
 
 from trialfinder.errors import QueryError, StoreError
 from trialfinder.store.base import (
-    GeoArea,
     Site,
     SiteFilter,
     StudyFilter,
@@ -28,6 +27,12 @@ from trialfinder.store.base import (
     TextTerm,
 )
 from trialfinder.store.search_order import order_by
+from trialfinder.store.sqlite_geo import (
+    SITE_DISTANCE_KM,
+    bounding_box,
+    geo_ctes,
+    nearest_locations,
+)
 
 FTS_COLUMNS = ("title", "conditions", "interventions", "keywords", "summary", "criteria")
 """Columns of `trials_fts`, in order."""
@@ -35,18 +40,7 @@ FTS_COLUMNS = ("title", "conditions", "interventions", "keywords", "summary", "c
 FTS_WEIGHTS = (10.0, 8.0, 5.0, 6.0, 2.0, 1.0)
 """bm25 weight of each column in `FTS_COLUMNS`: a title or condition hit counts most."""
 
-EARTH_RADIUS_KM = 6371.0088
 _NO_AGE_LIMIT = 1000.0
-
-_DISTANCE_KM = """
-            6371.0088 * 2 * asin(min(1.0, sqrt(
-                pow(sin(radians(locations.lat - :geo_lat) / 2), 2)
-                + cos(radians(:geo_lat)) * cos(radians(locations.lat))
-                * pow(sin(radians(locations.lon - :geo_lon) / 2), 2)
-            )))"""
-
-_SITE_DISTANCE_KM = _DISTANCE_KM.replace("locations.", "sites.")
-_GEO_DISTANCE_KM = _DISTANCE_KM.replace("locations.", "locations_geo.")
 
 
 # -- full-text query ----------------------------------------------------------------------------
@@ -93,25 +87,6 @@ def fts_query(searches: tuple[TextSearch, ...]) -> str | None:
 # -- study search SQL ---------------------------------------------------------------------------
 
 
-def _bounding_box(geo: GeoArea) -> dict[str, float]:
-    """Latitude/longitude bounds around a circle, so the location index narrows the scan."""
-    lat_delta = geo.radius_km / 111.0 + 0.01
-    cos_lat = math.cos(math.radians(geo.lat))
-    lon_delta = 360.0 if cos_lat < 0.01 else geo.radius_km / (111.32 * cos_lat) + 0.01
-    lon_low, lon_high = geo.lon - lon_delta, geo.lon + lon_delta
-    if lon_low < -180 or lon_high > 180:
-        lon_low, lon_high = -180.0, 180.0
-    return {
-        "geo_lat": geo.lat,
-        "geo_lon": geo.lon,
-        "geo_radius_km": geo.radius_km,
-        "geo_lat_low": geo.lat - lat_delta,
-        "geo_lat_high": geo.lat + lat_delta,
-        "geo_lon_low": lon_low,
-        "geo_lon_high": lon_high,
-    }
-
-
 def _has_site_filter(where: StudyFilter) -> bool:
     return bool(where.countries or where.location_words or where.geo)
 
@@ -143,63 +118,20 @@ def _site_conditions(where: StudyFilter, params: dict[str, Any]) -> list[str]:
     return conditions
 
 
-def _geo_ctes(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> list[str]:
-    """`site_hits` (located sites in the circle's bounding box, from the R*Tree) and `nearest`
-    (each trial's nearest one inside the circle, with its `locations` rowid).
+def _trial_site_condition(where: StudyFilter, params: dict[str, Any], has_text: bool) -> str:
+    """Without a place: the trial has a site in one of the countries, matching the words.
+
+    Without words to search, the countries' trials (read from their index) drive the query:
+    filters that leave few trials then cost as few lookups, not one per trial of a status.
     """
-    params.update(_bounding_box(geo))
-    conditions = [
-        "locations_geo.min_lat <= :geo_lat_high",
-        "locations_geo.max_lat >= :geo_lat_low",
-        "locations_geo.min_lon <= :geo_lon_high",
-        "locations_geo.max_lon >= :geo_lon_low",
-        # The R*Tree holds 32-bit bounds rounded outwards: the exact box is checked here.
-        "locations_geo.lat between :geo_lat_low and :geo_lat_high",
-        "locations_geo.lon between :geo_lon_low and :geo_lon_high",
-    ]
-    site_conditions = _site_conditions(where, params)
-    joins = ""
-    if site_conditions:
-        joins = """
-    join locations on locations.rowid = locations_geo.id
-    join sites on sites.site_id = locations.site_id"""
-    conditions += site_conditions
-    return [
-        f"""site_hits as (
-    select
-        locations_geo.trial_rowid as trial_rowid,
-        locations_geo.id as location_id,
-        {_GEO_DISTANCE_KM.strip()} as distance_km
-    from locations_geo{joins}
-    where {(chr(10) + "        and ").join(conditions)}
-)""",
-        # Of equally near sites, the first stored (lowest rowid) is the trial's nearest.
-        """nearest as materialized (
-    select
-        trial_rowid,
-        location_id,
-        distance_km
-    from (
-        select
-            trial_rowid,
-            location_id,
-            distance_km,
-            row_number() over (
-                partition by trial_rowid
-                order by distance_km, location_id
-            ) as place
-        from site_hits
-        where distance_km <= :geo_radius_km
-    )
-    where place = 1
-)""",
-    ]
-
-
-def _trial_site_condition(where: StudyFilter, params: dict[str, Any]) -> str:
-    """Without a place: the trial has a site in one of the countries, matching the words."""
     if not where.location_words:
         params["countries"] = _words(where.countries)
+        if not has_text:
+            return """trials.nct_id in (
+        select trial_countries.nct_id
+        from trial_countries
+        where lower(trial_countries.country) in (select value from json_each(:countries))
+    )"""
         return """exists (
         select 1
         from trial_countries
@@ -216,35 +148,63 @@ def _trial_site_condition(where: StudyFilter, params: dict[str, Any]) -> str:
     )"""
 
 
-def _study_query(
-    where: StudyFilter, sort: StudySort | None
+def study_query(
+    where: StudyFilter,
+    sort: StudySort | None,
+    near_km: float | None = None,
+    update_bound: tuple[str, str] | None = None,
+    trial_columns: tuple[str, ...] = (),
 ) -> tuple[list[str], str, dict[str, Any]]:
-    """(common table expressions, select statement, params) of `study_search_sql`."""
+    """(common table expressions, select statement, params) of `study_search_sql`.
+
+    Without `sort`, the `trials` columns named in `trial_columns` follow trial_rowid and nct_id.
+
+    `near_km`: sites farther are left out (see `geo_ctes`). `update_bound` ("desc", value):
+    only trials updated after value, read along the last-update index ("asc": before it).
+    """
     params: dict[str, Any] = {}
     ctes: list[str] = []
     joins: list[str] = []
     conditions: list[str] = []
+    source = "trials"
+    if update_bound is not None:
+        direction, params["update_bound"] = update_bound
+        source = "trials indexed by trials_last_update"
+        comparison = ">" if direction == "desc" else "<"
+        conditions.append(f"trials.last_update_posted {comparison} :update_bound")
+
+    # The set of trials near the place, when there is one: the text match below is cut to it
+    # before any relevance is computed.
+    in_place = ""
+    if where.geo is not None:
+        ctes += geo_ctes(where.geo, _site_conditions(where, params), params, near_km)
+        if near_km is None:
+            in_place = "trial_rowid from geo_hits"
+        else:
+            in_place = "trial_rowid from nearest"
+            joins.append("join nearest on nearest.trial_rowid = trials.rowid")
+    elif _has_site_filter(where):
+        conditions.append(_trial_site_condition(where, params, bool(where.text)))
 
     match = fts_query(where.text)
     if match is not None:
         params["fts"] = match
         weights = ", ".join(f"{w:g}" for w in FTS_WEIGHTS)
+        # bm25 is computed only for rows the where clause keeps (`+rowid` keeps the place's
+        # set from being handed to FTS5 as one lookup per trial), and only when sorting.
+        score = f",\n        bm25(trials_fts, {weights}) as score" if sort is not None else ""
+        near = f"\n        and +rowid in (select {in_place})" if in_place else ""
         ctes.append(
             f"""matched as materialized (
     select
-        rowid,
-        bm25(trials_fts, {weights}) as score
+        rowid{score}
     from trials_fts
-    where trials_fts match :fts
+    where trials_fts match :fts{near}
 )"""
         )
-        joins.append("join matched on matched.rowid = trials.rowid")
-
-    if where.geo is not None:
-        ctes += _geo_ctes(where, where.geo, params)
-        joins.insert(0, "join nearest on nearest.trial_rowid = trials.rowid")
-    elif _has_site_filter(where):
-        conditions.append(_trial_site_condition(where, params))
+        joins.insert(0, "join matched on matched.rowid = trials.rowid")
+    elif in_place and near_km is None:
+        conditions.append("trials.rowid in (select trial_rowid from geo_hits)")
 
     if where.nct_ids:
         params["nct_ids"] = json.dumps([n.upper() for n in where.nct_ids])
@@ -317,6 +277,22 @@ def _study_query(
         if flag is not None:
             params[name] = int(flag)
             conditions.append(f"{column} = :{name}")
+    for name, column, comparison, value in (
+        ("ecog", "ecog_max", "<", where.ecog),
+        ("egfr", "egfr_min", ">", where.egfr),
+    ):
+        # Open to the patient unless the stored criteria reading asks for a lower ECOG grade
+        # (a higher eGFR); a trial without a reading stays in.
+        if value is not None:
+            params[name] = float(value)
+            conditions.append(
+                f"""not exists (
+        select 1
+        from trial_criteria
+        where trial_criteria.nct_id = trials.nct_id
+            and trial_criteria.{column} {comparison} :{name}
+    )"""
+            )
     for name, column, date_range in (
         ("start", "trials.start_date", where.start_date_range),
         ("updated", "trials.last_update_posted", where.last_update_range),
@@ -330,7 +306,10 @@ def _study_query(
             conditions.append(f"substr({column}, 1, length(:{name}_high)) <= :{name}_high")
 
     if sort is None:
-        columns = "trials.rowid as trial_rowid,\n    trials.nct_id as nct_id"
+        columns = ",\n    ".join(
+            ["trials.rowid as trial_rowid", "trials.nct_id as nct_id"]
+            + [f"trials.{column} as {column}" for column in trial_columns]
+        )
     elif not _has_site_filter(where):
         score = "-matched.score" if match is not None else "null"
         columns = f"""trials.nct_id as nct_id,
@@ -339,14 +318,14 @@ def _study_query(
     null as distance_km"""
     else:
         score = "-matched.score" if match is not None else "null"
-        location = "nearest.location_id" if where.geo is not None else "null"
-        distance = "nearest.distance_km" if where.geo is not None else "null"
+        location = "nearest.location_id" if near_km is not None else "null"
+        distance = "nearest.distance_km" if near_km is not None else "null"
         columns = f"""trials.nct_id as nct_id,
     {score} as score,
     {location} as location_id,
     {distance} as distance_km"""
 
-    sql = f"select\n    {columns}\nfrom trials\n"
+    sql = f"select\n    {columns}\nfrom {source}\n"
     sql += "".join(join + "\n" for join in joins)
     if conditions:
         sql += "where " + "\n    and ".join(conditions) + "\n"
@@ -368,7 +347,7 @@ def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, d
     location_id (the `locations` rowid of the nearest matching site, null without a place)
     and distance_km. Without `sort` they are trial_rowid and nct_id, with no order or limit.
     """
-    ctes, sql, params = _study_query(where, sort)
+    ctes, sql, params = study_query(where, sort)
     return (("with " + ",\n".join(ctes) + "\n") if ctes else "") + sql, params
 
 
@@ -405,9 +384,8 @@ def search_trials(
     time_limit_s: float,
 ) -> list[StudyHit]:
     """Return one page of trials matching `where` (see `SQLiteStore.search_trials`)."""
-    sql, params = study_search_sql(where, sort)
     with time_limit(db, time_limit_s):
-        rows = db.execute(sql, {**params, "limit": limit, "offset": offset}).fetchall()
+        rows = _page(db, where, sort, limit, offset)
         if not _has_site_filter(where):
             return [
                 StudyHit(nct_id=n, score=s, site=None, site_status="", distance_km=d)
@@ -416,6 +394,13 @@ def search_trials(
         # The page's sites only: found after the page is cut, not for every matching trial.
         if where.geo is None:
             location_ids = _first_matching_locations(db, where, [row[0] for row in rows])
+        elif not _sorts_by_distance(where, sort):
+            params: dict[str, Any] = {}
+            conditions = _site_conditions(where, params)
+            nct_ids = [row[0] for row in rows]
+            nearest = nearest_locations(db, where.geo, conditions, params, nct_ids)
+            rows = [(n, s, i, d) for (n, s, _, _), (i, d) in zip(rows, nearest, strict=True)]
+            location_ids = [row[2] for row in rows]
         else:
             location_ids = [row[2] for row in rows]
         located = {
@@ -458,6 +443,93 @@ def search_trials(
     return hits
 
 
+def _page(
+    db: sqlite3.Connection, where: StudyFilter, sort: StudySort, limit: int, offset: int
+) -> list[tuple[Any, ...]]:
+    """The page's rows (see `study_search_sql`). Nearest first, the circle starts at 1/64 of
+    the radius and doubles until it holds the page: a trial with no site in the smaller circle
+    is farther than every trial with one, so the page is the same as the whole circle's.
+    """
+    direction = _update_order(where, sort)
+    if direction is not None:
+        recent = _recent_page(db, where, sort, limit, offset, direction)
+        if recent is not None:
+            return recent
+    geo = where.geo
+    if geo is None or not _sorts_by_distance(where, sort):
+        sql, params = study_search_sql(where, sort)
+        return db.execute(sql, {**params, "limit": limit, "offset": offset}).fetchall()
+    nearest_first = not (sort.key == "distance" and sort.is_descending)
+    near_km = geo.radius_km / 64 if nearest_first else geo.radius_km
+    while True:
+        ctes, sql, params = study_query(where, sort, near_km)
+        sql = "with " + ",\n".join(ctes) + "\n" + sql
+        rows = db.execute(sql, {**params, "limit": limit, "offset": offset}).fetchall()
+        if len(rows) == limit or near_km >= geo.radius_km:
+            return rows
+        near_km = min(geo.radius_km, near_km * 2)
+
+
+_RECENT_WINDOWS = (1_000, 10_000)
+"""How many of the latest (or earliest) updated trials `_recent_page` reads, try by try. Kept
+small: when filters leave few trials, reading them from their own index is the cheaper plan."""
+
+
+def _update_order(where: StudyFilter, sort: StudySort) -> str | None:
+    """'desc' or 'asc' when the page is ordered by last update (no words, no place), else None."""
+    if where.text or where.geo is not None:
+        return None
+    if sort.key == "relevance":
+        return "desc"
+    if sort.key == "last_update":
+        return "desc" if sort.is_descending else "asc"
+    return None
+
+
+def _recent_page(
+    db: sqlite3.Connection,
+    where: StudyFilter,
+    sort: StudySort,
+    limit: int,
+    offset: int,
+    direction: str,
+) -> list[tuple[Any, ...]] | None:
+    """The page from the latest updated trials alone, when they hold it; else None.
+
+    The filters are checked along the last-update index for the trials updated after the
+    window's edge: when enough of them match, every other trial (updated at or before the
+    edge) sorts after the page, so it is the whole store's page. Without this, SQLite reads
+    every trial the filters allow (all open ones, say) and sorts them.
+    """
+    for window in _RECENT_WINDOWS:
+        if offset + limit > window:
+            continue
+        edge = db.execute(
+            f"""
+            select last_update_posted
+            from trials
+            order by last_update_posted {direction}
+            limit 1 offset :window
+            """,
+            {"window": window},
+        ).fetchone()
+        if edge is None:
+            return None
+        ctes, sql, params = study_query(where, sort, update_bound=(direction, edge[0]))
+        sql = (("with " + ",\n".join(ctes) + "\n") if ctes else "") + sql
+        rows = db.execute(sql, {**params, "limit": limit, "offset": offset}).fetchall()
+        if len(rows) == limit:
+            return rows
+    return None
+
+
+def _sorts_by_distance(where: StudyFilter, sort: StudySort) -> bool:
+    """Whether the page is ordered by distance (asked, or relevance without words near a place)."""
+    return where.geo is not None and (
+        sort.key == "distance" or (sort.key == "relevance" and not where.text)
+    )
+
+
 def _first_matching_locations(
     db: sqlite3.Connection, where: StudyFilter, nct_ids: list[str]
 ) -> list[int | None]:
@@ -481,69 +553,6 @@ def _first_matching_locations(
         row = db.execute(sql, {**params, "nct_id": nct_id}).fetchone()
         found.append(row[0] if row else None)
     return found
-
-
-def count_trials(db: sqlite3.Connection, where: StudyFilter, time_limit_s: float) -> int:
-    """Return how many trials match `where`."""
-    sql, params = study_search_sql(where, None)
-    with time_limit(db, time_limit_s):
-        (count,) = db.execute(f"select count(*) from (\n{sql})", params).fetchone()
-    return int(count)
-
-
-_FACET_SQL = """
-select
-    'trial', trials.overall_status, trials.study_type, trials.sex, trials.std_ages,
-    trials.phases, count(*)
-from hits
-join trials on trials.rowid = hits.trial_rowid
-group by 2, 3, 4, 5, 6
-union all
-select
-    'country', trial_countries.country, null, null, null, null, count(*)
-from hits
-join trial_countries on trial_countries.nct_id = hits.nct_id
-group by 2
-"""
-"""Facet counts in one statement over one materialized set of matching trials: combinations
-of the trial columns (split into facets in Python), and trials per site country."""
-
-_AGE_GROUPS = ("CHILD", "ADULT", "OLDER_ADULT")
-
-
-def _tally(counts: dict[str, int], value: str, n: int) -> None:
-    counts[value] = counts.get(value, 0) + n
-
-
-def _ranked(counts: dict[str, int]) -> dict[str, int]:
-    """Most trials first, then by value (the order of `order by 2 desc, 1`)."""
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def facet_counts(
-    db: sqlite3.Connection, where: StudyFilter, time_limit_s: float
-) -> dict[str, dict[str, int]]:
-    """Return value → count of matching trials for status, phase, type, sex, age group, country."""
-    ctes, sql, params = _study_query(where, None)
-    hits = "with " + ",\n".join([*ctes, f"hits as materialized (\n{sql})"]) + "\n"
-    names = ("overallStatus", "phase", "studyType", "sex", "stdAge", "country")
-    facets: dict[str, dict[str, int]] = {name: {} for name in names}
-    with time_limit(db, time_limit_s):
-        rows = db.execute(hits + _FACET_SQL, params).fetchall()
-    for kind, value, study_type, sex, std_ages, phases, n in rows:
-        if kind == "country":
-            _tally(facets["country"], str(value), n)
-            continue
-        _tally(facets["overallStatus"], str(value), n)
-        _tally(facets["studyType"], str(study_type), n)
-        _tally(facets["sex"], str(sex), n)
-        ages = set(str(std_ages).split(","))
-        for group in _AGE_GROUPS:
-            if group in ages:
-                _tally(facets["stdAge"], group, n)
-        for phase in set(str(phases).split(",")) - {""} or {"NONE"}:
-            _tally(facets["phase"], phase, n)
-    return {name: _ranked(counts) for name, counts in facets.items()}
 
 
 # -- sites ----------------------------------------------------------------------------------------
@@ -574,11 +583,11 @@ def search_sites(
         params["countries"] = _words(where.countries)
         conditions.append("lower(sites.country) in (select value from json_each(:countries))")
     if where.geo is not None:
-        params.update(_bounding_box(where.geo))
+        params.update(bounding_box(where.geo))
         conditions.append("sites.lat between :geo_lat_low and :geo_lat_high")
         conditions.append("sites.lon between :geo_lon_low and :geo_lon_high")
-        conditions.append(f"{_SITE_DISTANCE_KM.strip()} <= :geo_radius_km")
-        distance = _SITE_DISTANCE_KM.strip()
+        conditions.append(f"{SITE_DISTANCE_KM.strip()} <= :geo_radius_km")
+        distance = SITE_DISTANCE_KM.strip()
         order = "distance_km asc, trial_count desc, sites.site_id asc"
     sql = f"""
         select

@@ -1,0 +1,299 @@
+"""Backends benchmark (issue 3): the SQLite and PostgreSQL stores side by side at scale.
+
+Builds (with --build) both stores from one corpus in one run: the search benchmark's replicated
+studies (`search_bench.replicated_records`: shared API v2 studies under fresh NCT ids, sites moved
+to other real cities), each batch written to SQLite and then to PostgreSQL (the order alternating
+per batch) through `Store.write_batch`, so both see the same records under the same machine load.
+Reports write time, studies/s and database size per backend.
+
+Then runs the search benchmark's query mix (`search_bench.query_mix`, `search_bench.run_query`)
+on both stores, each query on one backend right after the other (order alternating), `--repeat`
+rounds in shuffled order after one unmeasured warm-up round; p50/p95 per query kind and the
+PostgreSQL / SQLite ratio. Matching (`trialfinder.match.match_patient`) is timed the same way
+on a few TREC 2021 patient notes. Row counts are compared: both stores must find the same.
+
+    D=/tmp/bench/pg; URL=$(scripts/pg start $D)
+    .venv/bin/python bench/backends_bench.py --studies 100000 --postgres $URL --build --write
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _markdown import append_to_section  # noqa: E402
+from ingest_bench import DEFAULT_DATA, ROOT  # noqa: E402
+from search_bench import (  # noqa: E402
+    BATCH,
+    machine_line,
+    percentile,
+    query_mix,
+    replicated_records,
+    run_query,
+    timed,
+)
+from trialfinder.match import match_patient, profile_from_note  # noqa: E402
+from trialfinder.store import Store, open_store  # noqa: E402
+from trialfinder.store.base import StoredRecord, StudyFilter  # noqa: E402
+
+BACKENDS = ("sqlite", "postgres")
+DEFAULT_SQLITE = Path("/tmp/bench/backends-{studies}.db")
+TREC_TOPICS = DEFAULT_DATA.parent / "trec2021" / "topics.jsonl"
+MATCH_NOTES = 5
+MATCH_DATE = dt.date(2021, 4, 27)
+
+
+def with_database(url: str, database: str) -> str:
+    """`url` on the same server, naming another database."""
+    head, _, tail = url.rpartition("/")
+    query = ("?" + tail.split("?", 1)[1]) if "?" in tail else ""
+    return f"{head}/{database}{query}"
+
+
+def sqlite_size(path: Path) -> int:
+    """Bytes of the SQLite store and its WAL/shared-memory files."""
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+def postgres_size(url: str) -> int:
+    """Bytes of the PostgreSQL database (tables, indexes, TOAST)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("select pg_database_size(current_database())").fetchone()
+    return int(row[0]) if row else 0
+
+
+# -- building ----------------------------------------------------------------------------------
+
+
+def build(sqlite_path: Path, server: str, database: str, count: int) -> dict[str, float]:
+    """Write `count` replicated studies to a new SQLite file and a new PostgreSQL database.
+
+    Returns seconds spent in `write_batch` per backend, and PostgreSQL's `vacuum analyze`.
+    """
+    if sqlite_path.exists():
+        raise SystemExit(f"{sqlite_path} exists; remove it or drop --build")
+    sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{database}" with (force)')
+        admin.execute(f'create database "{database}"')
+    stores = {
+        "sqlite": open_store(f"sqlite:///{sqlite_path}"),
+        "postgres": open_store(with_database(server, database)),
+    }
+    seconds = dict.fromkeys(BACKENDS, 0.0)
+    started = time.perf_counter()
+    batch: list[StoredRecord] = []
+    done = 0
+
+    def write() -> None:
+        order = BACKENDS if (done // BATCH) % 2 == 0 else BACKENDS[::-1]
+        for backend in order:
+            begun = time.perf_counter()
+            stores[backend].write_batch(batch, [])
+            seconds[backend] += time.perf_counter() - begun
+
+    for record in replicated_records(DEFAULT_DATA, count):
+        batch.append(record)
+        if len(batch) == BATCH:
+            write()
+            done += len(batch)
+            batch = []
+            if done % 10_000 == 0:
+                rates = ", ".join(f"{b} {done / seconds[b]:,.0f}/s" for b in BACKENDS)
+                print(f"  {done:,} studies: {rates}", flush=True)
+    if batch:
+        write()
+    for store in stores.values():
+        store.close()
+    begun = time.perf_counter()
+    with psycopg.connect(with_database(server, database), autocommit=True) as conn:
+        conn.execute("vacuum analyze")
+    seconds["postgres vacuum analyze"] = time.perf_counter() - begun
+    print(f"built both stores in {time.perf_counter() - started:,.0f} s: {seconds}")
+    return seconds
+
+
+# -- measuring ---------------------------------------------------------------------------------
+
+
+def match_queries() -> list[tuple[str, str]]:
+    """(topic id, note) of the first TREC 2021 topics."""
+    with TREC_TOPICS.open() as topics:
+        rows = [json.loads(line) for line in topics if line.strip()]
+    return [(row["_id"], row["text"]) for row in rows[:MATCH_NOTES]]
+
+
+def run_match(store: Store, note: str) -> int:
+    """Match one patient note against open trials; return how many results."""
+    return len(match_patient(store, profile_from_note(note), on_date=MATCH_DATE).results)
+
+
+Samples = dict[str, dict[str, list[float]]]
+"""backend → query label → latencies (ms)."""
+
+
+def measure(
+    stores: dict[str, Store],
+    jobs: list[tuple[str, Callable[[Store], int]]],
+    repeat: int,
+    seed: int,
+) -> tuple[Samples, dict[str, dict[str, int]]]:
+    """Run each (label, job) on every backend in turn, `repeat` shuffled rounds after a warm-up.
+
+    Returns latencies and the rows each backend gave per label.
+    """
+    rng = random.Random(seed)
+    samples: Samples = {b: {label: [] for label, _ in jobs} for b in stores}
+    rows: dict[str, dict[str, int]] = {b: {} for b in stores}
+    flip = 0
+    for round_ in range(repeat + 1):
+        order = list(jobs)
+        rng.shuffle(order)
+        started = time.perf_counter()
+        for label, job in order:
+            flip += 1
+            for backend in list(stores)[:: 1 if flip % 2 else -1]:
+                ms, _, found = timed(lambda b=backend, j=job: j(stores[b]))  # type: ignore[misc]
+                rows[backend][label] = found
+                if round_:
+                    samples[backend][label].append(ms)
+        print(
+            f"  round {round_}/{repeat}: {time.perf_counter() - started:.1f} s "
+            f"(load {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
+    return samples, rows
+
+
+def summary(kinds: dict[str, list[str]], samples: Samples) -> list[str]:
+    """Markdown table: per kind, p50/p95 on each backend and the PostgreSQL / SQLite ratios."""
+    lines = [
+        "| query kind | queries | samples each | SQLite p50 ms | SQLite p95 ms | PostgreSQL p50 ms "
+        "| PostgreSQL p95 ms | PG / SQLite p50 | PG / SQLite p95 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, labels in kinds.items():
+        figures = []
+        for backend in BACKENDS:
+            values = [ms for label in labels for ms in samples[backend][label]]
+            figures.append((statistics.median(values), percentile(values, 0.95), len(values)))
+        (s50, s95, n), (p50, p95, _) = figures
+        lines.append(
+            f"| {kind} | {len(labels)} | {n} | {s50:,.1f} | {s95:,.1f} | {p50:,.1f} | "
+            f"{p95:,.1f} | {p50 / s50:.2f}× | {p95 / s95:.2f}× |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse options, build both stores when asked, measure and report."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--studies", type=int, required=True, help="store size (studies)")
+    parser.add_argument("--postgres", required=True, help="URL of a PostgreSQL server")
+    parser.add_argument("--sqlite", type=Path, help="SQLite store file (default under /tmp/bench)")
+    parser.add_argument("--build", action="store_true", help="build both stores first")
+    parser.add_argument("--repeat", type=int, default=10, help="measured rounds (0: only build)")
+    parser.add_argument("--only", nargs="*", help="query kinds to run (default: all, and match)")
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--verbose", action="store_true", help="print every query's figures")
+    parser.add_argument(
+        "--write",
+        nargs="?",
+        const=ROOT / "BENCHMARKS.md",
+        type=Path,
+        help="append a dated block to 'PostgreSQL and scale' in BENCHMARKS.md (or this file)",
+    )
+    args = parser.parse_args(argv)
+    sqlite_path = args.sqlite or Path(str(DEFAULT_SQLITE).format(studies=args.studies))
+    database = f"trialfinder_bench_{args.studies}"
+    pg_url = with_database(args.postgres, database)
+    built: dict[str, float] = {}
+    if args.build:
+        built = build(sqlite_path, args.postgres, database, args.studies)
+        if args.repeat == 0:
+            return
+    # Opening each writable once applies any newer migration (search tables, indexes).
+    for url in (f"sqlite:///{sqlite_path}", pg_url):
+        open_store(url).close()
+    stores = {
+        "sqlite": open_store(f"sqlite:///{sqlite_path}", read_only=True),
+        "postgres": open_store(pg_url, read_only=True),
+    }
+    for backend, store in stores.items():
+        stored = store.count_trials(StudyFilter(), 60.0)
+        if stored != args.studies:
+            raise SystemExit(f"{backend} store holds {stored:,} studies, not {args.studies:,}")
+    mix = [q for q in query_mix() if not args.only or q.kind in args.only]
+    jobs: list[tuple[str, Callable[[Store], int]]] = [
+        (q.label, lambda s, q=q: run_query(s, q)) for q in mix
+    ]
+    kinds: dict[str, list[str]] = {}
+    for q in mix:
+        kinds.setdefault(q.kind, []).append(q.label)
+    if not args.only or "match" in args.only:
+        for topic, note in match_queries():
+            jobs.append((f"match {topic}", lambda s, n=note: run_match(s, n)))
+            kinds.setdefault("match (TREC note)", []).append(f"match {topic}")
+    print(f"machine: {machine_line()}; {len(jobs)} queries")
+    samples, rows = measure(stores, jobs, args.repeat, args.seed)
+    for store in stores.values():
+        store.close()
+    differ = [label for label, _ in jobs if rows["sqlite"][label] != rows["postgres"][label]]
+    if args.verbose:
+        for label, _ in jobs:
+            s, p = (samples[b][label] for b in BACKENDS)
+            print(
+                f"{label[:56]:56} sqlite p50 {statistics.median(s):7.1f} p95 "
+                f"{percentile(s, 0.95):7.1f} | pg p50 {statistics.median(p):7.1f} p95 "
+                f"{percentile(p, 0.95):7.1f} | rows {rows['sqlite'][label]} "
+                f"{rows['postgres'][label]}"
+            )
+    sizes = {"sqlite": sqlite_size(sqlite_path), "postgres": postgres_size(pg_url)}
+    block = [
+        f"### {dt.datetime.now(dt.UTC):%Y-%m-%d} — {args.studies:,} studies, both backends",
+        "",
+        f"Machine: {machine_line()}. PostgreSQL 15 (`scripts/pg`: shared_buffers 256MB, "
+        f"fsync off). {args.repeat} rounds after a warm-up, each query on both stores "
+        "back to back (order alternating), shuffled per round.",
+        "",
+        "| backend | database size GiB | bytes / study |"
+        + (" write_batch s | studies/s |" if built else ""),
+        "|---|---:|---:|" + ("---:|---:|" if built else ""),
+    ]
+    for backend in BACKENDS:
+        row = f"| {backend} | {sizes[backend] / 2**30:.2f} | {sizes[backend] / args.studies:,.0f} |"
+        if built:
+            row += f" {built[backend]:,.0f} | {args.studies / built[backend]:,.0f} |"
+        block.append(row)
+    if built:
+        block += [
+            "",
+            "PostgreSQL `vacuum analyze` after the load: "
+            f"{built['postgres vacuum analyze']:,.0f} s.",
+        ]
+    block += ["", *summary(kinds, samples), ""]
+    block.append(
+        "Row counts agree on every query."
+        if not differ
+        else f"Row counts differ on: {', '.join(differ)}."
+    )
+    print("\n".join(block))
+    if args.write:
+        append_to_section(args.write, "## PostgreSQL and scale", block)
+        print(f"appended to {args.write}")
+
+
+if __name__ == "__main__":
+    main()

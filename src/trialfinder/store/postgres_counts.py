@@ -1,0 +1,117 @@
+"""PostgreSQL counts and facet counts of matching trials, remembered until the store changes.
+
+The twin of `sqlite_counts.py`. A count or a facet set over a broad filter (all open trials, a
+country) reads a large share of the store, and the same ones come back on every page of a
+search and from every user. Each store keeps the answers in an `AnswerCache` keyed on the filter
+and versioned by the server's current snapshot (`pg_current_snapshot()`): it changes whenever a
+transaction anywhere on the server starts writing or ends, so a committed write (a sync in
+another process, say) drops every answer, and an unchanged snapshot means unchanged data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from trialfinder.errors import StoreError
+from trialfinder.store.answer_cache import AnswerCache
+from trialfinder.store.base import StudyFilter
+from trialfinder.store.postgres_search import study_search_sql, time_limit
+
+Connection = psycopg.Connection[Any]
+
+
+def store_version(conn: Connection) -> str:
+    """The server's current snapshot: the same exactly while nothing was written."""
+    try:
+        row = conn.execute("select pg_current_snapshot()::text").fetchone()
+    except psycopg.Error as error:
+        raise StoreError(f"search failed ({str(error).strip()})") from None
+    return str(row[0]) if row else ""
+
+
+def count_trials(
+    conn: Connection, cache: AnswerCache, where: StudyFilter, time_limit_s: float
+) -> int:
+    """Return how many trials match `where`."""
+    answer: int = cache.get(
+        store_version(conn), ("count", where), lambda: _count(conn, where, time_limit_s)
+    )
+    return answer
+
+
+def facet_counts(
+    conn: Connection, cache: AnswerCache, where: StudyFilter, time_limit_s: float
+) -> dict[str, dict[str, int]]:
+    """Return value → count of matching trials for status, phase, type, sex, age group, country,
+    most trials first, then by value.
+    """
+    facets: dict[str, dict[str, int]] = cache.get(
+        store_version(conn), ("facets", where), lambda: _facets(conn, where, time_limit_s)
+    )
+    # A copy: the caller may change it, the remembered one must not.
+    return {name: dict(counts) for name, counts in facets.items()}
+
+
+def _count(conn: Connection, where: StudyFilter, time_limit_s: float) -> int:
+    sql, params = study_search_sql(where, None)
+    with time_limit(conn, time_limit_s, where):
+        row = conn.execute(
+            f"select count(*) from (\n{sql}) as hits",
+            params,
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+_FACET_SQL = """
+select 'overallStatus', overall_status, count(*)
+from hits
+group by 2
+union all
+select 'studyType', study_type, count(*)
+from hits
+group by 2
+union all
+select 'sex', sex, count(*)
+from hits
+group by 2
+union all
+select 'stdAge', age_group, count(*)
+from hits
+cross join unnest(array['CHILD', 'ADULT', 'OLDER_ADULT']) as age_group
+where age_group = any(string_to_array(std_ages, ','))
+group by 2
+union all
+select 'phase', phase, count(distinct nct_id)
+from hits
+cross join unnest(coalesce(string_to_array(nullif(phases, ''), ','), array['NONE'])) as phase
+group by 2
+union all
+select 'country', trial_countries.country, count(*)
+from hits
+join trial_countries on trial_countries.nct_id = hits.nct_id
+group by 2
+"""
+"""Facet counts in one statement over one materialized set of matching trials."""
+
+_FACET_COLUMNS = (
+    "trials.nct_id as nct_id, trials.overall_status as overall_status, "
+    "trials.study_type as study_type, trials.sex as sex, trials.std_ages as std_ages, "
+    "trials.phases as phases"
+)
+FACETS = ("overallStatus", "phase", "studyType", "sex", "stdAge", "country")
+
+
+def _facets(conn: Connection, where: StudyFilter, time_limit_s: float) -> dict[str, dict[str, int]]:
+    sql, params = study_search_sql(where, None, _FACET_COLUMNS)
+    if sql.startswith("with "):
+        hits = sql.replace("\nselect\n", ",\nhits as materialized (\nselect\n", 1) + ")\n"
+    else:
+        hits = "with hits as materialized (\n" + sql + ")\n"
+    with time_limit(conn, time_limit_s, where):
+        rows = conn.execute(hits + _FACET_SQL, params).fetchall()
+    facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for name, value, count in sorted(rows, key=lambda row: (row[0], -row[2], str(row[1]))):
+        facets[name][str(value)] = int(count)
+    return facets
