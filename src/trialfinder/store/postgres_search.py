@@ -31,7 +31,7 @@ from trialfinder.store.base import (
     TextSearch,
     TextTerm,
 )
-from trialfinder.store.search_order import order_by
+from trialfinder.store.search_order import growing_radii, order_by
 
 Connection = psycopg.Connection[Any]
 
@@ -491,14 +491,13 @@ def _nearest_page(
     until it holds the page: a trial with no site in the smaller circle is farther than every
     trial with one, so the page is the same as the whole circle's (as in `sqlite_search`).
     """
-    near_km = geo.radius_km / 64
-    while True:
-        near_km = min(geo.radius_km, near_km)
+    rows: list[tuple[Any, ...]] = []
+    for near_km in growing_radii(geo.radius_km):
         smaller = _geo_params(GeoArea(geo.lat, geo.lon, near_km))
         rows = conn.execute(sql, {**params, **smaller}).fetchall()
-        if len(rows) == params["limit"] or near_km >= geo.radius_km:
-            return rows
-        near_km *= 2
+        if len(rows) == params["limit"]:
+            break
+    return rows
 
 
 def _page_sites(

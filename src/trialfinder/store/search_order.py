@@ -1,4 +1,5 @@
-"""The ORDER BY of a trial search, shared by the SQLite and PostgreSQL search SQL.
+"""The ORDER BY of a trial search and the growing circle of nearest-first pages, shared by the
+SQLite and PostgreSQL search SQL.
 
 Both backends name the same columns (`matched.score`, `nearest.distance_km`, `trials.*`); they
 differ only in which way their relevance score runs, which the caller says.
@@ -6,6 +7,7 @@ differ only in which way their relevance score runs, which the caller says.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
 from trialfinder.errors import QueryError
@@ -46,3 +48,15 @@ def order_by(
     if key != "nct_id":
         order.append("trials.nct_id asc")
     return order
+
+
+def growing_radii(radius_km: float, start_fraction: float = 1 / 64) -> Iterator[float]:
+    """Radii for a nearest-first page: `radius_km × start_fraction`, doubling, ending at
+    `radius_km`. A trial with no site in a smaller circle is farther than every trial with one,
+    so the first circle that holds a full page gives the same page as the whole circle.
+    """
+    near_km = radius_km * start_fraction
+    while near_km < radius_km:
+        yield near_km
+        near_km *= 2
+    yield radius_km

@@ -26,7 +26,7 @@ from trialfinder.store.base import (
     TextSearch,
     TextTerm,
 )
-from trialfinder.store.search_order import order_by
+from trialfinder.store.search_order import growing_radii, order_by
 from trialfinder.store.sqlite_geo import (
     SITE_DISTANCE_KM,
     bounding_box,
@@ -460,14 +460,14 @@ def _page(
         sql, params = study_search_sql(where, sort)
         return db.execute(sql, {**params, "limit": limit, "offset": offset}).fetchall()
     nearest_first = not (sort.key == "distance" and sort.is_descending)
-    near_km = geo.radius_km / 64 if nearest_first else geo.radius_km
-    while True:
+    rows: list[tuple[Any, ...]] = []
+    for near_km in growing_radii(geo.radius_km, 1 / 64 if nearest_first else 1.0):
         ctes, sql, params = study_query(where, sort, near_km)
         sql = "with " + ",\n".join(ctes) + "\n" + sql
         rows = db.execute(sql, {**params, "limit": limit, "offset": offset}).fetchall()
-        if len(rows) == limit or near_km >= geo.radius_km:
-            return rows
-        near_km = min(geo.radius_km, near_km * 2)
+        if len(rows) == limit:
+            break
+    return rows
 
 
 _RECENT_WINDOWS = (1_000, 10_000)
