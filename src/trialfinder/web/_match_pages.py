@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from trialfinder.criteria.constraints import ParsedCriteria
 from trialfinder.errors import QueryError
 from trialfinder.match import (
     MatchResult,
@@ -26,7 +27,6 @@ from trialfinder.match import (
     evaluate_trial,
     load_profile,
     match_patient,
-    parsed_criteria_of,
     profile_from_answers,
     questions_for,
 )
@@ -93,13 +93,13 @@ def _accepted(questions: list[Question], answers: Mapping[str, str]) -> dict[str
 
 
 def check_panel_data(
-    store: Store,
     trial: Trial,
+    parsed: ParsedCriteria,
     answers: Mapping[str, str] | None = None,
     on_date: dt.date | None = None,
 ) -> CheckPanel:
-    """The panel of ``trial``: its questions and, given ``answers``, the verdict or the error."""
-    parsed = parsed_criteria_of(trial, store)
+    """The panel of ``trial`` (criteria ``parsed`` as `parsed_criteria_of` reads them): its
+    questions and, given ``answers``, the verdict or the error."""
     questions = questions_for(parsed, trial)
     if answers is None:
         return CheckPanel(nct_id=trial.nct_id, questions=questions)

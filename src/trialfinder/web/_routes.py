@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from trialfinder.criteria.constraints import ParsedCriteria
 from trialfinder.errors import QueryError
 from trialfinder.match import parsed_criteria_of
 from trialfinder.model import Trial
@@ -125,7 +126,12 @@ def create_web_router(store: Store, settings: WebSettings | None = None) -> APIR
         )
 
     def trial_response(
-        request: Request, trial: Trial, panel: CheckPanel, *, status_code: int = 200
+        request: Request,
+        trial: Trial,
+        parsed: ParsedCriteria,
+        panel: CheckPanel,
+        *,
+        status_code: int = 200,
     ) -> Response:
         place: Place | None = None
         place_error = ""
@@ -134,7 +140,7 @@ def create_web_router(store: Store, settings: WebSettings | None = None) -> APIR
                 place = resolve_place(place_text, "place")
             except QueryError as error:
                 place_error = error.message
-        page = trial_page_data(trial, place, parsed_criteria_of(trial, store))
+        page = trial_page_data(trial, place, parsed)
         if _wants_json(request):
             return json_twin(page)
         context = {
@@ -154,7 +160,8 @@ def create_web_router(store: Store, settings: WebSettings | None = None) -> APIR
         trial = store.get_trial(nct_id) if NCT_ID.fullmatch(nct_id) else None
         if trial is None:
             raise StarletteHTTPException(404)
-        return trial_response(request, trial, check_panel_data(store, trial))
+        parsed = parsed_criteria_of(trial, store)
+        return trial_response(request, trial, parsed, check_panel_data(trial, parsed))
 
     @router.post("/trials/{nct_id}")
     async def trial_check(request: Request, nct_id: str) -> Response:
@@ -164,18 +171,19 @@ def create_web_router(store: Store, settings: WebSettings | None = None) -> APIR
         trial = store.get_trial(normal) if NCT_ID.fullmatch(normal) else None
         if trial is None:
             raise StarletteHTTPException(404)
+        parsed = parsed_criteria_of(trial, store)
         try:
             form = await read_form(request, MAX_ANSWERS_BYTES)
             answers = {k: v for k, v in form.items() if isinstance(v, str)}
-            panel = check_panel_data(store, trial, answers)
+            panel = check_panel_data(trial, parsed, answers)
             status = 400 if panel.error else 200
         except FormTooLarge as error:
-            panel, status = replace(check_panel_data(store, trial), error=error.message), 413
+            panel, status = replace(check_panel_data(trial, parsed), error=error.message), 413
         except QueryError as error:
-            panel, status = replace(check_panel_data(store, trial), error=error.message), 400
+            panel, status = replace(check_panel_data(trial, parsed), error=error.message), 400
         if request.headers.get("hx-request") == "true":
             return renderer.page("_check_panel.html", {"check": panel}, status_code=status)
-        return trial_response(request, trial, panel, status_code=status)
+        return trial_response(request, trial, parsed, panel, status_code=status)
 
     @router.get("/sites")
     def sites_page(request: Request) -> Response:
