@@ -1,5 +1,5 @@
-"""The ORDER BY of a trial search and the growing circle of nearest-first pages, shared by the
-SQLite and PostgreSQL search SQL.
+"""Pieces of trial search SQL shared by the SQLite and PostgreSQL backends: the ORDER BY, the
+filters on stored criteria readings, and the growing circle of nearest-first pages.
 
 Both backends name the same columns (`matched.score`, `nearest.distance_km`, `trials.*`); they
 differ only in which way their relevance score runs, which the caller says.
@@ -7,7 +7,7 @@ differ only in which way their relevance score runs, which the caller says.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 from trialfinder.errors import QueryError
@@ -60,3 +60,31 @@ def growing_radii(radius_km: float, start_fraction: float = 1 / 64) -> Iterator[
         yield near_km
         near_km *= 2
     yield radius_km
+
+
+def criteria_conditions(
+    where: StudyFilter, placeholder: Callable[[str], str]
+) -> tuple[dict[str, float], list[str]]:
+    """Parameters and WHERE conditions for `filter.ecog` / `filter.egfr`.
+
+    A trial is open to the patient unless its stored criteria reading asks for a lower ECOG
+    grade (a higher eGFR); a trial without a reading stays in. `placeholder` writes a named
+    parameter in the backend's style (`:name` or `%(name)s`).
+    """
+    params: dict[str, float] = {}
+    conditions: list[str] = []
+    for name, column, comparison, value in (
+        ("ecog", "ecog_max", "<", where.ecog),
+        ("egfr", "egfr_min", ">", where.egfr),
+    ):
+        if value is not None:
+            params[name] = float(value)
+            conditions.append(
+                f"""not exists (
+        select 1
+        from trial_criteria
+        where trial_criteria.nct_id = trials.nct_id
+            and trial_criteria.{column} {comparison} {placeholder(name)}
+    )"""
+            )
+    return params, conditions

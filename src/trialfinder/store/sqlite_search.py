@@ -26,7 +26,7 @@ from trialfinder.store.base import (
     TextSearch,
     TextTerm,
 )
-from trialfinder.store.search_order import growing_radii, order_by
+from trialfinder.store.search_order import criteria_conditions, growing_radii, order_by
 from trialfinder.store.sqlite_geo import (
     SITE_DISTANCE_KM,
     bounding_box,
@@ -277,22 +277,9 @@ def study_query(
         if flag is not None:
             params[name] = int(flag)
             conditions.append(f"{column} = :{name}")
-    for name, column, comparison, value in (
-        ("ecog", "ecog_max", "<", where.ecog),
-        ("egfr", "egfr_min", ">", where.egfr),
-    ):
-        # Open to the patient unless the stored criteria reading asks for a lower ECOG grade
-        # (a higher eGFR); a trial without a reading stays in.
-        if value is not None:
-            params[name] = float(value)
-            conditions.append(
-                f"""not exists (
-        select 1
-        from trial_criteria
-        where trial_criteria.nct_id = trials.nct_id
-            and trial_criteria.{column} {comparison} :{name}
-    )"""
-            )
+    criteria_params, criteria_where = criteria_conditions(where, lambda name: f":{name}")
+    params.update(criteria_params)
+    conditions.extend(criteria_where)
     for name, column, date_range in (
         ("start", "trials.start_date", where.start_date_range),
         ("updated", "trials.last_update_posted", where.last_update_range),
