@@ -253,8 +253,9 @@ def backend_name(url: str) -> str:
     return "PostgreSQL" if url.startswith(("postgresql://", "postgres://")) else "SQLite"
 
 
-def trial_ids(url: str, count: int = 500) -> list[str]:
-    """`count` NCT ids of the store, drawn at random (the same ones for the same store)."""
+def trial_ids(url: str, count: int = 500) -> tuple[list[str], int]:
+    """`count` NCT ids of the store, drawn at random (the same ones for the same store), and
+    how many trials it holds."""
     import random
 
     from trialfinder.store import open_store
@@ -265,14 +266,18 @@ def trial_ids(url: str, count: int = 500) -> list[str]:
         hits = store.search_trials(StudyFilter(), StudySort("nct_id"), 10**7, 0, 120.0)
     finally:
         store.close()
-    return random.Random(4).sample([hit.nct_id for hit in hits], min(count, len(hits)))
+    drawn = random.Random(4).sample([hit.nct_id for hit in hits], min(count, len(hits)))
+    return drawn, len(hits)
 
 
-def table(results: list[LoadResult], duration: int, connections: int, note: str) -> list[str]:
+def table(
+    results: list[LoadResult], duration: int, connections: int, note: str, studies: list[int]
+) -> list[str]:
     """Markdown table of the results, with requests/s relative to one app process."""
+    sizes = " / ".join(f"{n:,}" for n in sorted(set(studies)))
     lines = [
         f"`wrk -t2 -c{connections} -d{duration}s` on 127.0.0.1 against `trialfinder serve "
-        f"--workers N` over a {STUDIES:,}-study store. {note}",
+        f"--workers N` over a {sizes}-study store. {note}",
         "",
         "| store | workers | endpoint | requests/s | vs 1 worker | p50 ms | p99 ms | requests "
         "| errors | server RSS start → end (max) MB |",
@@ -368,13 +373,15 @@ def main(argv: list[str] | None = None) -> None:
         build_store(DEFAULT_STORE)
     results: list[LoadResult] = []
     tracebacks = 0
+    studies = []
     for url in args.database:
-        ids = trial_ids(url)
+        ids, stored = trial_ids(url)
+        studies.append(stored)
         for workers in args.workers:
             found, logged = serve_and_load(url, workers, args.only, ids, args)
             results += found
             tracebacks += logged
-    lines = table(results, args.duration, args.connections, args.note)
+    lines = table(results, args.duration, args.connections, args.note, studies)
     lines.append("")
     lines.append(f"Tracebacks in the server logs: {tracebacks}.")
     print("\n".join(lines))

@@ -214,7 +214,7 @@ def test_searches_of_title_to_interventions_use_the_short_document(
     assert text_column(searches) == expected
     sql, _ = study_search_sql(StudyFilter(text=searches), StudySort())
     assert f"where trials.{expected} @@ query\n" in sql
-    assert f"ts_rank_cd('{{0.15, 0.5, 0.7, 1}}', trials.{expected}, query, 1) as score" in sql
+    assert f"ts_rank('{{0.15, 0.5, 0.7, 1}}', trials.{expected}, query, 1) as score" in sql
 
 
 def test_columns_sharing_a_label_are_searched_together() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
@@ -286,16 +287,34 @@ def trial_to_v2(trial: Trial) -> Document:
 
 def study_document(store: Store, nct_id: str) -> Document | None:
     """The v2 study record of a stored trial: its raw v2 JSON, else built from the Trial."""
-    raw = store.get_raw(nct_id)
-    if raw is not None and raw[0] == "ctgov_json":
+    return study_documents(store, [nct_id]).get(nct_id)
+
+
+def study_documents(store: Store, nct_ids: Sequence[str]) -> dict[str, Document]:
+    """The v2 study records of those of `nct_ids` that are stored, in the order asked.
+
+    One read for the raw records and, only for trials not stored as v2 JSON, one for their
+    Trials: a page of studies costs two round trips to the store, not two per study.
+    """
+    found: dict[str, Document] = {}
+    for nct_id, (format_, data) in store.get_raw_many(nct_ids).items():
+        if format_ != "ctgov_json":
+            continue
         try:
-            document = msgspec.json.decode(raw[1])
+            document = msgspec.json.decode(data)
         except msgspec.DecodeError:
-            document = None
+            continue
         if isinstance(document, dict) and "protocolSection" in document:
-            return document
-    trial = store.get_trial(nct_id)
-    return trial_to_v2(trial) if trial is not None else None
+            found[nct_id] = document
+    missing = [nct_id for nct_id in nct_ids if nct_id not in found]
+    built = store.get_trials_many(missing) if missing else {}
+    documents = {}
+    for nct_id in nct_ids:
+        if nct_id in found:
+            documents[nct_id] = found[nct_id]
+        elif nct_id in built:
+            documents[nct_id] = trial_to_v2(built[nct_id])
+    return documents
 
 
 # -- CSV ------------------------------------------------------------------------------------------

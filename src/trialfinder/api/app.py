@@ -29,6 +29,7 @@ from trialfinder.api._v2 import (
     parse_fields,
     select_fields,
     study_document,
+    study_documents,
     trials_csv,
 )
 from trialfinder.errors import QueryError, StoreError
@@ -351,13 +352,14 @@ def _add_routes(app: FastAPI) -> None:
         if page.total is not None:
             headers["x-total-count"] = str(page.total)
         if out_format == "csv":
-            trials = [t for t in (store.get_trial(h.nct_id) for h in page.hits) if t]
+            trials = list(store.get_trials_many([h.nct_id for h in page.hits]).values())
             return Response(
                 trials_csv(trials, columns), media_type="text/csv; charset=utf-8", headers=headers
             )
         studies = []
+        documents = study_documents(store, [hit.nct_id for hit in page.hits])
         for hit in page.hits:
-            document = study_document(store, hit.nct_id)
+            document = documents.get(hit.nct_id)
             if document is None:
                 continue
             study = select_fields(document, field_paths)

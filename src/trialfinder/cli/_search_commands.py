@@ -98,12 +98,12 @@ def search_command(
     store = open_store(database)
     try:
         page = search_studies(store, query, page_size=limit, count_total=True)
-        trials = {hit.nct_id: store.get_trial(hit.nct_id) for hit in page.hits}
+        trials = store.get_trials_many([hit.nct_id for hit in page.hits])
     finally:
         store.close()
     rows = []
     for hit in page.hits:
-        trial = trials[hit.nct_id]
+        trial = trials.get(hit.nct_id)
         site = hit.site
         rows.append(
             {
@@ -138,7 +138,7 @@ def search_command(
     table.add_column("Nearest site", overflow="fold")
     table.add_column("Distance", justify="right")
     for hit in page.hits:
-        trial = trials[hit.nct_id]
+        trial = trials.get(hit.nct_id)
         site_text = ""
         if hit.site is not None:
             site_text = ", ".join(filter(None, (hit.site.name, hit.site.city, hit.site.state)))

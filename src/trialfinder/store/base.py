@@ -177,6 +177,15 @@ class Store(Protocol):
         """Return (format, raw bytes) of the record a trial was built from, or None."""
         ...
 
+    def get_trials_many(self, nct_ids: Sequence[str]) -> dict[str, Trial]:
+        """Return those of `nct_ids` that are stored, in one read, in the order asked."""
+        ...
+
+    def get_raw_many(self, nct_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        """Return (format, raw bytes) of those of `nct_ids` that are stored, in one read, in
+        the order asked."""
+        ...
+
     def iter_trials(self) -> Iterator[Trial]:
         """Yield every stored trial in NCT id order."""
         ...

@@ -195,6 +195,33 @@ class PostgresStore:
         )
         return (rows[0][0], decompress(rows[0][1])) if rows else None
 
+    def get_trials_many(self, nct_ids: Sequence[str]) -> dict[str, Trial]:
+        """Return those of `nct_ids` that are stored, in one read, in the order asked."""
+        rows = self._read(
+            """
+            select trials.nct_id, trials.record
+            from unnest(%(nct_ids)s::text[]) with ordinality as asked (nct_id, n)
+            join trials on trials.nct_id = asked.nct_id
+            order by asked.n
+            """,
+            {"nct_ids": list(nct_ids)},
+        )
+        return {nct_id: decode_trial(bytes(record)) for nct_id, record in rows}
+
+    def get_raw_many(self, nct_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        """Return (format, raw bytes) of those of `nct_ids` that are stored, in one read, in
+        the order asked."""
+        rows = self._read(
+            """
+            select raw_records.nct_id, raw_records.format, raw_records.data
+            from unnest(%(nct_ids)s::text[]) with ordinality as asked (nct_id, n)
+            join raw_records on raw_records.nct_id = asked.nct_id
+            order by asked.n
+            """,
+            {"nct_ids": list(nct_ids)},
+        )
+        return {nct_id: (format_, decompress(bytes(data))) for nct_id, format_, data in rows}
+
     def iter_trials(self) -> Iterator[Trial]:
         """Yield every stored trial in NCT id order, reading in pages to keep memory flat."""
         last = ""

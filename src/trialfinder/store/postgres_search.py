@@ -46,7 +46,7 @@ TEXT_LABELS = {
 """The tsvector weight label of each full-text column (PostgreSQL has four labels for six)."""
 
 LABEL_WEIGHTS = (0.15, 0.5, 0.7, 1.0)
-"""ts_rank_cd weights of labels D, C, B, A: SQLite's bm25 column weights (title 10, conditions 8,
+"""ts_rank weights of labels D, C, B, A: SQLite's bm25 column weights (title 10, conditions 8,
 keywords 6, interventions 5, summary 2, criteria 1) scaled to title = 1, a shared label taking
 the mean of its columns."""
 
@@ -349,11 +349,12 @@ def study_search_sql(
         conditions.append(f"{document} @@ query")
 
     if sort is not None:
+        # ts_rank (term frequency by weight, nearness for AND), like bm25 a rank of how often
+        # and where the words occur, not ts_rank_cd: its cover search costs ~30 us a hit with
+        # phrases and synonyms ("nsclc OR sclc": 3.4k hits, 125 ms against 34 ms at 20k).
         weights = ", ".join(f"{w:g}" for w in LABEL_WEIGHTS)
         score = (
-            f"ts_rank_cd('{{{weights}}}', {document}, query, 1)"
-            if query is not None
-            else "null::real"
+            f"ts_rank('{{{weights}}}', {document}, query, 1)" if query is not None else "null::real"
         )
         nearest = where.geo is not None
         columns = f"""trials.nct_id as nct_id,

@@ -396,6 +396,35 @@ class SQLiteStore:
             ).fetchone()
         return (row[0], decompress(row[1])) if row else None
 
+    def get_trials_many(self, nct_ids: Sequence[str]) -> dict[str, Trial]:
+        """Return those of `nct_ids` that are stored, in one read, in the order asked."""
+        with self._lock:
+            rows = self._db.execute(
+                """
+                select trials.nct_id, trials.record
+                from json_each(:nct_ids) as asked
+                join trials on trials.nct_id = asked.value
+                order by asked.key
+                """,
+                {"nct_ids": json.dumps(list(nct_ids))},
+            ).fetchall()
+        return {nct_id: decode_trial(record) for nct_id, record in rows}
+
+    def get_raw_many(self, nct_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        """Return (format, raw bytes) of those of `nct_ids` that are stored, in one read, in
+        the order asked."""
+        with self._lock:
+            rows = self._db.execute(
+                """
+                select raw_records.nct_id, raw_records.format, raw_records.data
+                from json_each(:nct_ids) as asked
+                join raw_records on raw_records.nct_id = asked.value
+                order by asked.key
+                """,
+                {"nct_ids": json.dumps(list(nct_ids))},
+            ).fetchall()
+        return {nct_id: (format_, decompress(data)) for nct_id, format_, data in rows}
+
     def iter_trials(self) -> Iterator[Trial]:
         """Yield every stored trial in NCT id order, reading in pages to keep memory flat."""
         last = ""

@@ -310,11 +310,8 @@ def search_page_data(
         counts = store.facet_counts(where, TIME_LIMIT_S)
     except QueryError as error:
         return replace(base, error=error.message, error_parameter=error.parameter or "")
-    cards = []
-    for hit in hits:
-        trial = store.get_trial(hit.nct_id)
-        if trial is not None:
-            cards.append(_card(trial, hit, place))
+    trials = store.get_trials_many([hit.nct_id for hit in hits])
+    cards = [_card(trials[hit.nct_id], hit, place) for hit in hits if hit.nct_id in trials]
     pages = -(-total // page_size)
     return replace(
         base,
