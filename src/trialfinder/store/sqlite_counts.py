@@ -1,5 +1,8 @@
 """SQLite counts and facet counts of matching trials, remembered until the store changes.
 
+Filters on the trial columns alone (and one country) are summed from the maintained totals
+(`sqlite_totals.py`); the others count the matching trials.
+
 A count or a facet set over a broad filter (all open trials, a country) reads a large share of
 the store, and the same ones come back on every page of a search and from every user. The
 store keeps the answers in an `AnswerCache` keyed on the filter and dropped whenever the
@@ -10,10 +13,12 @@ commits, and `total_changes` when this one writes.
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import StudyFilter
 from trialfinder.store.sqlite_search import study_query, study_search_sql, time_limit
+from trialfinder.store.sqlite_totals import facet_rows, total_count
 
 
 def store_version(db: sqlite3.Connection) -> tuple[int, int]:
@@ -33,6 +38,9 @@ def count_trials(
 
 
 def _count(db: sqlite3.Connection, where: StudyFilter, time_limit_s: float) -> int:
+    total = total_count(db, where)
+    if total is not None:
+        return total
     sql, params = study_search_sql(where, None)
     with time_limit(db, time_limit_s):
         (count,) = db.execute(f"select count(*) from (\n{sql})", params).fetchone()
@@ -82,12 +90,25 @@ def facet_counts(
 def _facets(
     db: sqlite3.Connection, where: StudyFilter, time_limit_s: float
 ) -> dict[str, dict[str, int]]:
+    with time_limit(db, time_limit_s):
+        rows = facet_rows(db, where)
+        if rows is None:
+            rows = hit_facet_rows(db, where)
+    return tally_facets(rows)
+
+
+def hit_facet_rows(db: sqlite3.Connection, where: StudyFilter) -> list[tuple[Any, ...]]:
+    """The rows `tally_facets` reads, counted over the matching trials themselves."""
     ctes, sql, params = study_query(where, None, trial_columns=_FACET_COLUMNS)
     hits = "with " + ",\n".join([*ctes, f"hits as materialized (\n{sql})"]) + "\n"
+    return db.execute(hits + _FACET_SQL, params).fetchall()
+
+
+def tally_facets(rows: list[tuple[Any, ...]]) -> dict[str, dict[str, int]]:
+    """Facets from ('trial', status, type, sex, ages, phases, n) and ('country', country, ...,
+    n) rows: a trial counts once under each of its age groups and phases ("NONE" without)."""
     names = ("overallStatus", "phase", "studyType", "sex", "stdAge", "country")
     facets: dict[str, dict[str, int]] = {name: {} for name in names}
-    with time_limit(db, time_limit_s):
-        rows = db.execute(hits + _FACET_SQL, params).fetchall()
     for kind, value, study_type, sex, std_ages, phases, n in rows:
         if kind == "country":
             _tally(facets["country"], str(value), n)
