@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from itertools import filterfalse
 
 from trialfinder.criteria import lexicon
 from trialfinder.criteria.constraints import (
@@ -23,7 +24,15 @@ from trialfinder.criteria.constraints import (
     TimeWindow,
 )
 from trialfinder.criteria.patterns import all_patterns
-from trialfinder.criteria.tables import Pattern, compile_pattern, finditer, has_number, search
+from trialfinder.criteria.tables import (
+    Pattern,
+    compile_pattern,
+    finditer,
+    has_number,
+    read_tsv,
+    search,
+    word_spans,
+)
 from trialfinder.criteria.units import UnitError, convert
 
 Rule = tuple[Pattern, re.Pattern[str]]
@@ -88,6 +97,62 @@ def triggers_in(lower: str) -> frozenset[str]:
     return frozenset(found)
 
 
+@cache
+def _trigger_kinds() -> tuple[frozenset[str], tuple[str, ...], bool]:
+    """Return the triggers made of word characters only; the others ("y.o", "birth control"),
+    which can only be tested on the whole text; and whether a number can be told word by word
+    (every number word is made of word characters)."""
+    triggers = _all_triggers()
+    words = frozenset(t for t in triggers if _WORD_ONLY.fullmatch(t))
+    number_words = [row["word"] for row in read_tsv("numbers.tsv", ("word", "value"))]
+    by_word = all(_WORD_ONLY.fullmatch(w) for w in number_words)
+    return words, tuple(t for t in triggers if t not in words), by_word
+
+
+_WORD_ONLY = re.compile(r"\w+")
+# Lower-cased word -> the triggers inside it, and NUMBER if a number could match in it.
+_WORD_TRIGGERS: dict[str, frozenset[str]] = {}
+_WORD_TRIGGERS_SIZE = 200_000
+
+
+def _triggers_of_word(word: str) -> frozenset[str]:
+    """Return what ``triggers_in`` finds in one word; computed once per word and kept."""
+    finder, prefixes = _trigger_finder()
+    found: set[str] = set()
+    for longest in set(finder.findall(word)):
+        found |= prefixes[longest]
+    # A number word inside a run of word characters is followed by a boundary only at the
+    # run's end, so searching the word alone agrees with searching the text.
+    if has_number(word):
+        found.add(NUMBER)
+    _WORD_TRIGGERS[word] = frozen = frozenset(found)
+    return frozen
+
+
+def triggers_of(text: str) -> frozenset[str]:
+    """Return what ``triggers_in(text.lower())`` returns, from the words of ``text``.
+
+    A trigger of word characters lies inside one run of them, so the triggers of each distinct
+    word are looked up once (and kept), and only the few others are searched for in the text.
+    """
+    lower = text.lower()
+    _, others, by_word = _trigger_kinds()
+    if len(lower) != len(text) or not by_word:
+        return triggers_in(lower)
+    # word_spans lower-cases the same way when the length does not change.
+    where = word_spans(text)[3]
+    known = _WORD_TRIGGERS
+    missing = list(filterfalse(known.__contains__, where))
+    if missing and len(known) + len(missing) > _WORD_TRIGGERS_SIZE:
+        known.clear()  # a bound on memory: registries use some tens of thousands of words
+        missing = list(where)
+    for word in missing:
+        _triggers_of_word(word)
+    found = set().union(*map(known.__getitem__, where))
+    found.update(t for t in others if t in lower)
+    return frozenset(found)
+
+
 def runs(pattern: Pattern, present: frozenset[str]) -> bool:
     """Return True when one of the row's triggers is ``present`` (or it has none), and a
     number is, for rows that need one."""
@@ -96,14 +161,22 @@ def runs(pattern: Pattern, present: frozenset[str]) -> bool:
     return not pattern.trigger or not present.isdisjoint(pattern.trigger)
 
 
+@cache
+def _gated(kind: str) -> tuple[tuple[Rule, bool, frozenset[str] | None], ...]:
+    """Return the rows of one kind with what gates them: needs_number, and the triggers."""
+    return tuple(
+        ((pattern, regex), pattern.needs_number, frozenset(pattern.trigger) or None)
+        for pattern, regex in rules(kind)
+    )
+
+
 def applicable(kind: str, present: frozenset[str]) -> list[Rule]:
     """Return the compiled rows of one kind that ``runs`` allows on a criterion."""
     number = NUMBER in present
     return [
-        (pattern, regex)
-        for pattern, regex in rules(kind)
-        if (number or not pattern.needs_number)
-        and (not pattern.trigger or not present.isdisjoint(pattern.trigger))
+        row
+        for row, needs_number, trigger in _gated(kind)
+        if (number or not needs_number) and (trigger is None or not present.isdisjoint(trigger))
     ]
 
 
@@ -422,6 +495,20 @@ def _read_values(match: re.Match[str], text: str) -> _Read | None:
     return _Read(bounds, unit, end)
 
 
+@lru_cache(maxsize=4096)
+def _convertible(unit: str, to_unit: str, analyte: str) -> bool:
+    """Return False when ``convert`` raises UnitError for these units, whatever the value.
+
+    Kept per unit pair: ``convert`` caches the factors it finds but not its failures, which
+    pint would otherwise work out again for every "mg/dL" written after a mmol/L analyte.
+    """
+    try:
+        convert(1.0, unit, to_unit, analyte)
+    except UnitError:
+        return False
+    return True
+
+
 def _canonical(lab: lexicon.Lab, bounds: Bounds, unit: str | None) -> Bounds | None:
     """Return the bounds in the lab's canonical unit, or None when that cannot be known."""
     if unit:
@@ -436,6 +523,10 @@ def _canonical(lab: lexicon.Lab, bounds: Bounds, unit: str | None) -> Bounds | N
         source = "1/mm**3" if known and min(known) >= 1000 else "giga_per_liter"
     else:
         return None
+    if (bounds.low is not None or bounds.high is not None) and not _convertible(
+        source, lab.unit, lab.name
+    ):
+        return None  # what the UnitError below would say, known without asking pint again
 
     def one(value: float | None) -> float | None:
         if value is None:

@@ -102,9 +102,20 @@ def _marker_kind(marker: str) -> str:
     return "LETTER"
 
 
+def _may_be_header(text: str) -> bool:
+    """Return False when ``_HEADER`` cannot match: a cheap screen run on every line first."""
+    if not text.isascii():
+        return True  # case-insensitive matching of non-ASCII letters is left to the regex
+    # Every section word of _HEADER holds one of these; most lines hold none of them.
+    lower = text.lower()
+    return "inclu" in lower or "exclu" in lower or "eligib" in lower
+
+
 def _section_of(text: str) -> tuple[Section, str] | None:
     """Return the section a header line opens and the text after the header, or None."""
     if len(text) > 140:
+        return None
+    if not _may_be_header(text):
         return None
     match = _HEADER.match(text)
     if match is None:

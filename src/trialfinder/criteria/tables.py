@@ -13,7 +13,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from functools import cache, lru_cache
-from importlib import resources
+from importlib import import_module, resources
+from itertools import accumulate
+from typing import Any
 
 __all__ = [
     "KINDS",
@@ -302,24 +304,100 @@ def _comparator_starts() -> tuple[str, ...]:
 _SYMBOL = re.compile(r"[^\w\s]")
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A row's ``starts`` sorted by how they are looked up."""
+
+    words: tuple[str, ...]  # whole words (and anything else: found nowhere)
+    symbols: tuple[str, ...]  # single characters that are not letters, digits or blanks
+    number: bool
+    comparator: bool
+
+
+@lru_cache(maxsize=1024)
+def _plan(starts: tuple[str, ...]) -> _Plan:
+    symbols = tuple(s for s in starts if len(s) == 1 and _SYMBOL.match(s))
+    return _Plan(
+        tuple(s for s in starts if s not in symbols),
+        symbols,
+        "{NUM}" in starts,
+        "{CMP}" in starts,
+    )
+
+
+@cache
+def _comparator_plan() -> tuple[frozenset[str], tuple[str, ...]]:
+    """Return the words and the symbol characters a ``{CMP}`` can begin with."""
+    plan = _plan(_comparator_starts())
+    return frozenset(plan.words), plan.symbols
+
+
+class _Starts:
+    """Where the words, characters and numbers of one text start, worked out on demand.
+
+    Only the starts that some row asks for are looked up, and each row's list is kept: rows of
+    one family share their ``starts`` ("age", "aged", ...), so the list is built once per text.
+    """
+
+    __slots__ = ("by_starts", "lower", "numbers", "offsets", "text", "where")
+
+    def __init__(self, text: str) -> None:
+        _, _, lower, where, offsets = word_spans(text)
+        self.text = text
+        self.lower = lower
+        self.where = where
+        self.offsets = offsets
+        self.numbers: list[int] | None = None
+        self.by_starts: dict[tuple[str, ...], list[int]] = {}
+
+    def of_symbol(self, char: str) -> list[int]:
+        """Return where ``char`` occurs."""
+        text, out, i = self.text, [], self.text.find(char)
+        while i >= 0:
+            out.append(i)
+            i = text.find(char, i + 1)
+        return out
+
+    def of_numbers(self) -> list[int]:
+        """Return where a number may start: in runs of digits and dots, and at number words."""
+        if self.numbers is None:
+            digits, number_words = _number_starts()
+            numbers: list[int] = []
+            for match in digits.finditer(self.lower):
+                numbers.extend(range(match.start(), match.end()))
+            words_at = [m.start() for m in number_words.finditer(self.lower)]
+            if words_at:
+                numbers = sorted(numbers + words_at)
+            self.numbers = numbers
+        return self.numbers
+
+    def positions(self, starts: tuple[str, ...]) -> list[int]:
+        """Return, in order, where a row with ``starts`` may match (see ``start_positions``)."""
+        found = self.by_starts.get(starts)
+        if found is not None:
+            return found
+        plan = _plan(starts)
+        where, offsets, text = self.where, self.offsets, self.text
+        lists = [[offsets[i] for i in where[w]] for w in plan.words if w in where]
+        lists += [self.of_symbol(c) for c in plan.symbols if c in text]
+        if plan.number:
+            lists.append(self.of_numbers())
+        if plan.comparator:
+            words, symbols = _comparator_plan()
+            lists += [[offsets[i] for i in where[w]] for w in words.intersection(where)]
+            lists += [self.of_symbol(c) for c in symbols if c in text]
+        found = lists[0] if len(lists) == 1 else sorted(p for ps in lists for p in ps)
+        self.by_starts[starts] = found
+        return found
+
+
 @lru_cache(maxsize=16)
-def _starts_in(text: str) -> tuple[dict[str, list[int]], list[int]]:
-    """Return where each word (or other character) of ``text`` starts, and where a number may.
+def _starts_in(text: str) -> _Starts:
+    """Return the start finder of ``text``.
 
     Cached for the last few texts: every row with ``starts`` looks at the same criterion.
     """
-    spans, _, lower, where = word_spans(text)
-    by_word = {word: [spans[i][0] for i in at] for word, at in where.items()}
-    for match in _SYMBOL.finditer(text):
-        by_word.setdefault(match.group(), []).append(match.start())
-    digits, number_words = _number_starts()
-    numbers: list[int] = []
-    for match in digits.finditer(lower):
-        numbers.extend(range(match.start(), match.end()))
-    words_at = [m.start() for m in number_words.finditer(lower)]
-    if words_at:
-        numbers = sorted(numbers + words_at)
-    return by_word, numbers
+    return _Starts(text)
 
 
 def start_positions(text: str, starts: tuple[str, ...]) -> list[int]:
@@ -328,21 +406,149 @@ def start_positions(text: str, starts: tuple[str, ...]) -> list[int]:
     A start is a whole word, a single character that is not a letter, digit or blank,
     ``{NUM}`` (where a number may begin) or ``{CMP}`` (where a comparator may begin).
     """
-    by_word, numbers = _starts_in(text)
-    found = [by_word[word] for word in starts if word in by_word]
-    if "{NUM}" in starts:
-        found.append(numbers)
-    if "{CMP}" in starts:
-        found += [by_word[word] for word in _comparator_starts() if word in by_word]
-    if len(found) == 1:
-        return found[0]
-    return sorted(p for positions in found for p in positions)
+    return _starts_in(text).positions(starts)
+
+
+# --- where matches may start, worked out from the regex ----------------------------------------
+
+# The standard library's own regex parser (``sre_parse``): its trees are read, never built.
+_REGEX_PARSER: Any = import_module("re._parser")
+_ASCII = tuple(chr(i) for i in range(128))
+_MAX_PREFIX = 4  # characters
+_MAX_PREFIXES = 256
+_MAX_CHOICES = 12  # characters one position may take before the prefix stops there
+_Prefixes = tuple[frozenset[str], bool]  # the prefixes, and whether the part was read to its end
+
+
+def _ascii_matching(code: int) -> frozenset[str]:
+    """Return the lower-cased ASCII characters a case-insensitive literal ``chr(code)`` matches."""
+    literal = re.compile(re.escape(chr(code)), re.IGNORECASE)
+    return frozenset(c.lower() for c in _ASCII if literal.fullmatch(c))
+
+
+_CATEGORIES = {
+    "CATEGORY_DIGIT": frozenset("0123456789"),
+    "CATEGORY_WORD": frozenset(c.lower() for c in _ASCII if re.fullmatch(r"\w", c)),
+    "CATEGORY_SPACE": frozenset(c for c in _ASCII if re.fullmatch(r"\s", c)),
+}
+
+
+def _class_chars(items: Any) -> frozenset[str] | None:
+    """Return the lower-cased ASCII characters a ``[...]`` class matches, or None if unsure."""
+    out: set[str] = set()
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            out |= _ascii_matching(av)
+        elif name == "RANGE":
+            low, high = av
+            if high >= 128:
+                return None
+            out |= {c.lower() for c in _ASCII if low <= ord(c.lower()) <= high}
+            out |= {c.lower() for c in _ASCII if low <= ord(c.upper()) <= high}
+        elif name == "CATEGORY" and str(av) in _CATEGORIES:
+            out |= _CATEGORIES[str(av)]
+        else:
+            return None  # NEGATE, \D, \W, \S: give up rather than reason about them
+    return frozenset(out)
+
+
+def _extend(prefixes: frozenset[str], chars: frozenset[str]) -> _Prefixes:
+    """Return every prefix followed by every character; incomplete when it grows too long."""
+    if len(chars) > _MAX_CHOICES or len(prefixes) * len(chars) > _MAX_PREFIXES:
+        return prefixes, False
+    out = frozenset(p + c for p in prefixes for c in chars)
+    return out, all(len(p) < _MAX_PREFIX for p in out)
+
+
+def _walk(items: Any, prefixes: frozenset[str]) -> _Prefixes:
+    """Return the prefixes that matches of ``items`` begin with, each after one of ``prefixes``.
+
+    Read to the end (True) means every string is the whole of what the items can match; when
+    unsure the walk stops and says so, and the strings are still prefixes of every match.
+    Look-arounds and anchors match nothing, so they are stepped over.
+    """
+    for op, av in items:
+        name = str(op)
+        if name in {"AT", "ASSERT", "ASSERT_NOT"}:
+            continue
+        if name == "LITERAL":
+            prefixes, complete = _extend(prefixes, _ascii_matching(av))
+        elif name == "IN":
+            chars = _class_chars(av)
+            if chars is None:
+                return prefixes, False
+            prefixes, complete = _extend(prefixes, chars)
+        elif name in {"SUBPATTERN", "ATOMIC_GROUP"}:
+            body = av[-1] if name == "SUBPATTERN" else av  # (group, flags on, flags off, body)
+            prefixes, complete = _walk(body, prefixes)
+        elif name == "BRANCH":
+            found: set[str] = set()
+            complete = True
+            for branch in av[1]:  # (None, [alternatives])
+                more, whole = _walk(branch, prefixes)
+                found |= more
+                complete = complete and whole
+            if len(found) > _MAX_PREFIXES:
+                return prefixes, False
+            prefixes = frozenset(found)
+        elif name in {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}:
+            least, most, body = av
+            more, whole = _walk(body, prefixes)
+            if least == 0:
+                more = prefixes | more
+            if len(more) > _MAX_PREFIXES:
+                return prefixes, False
+            # Read to the end only when the part is taken at most once.
+            prefixes, complete = more, whole and most == 1
+        else:
+            return prefixes, False
+        if not complete:
+            return prefixes, False
+    return prefixes, True
+
+
+@cache
+def _prefix_finder(pattern: Pattern) -> re.Pattern[str] | None:
+    """Return a regex finding, in a lower-cased ASCII text, every place where the row's regex
+    could match: where one of the strings that all its matches begin with occurs. None when
+    no such strings can be told from the regex (it may begin with any letter, say).
+    """
+    try:
+        parsed = _REGEX_PARSER.parse(expand(pattern.regex), re.IGNORECASE | re.VERBOSE)
+    except re.error:
+        return None
+    prefixes, _ = _walk(parsed, frozenset({""}))
+    if not prefixes or "" in prefixes:
+        return None
+    # One character consumed, the rest looked ahead: every position is tried, overlapping
+    # ones too, and the engine skips ahead on the set of first characters.
+    by_first: dict[str, set[str]] = {}
+    for prefix in prefixes:
+        by_first.setdefault(prefix[0], set()).add(prefix[1:])
+    branches = []
+    for first, rests in sorted(by_first.items()):
+        if "" in rests:
+            branches.append(re.escape(first))
+        else:
+            branches.append(
+                re.escape(first) + "(?=" + "|".join(re.escape(r) for r in sorted(rests)) + ")"
+            )
+    return re.compile("|".join(branches))
+
+
+def _prefix_positions(finder: re.Pattern[str], text: str) -> list[int]:
+    return [m.start() for m in finder.finditer(word_spans(text)[2])]
 
 
 def finditer(pattern: Pattern, regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """Return what ``regex.finditer(text)`` returns, trying only the row's ``starts``."""
+    """Return what ``regex.finditer(text)`` returns, trying only the row's ``starts``, or
+    in an ASCII text only where the strings that every match begins with occur."""
     if not pattern.starts:
-        return regex.finditer(text)
+        finder = _prefix_finder(pattern) if text.isascii() else None
+        if finder is None:
+            return regex.finditer(text)
+        return _finditer_from(regex, text, _prefix_positions(finder, text))
     return _finditer_from(regex, text, start_positions(text, pattern.starts))
 
 
@@ -359,7 +565,12 @@ def _finditer_from(regex: re.Pattern[str], text: str, starts: list[int]) -> Iter
 
 def search(pattern: Pattern, regex: re.Pattern[str], text: str) -> re.Match[str] | None:
     """Return what ``regex.search(text)`` returns, trying only the row's ``starts``."""
-    return next(finditer(pattern, regex, text), None)
+    if not pattern.starts:
+        finder = _prefix_finder(pattern) if text.isascii() else None
+        if finder is None:
+            return regex.search(text)
+        return next(_finditer_from(regex, text, _prefix_positions(finder, text)), None)
+    return next(_finditer_from(regex, text, start_positions(text, pattern.starts)), None)
 
 
 # --- literal index ----------------------------------------------------------------------------
@@ -368,27 +579,37 @@ _WORD = re.compile(r"\w+")
 _SEP_CHARS = frozenset(" \t\r\n\f\v-'’‐–")
 
 
+_TOKEN = re.compile(r"\w+|\W+")
+
+
 @lru_cache(maxsize=16)
 def word_spans(
     text: str,
-) -> tuple[list[tuple[int, int]], list[str], str, dict[str, list[int]]]:
+) -> tuple[list[tuple[int, int]], list[str], str, dict[str, list[int]], list[int]]:
     """Return the spans of the runs of word characters, each run lower-cased, the lower text,
-    and for each lower-cased run the indexes where it occurs.
+    for each lower-cased run the indexes where it occurs, and where each run starts.
 
     Cached for the last few texts: every index looks at the same criterion in turn.
     """
     lower = text.lower()
     if len(lower) != len(text):  # a few characters change length when lower-cased
         lower = "".join(c.lower()[0] for c in text)
-    spans = [m.span() for m in _WORD.finditer(text)]
-    words = [lower[s:e] for s, e in spans]
+    # Lower-casing keeps every character a word character or not (checked over all of
+    # Unicode), so the runs of ``lower`` are those of ``text``. One C-level pass cuts the text
+    # into alternating word and non-word runs; their lengths give the offsets.
+    tokens = _TOKEN.findall(lower)
+    offsets = list(accumulate(map(len, tokens), initial=0))
+    first = 0 if tokens and _WORD.match(tokens[0]) else 1
+    words = tokens[first::2]
+    starts = offsets[first::2][: len(words)]
+    spans = list(zip(starts, offsets[first + 1 :: 2], strict=False))
     where: dict[str, list[int]] = {}
     for i, word in enumerate(words):
         if word in where:
             where[word].append(i)
         else:
             where[word] = [i]
-    return spans, words, lower, where
+    return spans, words, lower, where, starts
 
 
 def _boundary_prefixes(literal: str, fold: bool) -> set[str]:
@@ -434,7 +655,7 @@ class LiteralIndex:
 
     def find(self, text: str) -> list[tuple[int, int]]:
         """Return (start, end) of every literal in ``text``, leftmost-longest, not overlapping."""
-        spans, words, lower, where = word_spans(text)
+        spans, _, lower, where, _ = word_spans(text)
         hits = self.first.intersection(where)
         if not hits:
             return []

@@ -1,0 +1,117 @@
+"""The parser's shortcuts give what the plain way gives: triggers read word by word, matches
+tried only where their leading strings occur, words cut in one pass, headers pre-screened."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialfinder.criteria._extract import _all_triggers, triggers_in, triggers_of
+from trialfinder.criteria.patterns import all_patterns
+from trialfinder.criteria.splitter import _HEADER, _may_be_header
+from trialfinder.criteria.tables import (
+    Pattern,
+    _prefix_finder,
+    compile_pattern,
+    finditer,
+    search,
+    word_spans,
+)
+
+ROWS = all_patterns()
+EXAMPLES = [text for row in ROWS for text in row.examples + row.non_examples]
+# Every example in capitals and in title case too, one long text with all of them, and text
+# the fast paths must leave to the plain ones (non-ASCII, a character that lower-cases longer).
+TEXTS = (
+    EXAMPLES
+    + [t.upper() for t in EXAMPLES]
+    + [t.title() for t in EXAMPLES]
+    + [" ; ".join(EXAMPLES)]
+    + ["İnclusion: age ≥ 18 years", "Patients aged ≥ 18 years, ECOG ≤ 2", "", "  - ", "_x_ y"]
+)
+UNSTARTED = [row for row in ROWS if not row.starts]
+
+
+@pytest.mark.parametrize("row", UNSTARTED, ids=[r.name for r in UNSTARTED])
+def test_leading_strings_find_what_a_full_scan_finds(row: Pattern) -> None:
+    regex = compile_pattern(row)
+    for text in TEXTS:
+        expected = [m.span() for m in regex.finditer(text)]
+        assert [m.span() for m in finditer(row, regex, text)] == expected, text
+        first = search(row, regex, text)
+        assert (first.span() if first else None) == (expected[0] if expected else None)
+
+
+def _row(regex: str) -> Pattern:
+    return Pattern(name="t", kind="qualifier", regex=regex, examples=("x",))
+
+
+TRICKY = [
+    r"\bable\s+to|(?-i:ICF)|[A-Z]x",  # a class of capitals matches lower case too
+    r"(?:no|not)?\s*prior",  # may begin with nothing: no leading strings
+    r"(?<!\w)(?:x{2,}|y)z",  # a look-behind, then a repeat
+    r"(?:\d+|one)\s*(?:mg|g)",  # a class and a word
+    r"[^a]bc",  # a negated class: left to the plain scan
+    r"(?:ab|a)(?:c|)d",  # an empty alternative
+    r"K",  # also matches the Kelvin sign, which is not ASCII
+]
+
+
+@pytest.mark.parametrize("regex", TRICKY)
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="abcdxyzAKICFfno prt1 23\u212a\n", max_size=30))
+def test_leading_strings_on_generated_text(regex: str, text: str) -> None:
+    row = _row(regex)
+    compiled = compile_pattern(row)
+    assert [m.span() for m in finditer(row, compiled, text)] == [
+        m.span() for m in compiled.finditer(text)
+    ]
+
+
+def test_leading_strings_are_found_for_plain_rows_and_not_for_open_ones() -> None:
+    assert _prefix_finder(_row(r"\bable\s+to")) is not None
+    assert _prefix_finder(_row(r"(?:no|not)?\s*prior")) is None
+    assert _prefix_finder(_row(r"\w+mab")) is None
+
+
+@pytest.mark.parametrize("text", TEXTS[:400] + TEXTS[-5:])
+def test_triggers_of_agrees_with_the_text_scan(text: str) -> None:
+    assert triggers_of(text) == triggers_in(text.lower())
+
+
+def test_triggers_of_finds_triggers_inside_words() -> None:
+    assert {"mo", "month"} <= triggers_of("Six MONTHS") <= set(_all_triggers()) | {"{NUM}"}
+
+
+@pytest.mark.parametrize("text", TEXTS[:200] + TEXTS[-5:] + ["ΣΑΣ x", "a\u0130b c", "é-ü ß"])
+def test_word_spans_are_the_runs_of_word_characters(text: str) -> None:
+    spans, words, lower, where, starts = word_spans(text)
+    assert spans == [m.span() for m in re.finditer(r"\w+", text)]
+    assert words == [lower[s:e] for s, e in spans]
+    assert starts == [s for s, _ in spans]
+    assert {w: [i for i, x in enumerate(words) if x == w] for w in words} == where
+
+
+HEADERS = [
+    "Inclusion Criteria:",
+    "KEY EXCLUSION CRITERIA",
+    "Eligibility: adults",
+    "Non-inclusion criteria:",
+    "Patient ineligibility (Parts 1 and 2):",
+    "İnclusion criteria:",
+    "Age 18 or older",
+]
+
+
+@pytest.mark.parametrize("line", HEADERS + EXAMPLES)
+def test_header_screen_passes_every_line_the_header_regex_matches(line: str) -> None:
+    assert _HEADER.match(line) is None or _may_be_header(line)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="inclusoexdgibtyr -:İı", max_size=24))
+def test_header_screen_on_generated_lines(text: str) -> None:
+    assert _HEADER.match(text) is None or _may_be_header(text)
