@@ -233,3 +233,68 @@ def test_m_protein_and_free_light_chains() -> None:
 def test_score_or_more_is_a_bound_not_a_value(text: str, bounds: Bounds) -> None:
     [score] = [c for c in parse_criterion(text) if isinstance(c, ScoreConstraint)]
     assert score.bounds == bounds
+
+
+# Round 4: analytes outside the first lab list, each read in its canonical unit.
+@pytest.mark.parametrize(
+    ("text", "analyte", "bounds", "unit"),
+    [
+        ("DLCO of ≥ 40% of predicted", "dlco", Bounds(low=40.0), "percent"),
+        ("FEV1 ≥ 50% predicted", "fev1", Bounds(low=50.0), "percent"),
+        ("umbilical artery pH < 7.0", "ph", Bounds(high=7.0, high_inclusive=False), "1"),
+        (
+            "base excess greater than 14 mmol/L",
+            "base_excess",
+            Bounds(low=14.0, low_inclusive=False),
+            "mmol/L",
+        ),
+        (
+            "leukemic blasts in the bone marrow (>5%)",
+            "blasts",
+            Bounds(low=5.0, low_inclusive=False),
+            "percent",
+        ),
+        ("PD-L1 TPS ≥ 50%", "pd_l1_tps", Bounds(low=50.0), "percent"),
+        ("IOP of ≥ 18mmHg and ≤ 45mmHg", "iop", Bounds(low=18.0, high=45.0), "mmHg"),
+        ("CD4+ T-cell counts ≥350 cells/microliter", "cd4", Bounds(low=350.0), "1/mm**3"),
+        (
+            "ejection fraction (LVEF) should exceed 40%",
+            "lvef",
+            Bounds(low=40.0, low_inclusive=False),
+            "percent",
+        ),
+    ],
+)
+def test_round4_analytes(text: str, analyte: str, bounds: Bounds, unit: str) -> None:
+    [lab] = [c for c in parse_criterion(text) if isinstance(c, Measurement)]
+    assert (lab.analyte, lab.bounds, lab.canonical_unit, lab.canonical) == (
+        analyte,
+        bounds,
+        unit,
+        bounds,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "bounds"),
+    [
+        ("DXA T-score of less than -2.0", "T-score", Bounds(high=-2.0, high_inclusive=False)),
+        ("Oncology Group (ECOG) performance status 0-2", "ECOG", Bounds(low=0.0, high=2.0)),
+        ("histology activity index of at least 6", "HAI", Bounds(low=6.0)),
+    ],
+)
+def test_round4_scores(text: str, score: str, bounds: Bounds) -> None:
+    [found] = [c for c in parse_criterion(text) if isinstance(c, ScoreConstraint)]
+    assert (found.score, found.bounds) == (score, bounds)
+
+
+def test_t_score_as_distance_is_not_read() -> None:
+    """ "2.5 SD below the mean" is a T-score of -2.5 written as a distance: not read as ≥ 2.5."""
+    found = parse_criterion("T-score greater than or equal to 2.5 SD below the mean")
+    assert not [c for c in found if isinstance(c, ScoreConstraint)]
+
+
+def test_gene_name_is_not_a_condition() -> None:
+    """ "PD" of "PD-L1" is not Parkinson disease."""
+    found = parse_criterion("PD-L1 TPS ≥ 1% in tumor tissue")
+    assert not [c for c in found if isinstance(c, ConditionConstraint)]

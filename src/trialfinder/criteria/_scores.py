@@ -29,7 +29,7 @@ _LIST_SEP = re.compile(r"\s*(?:,|or|and|/|-|–|~|to|through)\s*", re.IGNORECASE
 
 
 def _score_value(score: lexicon.Score, text: str) -> float | None:
-    text = text.strip()
+    text = text.strip().replace("−", "-")  # a typographic minus: "T-score ≤ −2.5"
     if text in _ROMAN and score.scale == "roman":
         return _ROMAN[text]
     if text in _CHILD_PUGH:

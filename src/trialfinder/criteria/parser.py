@@ -17,7 +17,7 @@ from trialfinder.criteria._extract import (
     pregnancies,
     pressures,
     sexes,
-    triggers_in,
+    triggers_of,
     windows,
 )
 from trialfinder.criteria._scores import scores
@@ -172,7 +172,7 @@ def _read(
     clean: str,
     mesh_found: list[tuple[int, int, lexicon.Term, str]],
 ) -> list[Constraint]:
-    present = triggers_in(clean.lower())
+    present = triggers_of(clean)
     found: list[Constraint] = []
     found += not_checkable(clean, present)
     found += ages(clean, present)

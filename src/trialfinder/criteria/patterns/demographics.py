@@ -7,11 +7,25 @@ from trialfinder.criteria.tables import Pattern
 # Words that may precede "women"/"men" when they are the subject of the criterion.
 _PRE = r"""^\W*(?:(?:adult|healthy|ambulatory|postmenopausal|post-menopausal|premenopausal|
     pre-menopausal|non-pregnant|nonpregnant|young|older|elderly|hospitali[sz]ed|obese|overweight|
-    sexually\s+active|all|the|must\s+be)\s+)*"""
+    sexually\s+active|all|the|must\s+be)\s+)*
+    (?:(?!(?:no|not|non|without|pregnan\w*|lactating|nursing|breast|breast-?feeding|fertile|sexually
+    |a|an|any|that|which|we|you|they|it|there|born
+    |each|every|of|for|in|to|with|than|from|by|among|if|when|who|all|and|or
+    |males?|females?|m[ae]n|wom[ae]n|boys?|girls?)\b)   # not a stop word nor a sex
+    (?:[^\W\d]|&)[\w&\-]*\s*[,:\-–]?\s+          # a word: "obese", "Japanese", "parous &"
+    (?:(?:and|or|&)\s+)?){0,3}?
+"""
 # What disqualifies "women ..." as a sex constraint: "women of childbearing potential must ...".
 _NOT_SUBJECT = r"""(?!\s*(?:participants?\s+|subjects?\s+|patients?\s+)?
     (?:of\s+(?:child|reproductive|non-child)|who\s+(?:are|is)\s+(?:pregnant|breast|nursing|lactating|of\s+child|able)|
-    (?:must|should|need|will|agree|willing|capable|able)|partners?|and|or|/|with\s+partners))"""
+    (?:must|should|need|will|agree|willing|capable|able)|partners?|and|or|/|with\s+(?:an?\s+)?(?:\w+\s+)?partners?
+    |(?:is|are)\s+(?:considered|defined|not)|:\s*\d))"""
+
+# Up to two words between "is a" and the sex, neither a sex, "or"/"and" nor a preposition:
+# "Are an HIV-positive woman", not "Are born to women".
+_BETWEEN = (
+    r"(?:(?!(?:fe)?males?\b|m[ae]n\b|wom[ae]n\b|(?:or|and|to|of|for|by|from)\b)[\w-]+\s+){0,2}?"
+)
 
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(
@@ -22,7 +36,10 @@ PATTERNS: tuple[Pattern, ...] = (
         males?|men\s+(?:and|or)\s+women|women\s+(?:and|or)\s+men|both\s+(?:sexes|genders)
         |either\s+(?:sex|gender)|any\s+(?:sex|gender)|all\s+genders|regardless\s+of\s+(?:sex|gender)
         |no\s+limit\s+on\s+(?:the\s+)?(?:sex|gender)|no\s+(?:sex|gender)\s+limit
-        |men\s*,\s*women|women\s*,\s*men)\b
+        |men\s*,\s*women|women\s*,\s*men
+        |man\s+or\s+(?:woman|female)|woman\s+or\s+man|boys\s+(?:and|or)\s+girls|girls\s+(?:and|or)\s+boys
+        |both\s+genders?|(?:regardless|irrespective)\s+of\s+(?:their\s+|the\s+)?(?:sex|gender)
+        |(?:sex|gender)\s+(?:is\s+)?(?:not\s+limited|unlimited|unrestricted|not\s+restricted))\b
         (?![^.;\n]{0,80}?(?:contracept|birth\s+control))   # who must use contraception""",
         examples=(
             "Male or female patients aged 18",
@@ -30,12 +47,16 @@ PATTERNS: tuple[Pattern, ...] = (
             "no limit on the gender",
             "14-70 years old, no gender limit;",
             "Men, women, and children in cardiac arrest",
+            "A man or woman, 30 years of age or above",
+            "Gender unlimited, age from 2 years to 70 years.",
+            "Adults (≥ 18 years of age) regardless of their gender",
+            "Boys and girls who met the CDC criteria for Kawasaki Syndrome",
         ),
         non_examples=(
             "Female patients",
             "Fertile men or women unwilling to use contraceptive techniques",
         ),
-        trigger=("male", "men", "women", "sex", "gender"),
+        trigger=("male", "men", "woman", "women", "sex", "gender", "boy", "girl"),
     ),
     Pattern(
         name="sex_female_subject",
@@ -46,12 +67,23 @@ PATTERNS: tuple[Pattern, ...] = (
             "Female patients aged 18 to 50",
             "Postmenopausal women with osteoporosis",
             "Must be women aged 22-45 years",
+            "Nulliparous women",
+            "Japanese women between 30 and 60 years of age",
+            "overweight and obese women with PCOS",
+            "INCLUSION CRITERIA - DEPRESSED WOMEN:",
         ),
         non_examples=(
             "Women of childbearing potential must use contraception",
             "Male or female",
             "Females who are pregnant",
             "A woman is considered to be of childbearing potential if she is postmenarchal",
+            "No lactating females.",
+            "Lactating women",
+            "Partners of women in the study",
+            "Waist circumference ≥80cm for women",
+            "We recognize that women may become pregnant during the course of this study",
+            "Pregnancy or women breastfeeding",
+            "Breast feeding female patients",
         ),
         trigger=("female", "women", "woman", "girl"),
     ),
@@ -60,8 +92,17 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="sex",
         label="male",
         regex=_PRE + r"(?:males?|men|man|boys?)\b" + _NOT_SUBJECT,
-        examples=("Men with prostate cancer", "Male subjects aged 18-45"),
-        non_examples=("Male or female", "Males with partners of childbearing potential"),
+        examples=(
+            "Men with prostate cancer",
+            "Male subjects aged 18-45",
+            "Black, white and hispanic males between the ages of 20 to 70 years",
+        ),
+        non_examples=(
+            "Male or female",
+            "Males with partners of childbearing potential",
+            "Fertile men must use condoms",
+            ">= 16 years male: 1.7 female: 1.4",
+        ),
         trigger=("male", "men", "man", "boy"),
     ),
     Pattern(
@@ -82,6 +123,91 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("Participants must be female", "Subjects should be healthy men aged 18-45"),
         non_examples=("Patients must be male or female", "Participants must be able to read"),
         trigger=("female", "male", "men", "women"),
+    ),
+    Pattern(
+        name="sex_is_a",
+        kind="sex",
+        regex=r"^\W*(?:be|being|is|are)\s+(?:an?\s+)?"
+        + _BETWEEN
+        + r"""(?P<sex>female|male|women|men)\b(?!\s*(?:or|/|&|and)\s*(?:fe)?males?)
+        (?!\s*(?:of\s+(?:child|reproductive)|who\s+(?:are|is)\s+(?:pregnant|breast|nursing|lactating)))""",
+        examples=("Be female and at least 18 years", "Are male and between 18 and 70 years old."),
+        non_examples=(
+            "Be male or female",
+            "is a female or male patient",
+            "Being a female of child-bearing age without adequate contraception",
+            "Are born to women participating in this study.",
+        ),
+        trigger=("female", "male", "men", "women"),
+    ),
+    Pattern(
+        name="sex_is_a_woman",
+        kind="sex",
+        label="female",
+        regex=r"^\W*(?:be|being|is|are)\s+an?\s+" + _BETWEEN + r"(?:woman|girl)\b" + _NOT_SUBJECT,
+        examples=("Is an HIV-positive woman.", "Are an HIV-positive pregnant woman."),
+        non_examples=("Is a woman of childbearing potential", "Is a man or woman"),
+        trigger=("woman", "girl"),
+    ),
+    Pattern(
+        name="sex_is_a_man",
+        kind="sex",
+        label="male",
+        regex=r"^\W*(?:be|being|is|are)\s+an?\s+" + _BETWEEN + r"(?:man|boy)\b" + _NOT_SUBJECT,
+        examples=("Is a healthy man aged 20-45",),
+        non_examples=("Is a man with a partner of childbearing potential", "is a manager"),
+        trigger=("man", "boy"),
+    ),
+    Pattern(
+        name="sex_eligible_woman",
+        kind="sex",
+        label="female",
+        regex=r"""\b(?:females?|wom[ae]n|girls?)\s+                          # "A woman"
+        (?:(?:will|may|shall|must)\s+be|is|are)\s+(?:eligible|included|enrolled|recruited)""",
+        examples=(
+            "A woman will be eligible for inclusion in this study if she meets all criteria",
+            "Women are eligible",
+        ),
+        non_examples=("Women of childbearing potential are eligible if",),
+        trigger=("eligible", "included", "enrolled", "recruited"),
+    ),
+    Pattern(
+        name="sex_eligible_man",
+        kind="sex",
+        label="male",
+        regex=r"""(?<!wo)\b(?:males?|m[ae]n|boys?)\s+                       # "Men", not "women"
+        (?:(?:will|may|shall|must)\s+be|is|are)\s+(?:eligible|included|enrolled|recruited)""",
+        examples=("Men are eligible", "Males will be enrolled"),
+        non_examples=("Women are eligible",),
+        trigger=("eligible", "included", "enrolled", "recruited"),
+    ),
+    Pattern(
+        name="sex_study_subjects",
+        kind="sex",
+        regex=r"""\b(?:subjects|participants|patients)\s+(?:of|in|for)\s+(?:this|the)\s+(?:study|trial)\s+
+        (?:will|must|should)\s+be\s+"""
+        + _BETWEEN
+        + r"(?P<sex>women|men|females|males)\b(?!\s*(?:or|and|/|&))",
+        examples=("The subjects of this study will be women who meet the following criteria:",),
+        non_examples=("The subjects of this study will be men and women",),
+        trigger=("study", "trial"),
+    ),
+    Pattern(
+        name="sex_both_apart",
+        kind="sex",
+        label="all",
+        regex=r"""(?<!\bfor\s)\b(?:men|males)\b[^.;\n\d]{0,10}
+        (?:aged\s+[\d\s\-–to]{1,12})?                        # "men aged 18-65"
+        \s*(?:and|or)\s+(?:[\w-]+\s+){0,2}?(?:women|females)\b
+        (?![^.;\n]{0,80}?(?:contracept|birth\s+control))""",
+        examples=(
+            "Patients must be hospitalized men aged 18-65 and postmenopausal women to age 65",
+        ),
+        non_examples=(
+            "for men and for women who use contraception",
+            "≥90cm for men and women with diabetes must use contraception",
+        ),
+        trigger=("men", "males"),
     ),
     Pattern(
         name="sex_eligible_field",

@@ -2,13 +2,14 @@
 
 ``{LAB}`` expands to every synonym in ``vocab/labs.tsv``; ``_GAP`` is what may stand between the
 analyte and its value ("count", "(ANC)", "level at screening"), never a digit or a comparator.
+It may open with the ")" that closes an abbreviation: "ejection fraction (LVEF) should exceed 40%".
 """
 
 from __future__ import annotations
 
 from trialfinder.criteria.tables import Pattern
 
-_GAP = r"""(?P<gap>(?:[^\d;.≥≤<>=()\n]|\([^()\n]{0,60}\)|\n(?!\s*\n)){0,60}?)"""
+_GAP = r"""(?P<gap>\)?(?:[^\d;.≥≤<>=()\n]|\([^()\n]{0,60}\)|\n(?!\s*\n)){0,60}?)"""
 _ULN = r"""(?P<uln>(?:[x×*]|times|-?fold)\s*(?:the\s+)?(?:institutional\s+|upper\s+)?
     (?:ULN|IULN|ULRR|upper\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:normal|reference)(?:\s+range)?
     |upper\s+normal\s+limits?|the\s+upper\s+limit))"""
@@ -48,9 +49,14 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="lab",
         regex=r"(?P<analyte>{LAB})"
         + _GAP
-        + r"(?P<op>{CMP})\s*(?P<value>{NUM})\s*(?P<unit>{UNIT})?",
+        + r"(?:\(\s*)?(?P<op>{CMP})\s*(?P<value>{NUM})\s*(?P<unit>{UNIT})?",  # "blasts (>5%)"
         examples=(
             "eGFR ≥30 ml/(min.1.73m2)",
+            "leukemic blasts in the bone marrow (>5%)",
+            "Diffusion capacity of carbon monoxide (DLCO) less than 40% predicted",
+            "umbilical artery pH < 7.0",
+            "IOP at preoperative visit of ≥ 18mmHg",
+            "left ventricular ejection fraction (LVEF) should exceed 40%",
             "Platelet count at least 100,000/mm^3",
             "Hemoglobin ≥ 9 g/dL",
             "absolute neutrophil count (ANC) ≥1.5 × 10^9/L",

@@ -112,7 +112,11 @@ PATTERNS: tuple[Pattern, ...] = (
         regex=r"""(?:-\w+)?\)?\s*                              # "PD-L1", "(PD-L1)"
         (?-i:[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\s+)?                  # an acronym between: "tumor PD-L1"
         (?:kinases?|genes?|receptors?|proteins?|ligands?|expression|efficacy
-        |evaluation|criteria|staging|classification|TNM|tissues?|specimens?|samples?)\b""",
+        |evaluation|(?:diagnostic\s+)?criteria|staging|classification|TNM|tissues?|specimens?
+        |samples?|equation|formula|Epidemiology)\b                 # "CKD-EPI equation"
+        |-L\d\b                                                  # "PD" of "PD-L1"
+        |(?:-|\s+)proven\b|-(?:documented|confirmed|verified)\b    # biopsy-proven: evidence
+        """,
         examples=(
             " kinase (ALK) negative",
             "-L1 expression is positive",
@@ -120,8 +124,19 @@ PATTERNS: tuple[Pattern, ...] = (
             " Efficacy Evaluation Criteria",
             " TNM staging",
             " receptor (EGFR) gene mutation",
+            "-L1 TPS ≥ 1%",
+            " Epidemiology Collaboration (CKD-EPI) equation",
+            "-EPI) equation",
+            " diagnostic criteria in the fifth edition",
+            "-documented myocarditis",
+            " proven regional nodal involvement",
         ),
-        non_examples=(" with measurable lesions", "-1 infection", " antigen positive"),
+        non_examples=(
+            " with measurable lesions",
+            "-1 infection",
+            " antigen positive",
+            " confirmed by ELISA",
+        ),
     ),
     Pattern(
         name="condition_before_therapy",
@@ -129,12 +144,20 @@ PATTERNS: tuple[Pattern, ...] = (
         label="condition",
         regex=r"""-\w+\)?\s*(?:antibod(?:y|ies)|monoclonal|inhibitors?|blockade)\b  # "PD-1 ..."
         |(?:-\w+)?\)?\s*(?-i:[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\s+)?                  # "cancer therapy"
-        (?:therapy|therapies|treatments?|drugs?|investigational|regimens?|setting)\b""",
+        (?:therapy|therapies|treatments?|drugs?|investigational|regimens?|setting
+        |(?-i:surgery|surgeries|resection)(?!\s*:))\b    # lung cancer surgery, not a heading
+        """,
         examples=(
             "-1 monoclonal antibody",
             " therapy/ any cancer investigational drug",
             " setting.",
+            " surgery.",
         ),
-        non_examples=(" with measurable lesions", "-1 infection", " antibody positive"),
+        non_examples=(
+            " Surgery: Not specified",
+            " with measurable lesions",
+            "-1 infection",
+            " antibody positive",
+        ),
     ),
 )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from trialfinder.criteria.tables import Pattern
 
-# A bracket may hold one more: "Zubrod (Eastern Cooperative Oncology Group (ECOG)) 0-2".
-_GAP = r"""(?P<gap>(?:[^\d;.≥≤<>=()\n]|\((?:[^()\n]|\([^()\n]{0,20}\)){0,60}\)){0,45}?)"""
+# A bracket may hold one more: "Zubrod (Eastern Cooperative Oncology Group (ECOG)) 0-2"; the gap
+# may open with the ")" that closes an abbreviation: "Oncology Group (ECOG) performance status 0-2".
+_GAP = r"""(?P<gap>\)?(?:[^\d;.≥≤<>=()\n]|\((?:[^()\n]|\([^()\n]{0,20}\)){0,60}\)){0,45}?)"""
 _VALUE = r"(?:\d+(?:\.\d+)?|IV|III|II|I|V|[ABC])(?!\w|\.\d)"
 _VALUES = (
     r"(?P<values>" + _VALUE + r"(?:\s*(?:,|or|and|-|–|~|to|through|/)\s*(?-i:" + _VALUE + r"))*)"
@@ -19,15 +20,24 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="score_comparator",
         kind="score",
-        regex=r"(?P<score>{SCORE})" + _GAP + r"(?P<op>{CMP})\s*(?P<value>" + _VALUE + r")\s*%?",
+        regex=r"(?P<score>{SCORE})"
+        + _GAP
+        + r"(?P<op>{CMP})\s*(?P<value>[-−]?"  # "T-score ≤ -2.5"
+        + _VALUE
+        + r")(?!\s*(?:SD|standard\s+deviations?)\b)\s*%?",
         examples=(
             "SLEDAI-2000 score ≥8 points",
             "Karnofsky performance status ≥ 70%",
             "BMI ≥25 kilograms per square meter",
             "ECOG ≤ 1",
             "KPS < 50.",
+            "DXA T-score of less than -2.0 at the index level",
+            "histology activity index of at least 6",
         ),
-        non_examples=("ECOG performance status 0-1",),
+        non_examples=(
+            "ECOG performance status 0-1",
+            "T-score greater than or equal to 2.5 SD below the mean",
+        ),
     ),
     # Before score_values, which would read "2" of "2 or less" as exactly 2.
     Pattern(
@@ -45,7 +55,11 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="score_values",
         kind="score",
-        regex=r"(?P<score>{SCORE})" + _GAP + r"(?:of\s+|between\s+|from\s+|:\s*)?" + _VALUES,
+        regex=r"(?P<score>{SCORE})"
+        + _GAP
+        + r"(?:of\s+|between\s+|from\s+|:\s*)?"
+        + _VALUES
+        + r"(?!\s*(?:SD|standard\s+deviations?)\b)",
         examples=(
             "Eastern Cancer Cooperation Group (ECOG) physical status score 0 to 2",
             "ECOG performance status of 0 or 1",
@@ -54,8 +68,13 @@ PATTERNS: tuple[Pattern, ...] = (
             "Child-Pugh class A",
             "Zubrod (Eastern Cooperative Oncology Group (ECOG)) 0-2",
             "ECOG score 0~1",
+            "Easter Cooperative Oncology Group (ECOG) performance status 0-2",
+            "WHO physical status score is 0~1",
         ),
-        non_examples=("ECOG performance status",),
+        non_examples=(
+            "ECOG performance status",
+            "T-score greater than or equal to 2.5 SD below the mean",
+        ),
         confidence=0.85,
     ),
     Pattern(
