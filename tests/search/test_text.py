@@ -8,7 +8,8 @@ from trialfinder.errors import QueryError
 from trialfinder.search import parse_text, synonyms_of
 from trialfinder.search._text import synonyms
 from trialfinder.store.base import StudyFilter, StudySort, TextSearch, TextTerm
-from trialfinder.store.sqlite_search import fts_query, study_search_sql
+from trialfinder.store.sqlite_search import study_search_sql
+from trialfinder.store.sqlite_text import fts_query
 
 FTS_CASES = [
     ("lupus nephritis", '("lupus" AND "nephritis")'),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from trialfinder.errors import StoreError
 from trialfinder.model import Trial
-from trialfinder.store import sqlite_counts, sqlite_geo, sqlite_search
+from trialfinder.store import sqlite_counts, sqlite_search, sqlite_sites, sqlite_write
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import (
     QuarantineEntry,
@@ -25,41 +25,14 @@ from trialfinder.store.base import (
     StudyHit,
     StudySort,
     WriteCounts,
-    plan_upserts,
 )
 from trialfinder.store.migrations import SQLITE_MIGRATIONS
 from trialfinder.store.rows import (
-    SiteRow,
-    SqlValue,
-    compress,
     decode_screening,
     decode_trial,
     decompress,
-    sha256,
 )
 
-_CHILD_TABLES = (
-    "trial_conditions",
-    "trial_interventions",
-    "trial_phases",
-    "trial_countries",
-    "locations",
-    "trial_criteria",
-)
-_UPSERT_CRITERIA = """
-    insert into trial_criteria (
-        nct_id, engine_version, min_age_years, max_age_years, ecog_max, egfr_min, data
-    )
-    values (?, ?, ?, ?, ?, ?, ?)
-    on conflict (nct_id) do update set
-        engine_version = excluded.engine_version,
-        min_age_years = excluded.min_age_years,
-        max_age_years = excluded.max_age_years,
-        ecog_max = excluded.ecog_max,
-        egfr_min = excluded.egfr_min,
-        data = excluded.data
-    """
-"""Upsert of a `CriteriaRow`: by `save_criteria`, and by `write_batch` with its trial."""
 WRITE_CACHE_KIB = 256 * 1024
 """Page cache of a writing connection (SQLite's default is 2 MiB)."""
 
@@ -148,6 +121,8 @@ class SQLiteStore:
                 try:
                     for statement in migration.statements:
                         self._db.execute(statement)
+                    if migration.fill is not None:
+                        migration.fill(self._db)
                     self._db.execute(
                         "insert into schema_migrations (name, applied_at) values (:name, :at)",
                         {"name": migration.name, "at": datetime.now(UTC).isoformat()},
@@ -178,205 +153,10 @@ class SQLiteStore:
         with self._lock:
             try:
                 with self._db:
-                    self._write(records, quarantined, counts)
+                    sqlite_write.write_records(self._db, records, quarantined, counts)
             except sqlite3.Error as error:
                 raise StoreError(f"{self.path}: write failed ({error})") from None
         return counts
-
-    def _write(
-        self,
-        records: Sequence[StoredRecord],
-        quarantined: Sequence[QuarantineEntry],
-        counts: WriteCounts,
-    ) -> None:
-        """Write a batch with one `executemany` per table.
-
-        The outcome (and the counts) are those of upserting the records one by one in order:
-        a record repeated within the batch is judged against the copy before it, only the last
-        written copy of a trial is inserted, and every written copy's sites are merged in.
-        """
-        db = self._db
-        stored = self._stored_versions(sorted({r.nct_id for r in records}))
-        versions = {nct_id: (last, digest) for nct_id, (_, last, digest) in stored.items()}
-        written, sites = plan_upserts(records, versions, counts)
-
-        replaced = [(nct_id, stored[nct_id][0]) for nct_id in written if nct_id in stored]
-        if replaced:
-            self._delete_children(replaced)
-        (next_rowid,) = db.execute("select coalesce(max(rowid), 0) + 1 from trials").fetchone()
-        trials: list[tuple[SqlValue, ...]] = []
-        search: list[tuple[SqlValue, ...]] = []
-        for record in written.values():
-            if record.nct_id in stored:
-                rowid = stored[record.nct_id][0]
-            else:
-                rowid = next_rowid
-                next_rowid += 1
-            trials.append((rowid, *record.rows.trial, record.raw_sha256, record.trial_blob))
-            search.append((rowid, *record.rows.search))
-        self._insert_trials(list(written.values()), trials, search, list(sites.values()))
-        if quarantined:
-            db.executemany(
-                """
-                insert or ignore into quarantine (origin, position, code, reason, sha256, data)
-                values (?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    (e.origin, e.position, e.code, e.reason, sha256(e.raw), compress(e.raw))
-                    for e in quarantined
-                ],
-            )
-            counts.quarantined += len(quarantined)
-
-    def _stored_versions(self, nct_ids: list[str]) -> dict[str, tuple[int, str, str]]:
-        """Return nct_id → (rowid, last_update_posted, raw_sha256) of those already stored."""
-        stored: dict[str, tuple[int, str, str]] = {}
-        for start in range(0, len(nct_ids), 500):
-            chunk = nct_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for rowid, nct_id, last_update, digest in self._db.execute(
-                f"""
-                select rowid, nct_id, last_update_posted, raw_sha256
-                from trials
-                where nct_id in ({marks})
-                """,
-                chunk,
-            ):
-                stored[nct_id] = (rowid, last_update, digest)
-        return stored
-
-    def _delete_children(self, trials: list[tuple[str, int]]) -> None:
-        """Delete the child, location and search rows of these (nct_id, rowid) trials."""
-        db = self._db
-        sqlite_geo.delete_trial_sites(db, trials)
-        for table in _CHILD_TABLES:
-            db.executemany(
-                f"delete from {table} where nct_id = ?", [(nct_id,) for nct_id, _ in trials]
-            )
-        db.executemany("delete from trials_fts where rowid = ?", [(r,) for _, r in trials])
-
-    def _insert_trials(
-        self,
-        records: list[StoredRecord],
-        trials: list[tuple[SqlValue, ...]],
-        search: list[tuple[SqlValue, ...]],
-        sites: list[SiteRow],
-    ) -> None:
-        """Upsert trials (rowids chosen by the caller) and insert their rows in every table."""
-        db = self._db
-        db.executemany(
-            """
-            insert into trials (
-                rowid, nct_id, brief_title, official_title, acronym, overall_status, study_type,
-                phases, sex, minimum_age_years, maximum_age_years, std_ages, healthy_volunteers,
-                has_results, enrollment_count, start_date, first_posted, last_update_posted,
-                lead_sponsor, raw_sha256, record
-            )
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            on conflict (nct_id) do update set
-                brief_title = excluded.brief_title,
-                official_title = excluded.official_title,
-                acronym = excluded.acronym,
-                overall_status = excluded.overall_status,
-                study_type = excluded.study_type,
-                phases = excluded.phases,
-                sex = excluded.sex,
-                minimum_age_years = excluded.minimum_age_years,
-                maximum_age_years = excluded.maximum_age_years,
-                std_ages = excluded.std_ages,
-                healthy_volunteers = excluded.healthy_volunteers,
-                has_results = excluded.has_results,
-                enrollment_count = excluded.enrollment_count,
-                start_date = excluded.start_date,
-                first_posted = excluded.first_posted,
-                last_update_posted = excluded.last_update_posted,
-                lead_sponsor = excluded.lead_sponsor,
-                raw_sha256 = excluded.raw_sha256,
-                record = excluded.record
-            """,
-            trials,
-        )
-        db.executemany(
-            """
-            insert into trials_fts (
-                rowid, title, conditions, interventions, keywords, summary, criteria
-            )
-            values (?, ?, ?, ?, ?, ?, ?)
-            """,
-            search,
-        )
-        db.executemany(
-            """
-            insert into trial_conditions (nct_id, term, kind)
-            values (?, ?, ?)
-            """,
-            [row for r in records for row in r.rows.conditions],
-        )
-        db.executemany(
-            """
-            insert into trial_interventions (nct_id, type, name, kind)
-            values (?, ?, ?, ?)
-            """,
-            [row for r in records for row in r.rows.interventions],
-        )
-        db.executemany(
-            """
-            insert into trial_phases (nct_id, phase)
-            values (?, ?)
-            """,
-            [row for r in records for row in r.rows.phases],
-        )
-        # The where clause skips updates that would change nothing: most sites are shared.
-        db.executemany(
-            """
-            insert into sites (site_id, name, city, state, zip, country, lat, lon)
-            values (?, ?, ?, ?, ?, ?, ?, ?)
-            on conflict (site_id) do update set
-                lat = coalesce(excluded.lat, sites.lat),
-                lon = coalesce(excluded.lon, sites.lon),
-                state = case when excluded.state != '' then excluded.state else sites.state end,
-                zip = case when excluded.zip != '' then excluded.zip else sites.zip end
-            where (excluded.lat is not null and excluded.lat is not sites.lat)
-                or (excluded.lon is not null and excluded.lon is not sites.lon)
-                or (excluded.state != '' and excluded.state != sites.state)
-                or (excluded.zip != '' and excluded.zip != sites.zip)
-            """,
-            sites,
-        )
-        db.executemany(
-            """
-            insert into locations (nct_id, position, site_id, status, lat, lon)
-            values (?, ?, ?, ?, ?, ?)
-            """,
-            [row for r in records for row in r.rows.locations],
-        )
-        # The search indexes (trial_geo of migration 0005, trial_countries of 0003), filled
-        # per trial in bulk (per-location triggers cost about twice as much).
-        rowids = [(row[0], row[1]) for row in trials]
-        sqlite_geo.insert_trial_sites(db, rowids)
-        db.executemany(
-            """
-            insert or ignore into trial_countries (nct_id, country)
-            values (?, ?)
-            """,
-            [row for r in records for row in r.rows.countries],
-        )
-        db.executemany(
-            """
-            insert into raw_records (nct_id, format, origin, position, sha256, data)
-            values (?, ?, ?, ?, ?, ?)
-            on conflict (nct_id) do update set
-                format = excluded.format,
-                origin = excluded.origin,
-                position = excluded.position,
-                sha256 = excluded.sha256,
-                data = excluded.data
-            """,
-            [(r.nct_id, r.format, r.origin, r.position, r.raw_sha256, r.raw_blob) for r in records],
-        )
-        # Readings of replaced trials were deleted with their child rows: a trial written
-        # without one (ingest --no-criteria) keeps none rather than an older version's.
-        db.executemany(_UPSERT_CRITERIA, [r.criteria for r in records if r.criteria is not None])
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -532,7 +312,7 @@ class SQLiteStore:
         with self._lock:
             self._db.close()
 
-    # -- search (SQL in store/sqlite_search.py) --------------------------------------------------
+    # -- search (SQL in store/sqlite_search.py and sqlite_sites.py) ----------------------------
 
     def search_trials(
         self,
@@ -561,17 +341,17 @@ class SQLiteStore:
     ) -> tuple[list[tuple[Site, float | None]], int]:
         """Return one page of (site, distance km) nearest or most used first, and the total."""
         with self._lock:
-            return sqlite_search.search_sites(self._db, where, limit, offset, time_limit_s)
+            return sqlite_sites.search_sites(self._db, where, limit, offset, time_limit_s)
 
     def get_site(self, site_id: str) -> tuple[Site, list[tuple[str, str]]] | None:
         """Return a site and its (nct_id, location status) pairs, or None."""
         with self._lock:
-            return sqlite_search.get_site(self._db, site_id)
+            return sqlite_sites.get_site(self._db, site_id)
 
     def record_sizes(self) -> list[tuple[str, int]]:
         """Return (nct_id, size in bytes of the raw record) for every stored trial."""
         with self._lock:
-            return sqlite_search.record_sizes(self._db)
+            return sqlite_sites.record_sizes(self._db)
 
     def iter_raw_records(self) -> Iterator[StoredRaw]:
         """Yield the raw record of every stored trial, with where it came from, in NCT id order."""
@@ -598,7 +378,7 @@ class SQLiteStore:
         """Upsert the criteria readings of trials (one row per nct_id) in one transaction."""
         values = [row.as_row() for row in rows]
         with self._lock, self._db:
-            self._db.executemany(_UPSERT_CRITERIA, values)
+            self._db.executemany(sqlite_write.UPSERT_CRITERIA, values)
 
     def get_criteria(self, nct_id: str) -> StoredCriteria | None:
         """Return the stored criteria reading of a trial, or None."""

@@ -1,7 +1,8 @@
 """SQLite counts and facet counts of matching trials, remembered until the store changes.
 
 Filters on the trial columns alone (and one country) are summed from the maintained totals
-(`sqlite_totals.py`); the others count the matching trials.
+(`sqlite_totals.py`); a text or a place with such filters is tallied per facet key of the
+matching trials (`sqlite_facet_keys.py`); the others count the matching trials.
 
 A count or a facet set over a broad filter (all open trials, a country) reads a large share of
 the store, and the same ones come back on every page of a search and from every user. The
@@ -17,6 +18,7 @@ from typing import Any
 
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import StudyFilter
+from trialfinder.store.sqlite_facet_keys import keyed_count, keyed_facet_rows
 from trialfinder.store.sqlite_search import study_query, study_search_sql, time_limit
 from trialfinder.store.sqlite_totals import facet_rows, total_count
 
@@ -41,8 +43,11 @@ def _count(db: sqlite3.Connection, where: StudyFilter, time_limit_s: float) -> i
     total = total_count(db, where)
     if total is not None:
         return total
-    sql, params = study_search_sql(where, None)
     with time_limit(db, time_limit_s):
+        total = keyed_count(db, where)
+        if total is not None:
+            return total
+        sql, params = study_search_sql(where, None)
         (count,) = db.execute(f"select count(*) from (\n{sql})", params).fetchone()
     return int(count)
 
@@ -92,6 +97,8 @@ def _facets(
 ) -> dict[str, dict[str, int]]:
     with time_limit(db, time_limit_s):
         rows = facet_rows(db, where)
+        if rows is None:
+            rows = keyed_facet_rows(db, where)
         if rows is None:
             rows = hit_facet_rows(db, where)
     return tally_facets(rows)

@@ -1,9 +1,10 @@
-"""SQLite SQL for searching: trials (FTS5 + filters + distance) and research sites.
+"""SQLite SQL for searching trials: FTS5 + filters + distance, a page at a time.
 
 Every function takes the open connection; `SQLiteStore` calls them under its lock. The SQL is
-assembled only from the fixed fragments below (and `sqlite_geo.py` for places), and every value
-is bound: lists travel as one JSON array read with `json_each`, so a statement's text depends
-only on which filters are set. Counts and facets are in `sqlite_counts.py`.
+assembled only from the fixed fragments below (and `sqlite_geo.py` for places, `sqlite_text.py`
+for words), and every value is bound: lists travel as one JSON array read with `json_each`, so a
+statement's text depends only on which filters are set. Counts and facets are in
+`sqlite_counts.py`, research sites in `sqlite_sites.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -19,70 +19,19 @@ from typing import Any
 from trialfinder.errors import QueryError, StoreError
 from trialfinder.store.base import (
     Site,
-    SiteFilter,
     StudyFilter,
     StudyHit,
     StudySort,
-    TextSearch,
-    TextTerm,
 )
 from trialfinder.store.search_order import criteria_conditions, growing_radii, order_by
 from trialfinder.store.sqlite_geo import (
-    SITE_DISTANCE_KM,
-    bounding_box,
     geo_ctes,
     nearest_locations,
 )
+from trialfinder.store.sqlite_text import fts_query, text_index
 from trialfinder.store.sqlite_totals import column_conditions, match_bounds, words
 
-FTS_COLUMNS = ("title", "conditions", "interventions", "keywords", "summary", "criteria")
-"""Columns of `trials_fts`, in order."""
-
-FTS_WEIGHTS = (10.0, 8.0, 5.0, 6.0, 2.0, 1.0)
-"""bm25 weight of each column in `FTS_COLUMNS`: a title or condition hit counts most."""
-
 _NO_AGE_LIMIT = 1000.0
-
-
-# -- full-text query ----------------------------------------------------------------------------
-
-
-def _phrase(words: tuple[str, ...]) -> str:
-    return '"' + " ".join(word.replace('"', '""') for word in words) + '"'
-
-
-def _term(term: TextTerm) -> str:
-    star = " *" if term.is_prefix else ""
-    parts = [_phrase(words) + star for words in term.alternatives if words]
-    if not parts:
-        raise QueryError("a search term has no words")
-    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
-
-
-def _text_search(search: TextSearch) -> str:
-    positive = [_term(t) for t in search.terms if not t.is_negated]
-    negative = [_term(t) for t in search.terms if t.is_negated]
-    if not positive:
-        raise QueryError("a search needs at least one word that is not excluded with '-'")
-    expression = " AND ".join(positive)
-    if negative:
-        expression = f"({expression}) NOT ({' OR '.join(negative)})"
-    if not search.columns:
-        return f"({expression})"
-    for column in search.columns:
-        if column not in FTS_COLUMNS:
-            raise ValueError(f"{column!r} is not a full-text column ({', '.join(FTS_COLUMNS)})")
-    return "{" + " ".join(search.columns) + "} : (" + expression + ")"
-
-
-def fts_query(searches: tuple[TextSearch, ...]) -> str | None:
-    """Return the FTS5 match expression for parsed text searches (None when there are none).
-
-    Each word is written as a quoted FTS5 string, so no user text is ever read as FTS5 syntax.
-    """
-    if not searches:
-        return None
-    return " AND ".join(_text_search(s) for s in searches)
 
 
 # -- study search SQL ---------------------------------------------------------------------------
@@ -194,17 +143,17 @@ def study_query(
     match = fts_query(where.text)
     if match is not None:
         params["fts"] = match
-        weights = ", ".join(f"{w:g}" for w in FTS_WEIGHTS)
+        table, weights = text_index(where.text)
         # bm25 is computed only for rows the where clause keeps (`+rowid` keeps the place's
         # set from being handed to FTS5 as one lookup per trial), and only when sorting.
-        score = f",\n        bm25(trials_fts, {weights}) as score" if sort is not None else ""
+        score = f",\n        bm25({table}, {weights}) as score" if sort is not None else ""
         near = f"\n        and +rowid in (select {in_place})" if in_place else ""
         ctes.append(
             f"""matched as materialized (
     select
         rowid{score}
-    from trials_fts
-    where trials_fts match :fts{near}
+    from {table}
+    where {table} match :fts{near}
 )"""
         )
         joins.insert(0, "join matched on matched.rowid = trials.rowid")
@@ -341,7 +290,8 @@ def time_limit(db: sqlite3.Connection, seconds: float) -> Iterator[None]:
         db.set_progress_handler(None, 0)
 
 
-_SITE_COLUMNS = "sites.site_id, sites.name, sites.city, sites.state, sites.zip, sites.country"
+SITE_COLUMNS = "sites.site_id, sites.name, sites.city, sites.state, sites.zip, sites.country"
+"""The `sites` columns of a `Site` before its latitude and longitude."""
 
 
 def search_trials(
@@ -390,7 +340,7 @@ def search_trials(
             for s in db.execute(
                 f"""
                 select
-                    {_SITE_COLUMNS}, sites.lat, sites.lon
+                    {SITE_COLUMNS}, sites.lat, sites.lon
                 from sites
                 where sites.site_id in (select value from json_each(:site_ids))
                 """,
@@ -556,98 +506,3 @@ def _first_matching_locations(
         row = db.execute(sql, {**params, "nct_id": nct_id}).fetchone()
         found.append(row[0] if row else None)
     return found
-
-
-# -- sites ----------------------------------------------------------------------------------------
-
-
-def search_sites(
-    db: sqlite3.Connection, where: SiteFilter, limit: int, offset: int, time_limit_s: float
-) -> tuple[list[tuple[Site, float | None]], int]:
-    """Return one page of (site, distance km), nearest (or busiest) first, and the total."""
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
-    conditions = ["1 = 1"]
-    distance = "null"
-    order = "trial_count desc, sites.name asc, sites.site_id asc"
-    if where.words:
-        params["words"] = words(where.words)
-        conditions.append(
-            """not exists (
-        select 1
-        from json_each(:words)
-        where instr(
-            lower(sites.name || ' ' || sites.city || ' ' || sites.state || ' '
-                || sites.zip || ' ' || sites.country),
-            json_each.value
-        ) = 0
-    )"""
-        )
-    if where.countries:
-        params["countries"] = words(where.countries)
-        conditions.append("lower(sites.country) in (select value from json_each(:countries))")
-    if where.geo is not None:
-        params.update(bounding_box(where.geo))
-        conditions.append("sites.lat between :geo_lat_low and :geo_lat_high")
-        conditions.append("sites.lon between :geo_lon_low and :geo_lon_high")
-        conditions.append(f"{SITE_DISTANCE_KM.strip()} <= :geo_radius_km")
-        distance = SITE_DISTANCE_KM.strip()
-        order = "distance_km asc, trial_count desc, sites.site_id asc"
-    sql = f"""
-        select
-            {_SITE_COLUMNS}, sites.lat, sites.lon,
-            count(distinct locations.nct_id) as trial_count,
-            {distance} as distance_km,
-            count(*) over () as total
-        from sites
-        join locations on locations.site_id = sites.site_id
-        where {" and ".join(conditions)}
-        group by sites.site_id
-        order by {order}
-        limit :limit offset :offset
-        """
-    with time_limit(db, time_limit_s):
-        rows = db.execute(sql, params).fetchall()
-        total = rows[0][-1] if rows else _count_sites(db, sql, params)
-    return [(Site(*row[:9]), row[9]) for row in rows], int(total)
-
-
-def _count_sites(db: sqlite3.Connection, sql: str, params: dict[str, Any]) -> int:
-    # A page past the end has no rows to carry the window total: count the pages' source.
-    unpaged = sql.replace("limit :limit offset :offset", "")
-    (count,) = db.execute(f"select count(*) from ({unpaged})", params).fetchone()
-    return int(count)
-
-
-def get_site(db: sqlite3.Connection, site_id: str) -> tuple[Site, list[tuple[str, str]]] | None:
-    """Return a site and the (nct_id, location status) of each trial held there, or None."""
-    row = db.execute(
-        f"""
-        select
-            {_SITE_COLUMNS}, sites.lat, sites.lon,
-            (select count(distinct nct_id) from locations where site_id = sites.site_id)
-        from sites
-        where sites.site_id = :site_id
-        """,
-        {"site_id": site_id},
-    ).fetchone()
-    if row is None:
-        return None
-    trials = db.execute(
-        """
-        select nct_id, status
-        from locations
-        where site_id = :site_id
-        group by nct_id
-        order by nct_id
-        """,
-        {"site_id": site_id},
-    ).fetchall()
-    return Site(*row), [(str(n), str(s)) for n, s in trials]
-
-
-def record_sizes(db: sqlite3.Connection) -> list[tuple[str, int]]:
-    """Return (nct_id, bytes of the raw record as received) for every stored trial."""
-    return [
-        (str(nct_id), len(zlib.decompress(data)))
-        for nct_id, data in db.execute("select nct_id, data from raw_records order by nct_id")
-    ]

@@ -20,6 +20,18 @@ from typing import Any
 
 from trialfinder.store.base import StudyFilter
 
+FACET_KEY_COLUMNS = (
+    "overall_status",
+    "study_type",
+    "sex",
+    "std_ages",
+    "phases",
+    "healthy_volunteers",
+    "has_results",
+)
+"""The `trials` columns that `facet_totals` and `country_facet_totals` count trials by (and
+`facet_keys` names, migration 0007)."""
+
 _TOTALS_FIELDS = {
     "statuses": (),
     "study_types": (),
@@ -70,6 +82,21 @@ def column_conditions(where: StudyFilter, params: dict[str, Any], table: str) ->
     return conditions
 
 
+def phase_conditions(where: StudyFilter, params: dict[str, Any], table: str) -> list[str]:
+    """The condition of `where` on phases, on the comma-separated `phases` of `table` (a
+    totals table or `facet_keys`; `trials` is filtered through `trial_phases` instead)."""
+    if not where.phases:
+        return []
+    params["phases"] = json.dumps(list(where.phases))
+    return [
+        f"""exists (
+        select 1
+        from json_each(:phases)
+        where instr(',' || {table}.phases || ',', ',' || json_each.value || ',') > 0
+    )"""
+    ]
+
+
 def _answerable(where: StudyFilter) -> bool:
     """Whether the totals answer `where`: only their columns, at most one country (a trial in
     two of the countries would count twice), no empty phase."""
@@ -105,16 +132,9 @@ def _source(db: sqlite3.Connection, where: StudyFilter) -> tuple[str, str, dict[
     else:
         table = "facet_totals"
         country, trial_rows = ["country = other"], []
-    conditions = column_conditions(where, params, "totals")
-    if where.phases:
-        params["phases"] = json.dumps(list(where.phases))
-        conditions.append(
-            """exists (
-        select 1
-        from json_each(:phases)
-        where instr(',' || totals.phases || ',', ',' || json_each.value || ',') > 0
-    )"""
-        )
+    conditions = column_conditions(where, params, "totals") + phase_conditions(
+        where, params, "totals"
+    )
     conditions.append("totals.trials > 0")
 
     def rows(source: str, extra: list[str]) -> str:

@@ -1,0 +1,171 @@
+"""SQLite's facet keys (migration 0007) give the facets and counts of text and place searches
+that counting the matching trials themselves gives, before and after trials are changed,
+re-ingested and deleted, and after the 0006 → 0007 upgrade."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from support import shared_data
+from trialfinder.ingest import ingest
+from trialfinder.search import query_from_params
+from trialfinder.store import open_store, sqlite_search
+from trialfinder.store.base import GeoArea, StoredRecord, StudyFilter
+from trialfinder.store.sqlite import SQLiteStore
+from trialfinder.store.sqlite_counts import hit_facet_rows, tally_facets
+from trialfinder.store.sqlite_facet_keys import keyed_count, keyed_facet_rows
+
+OPEN = ("RECRUITING", "NOT_YET_RECRUITING")
+BOSTON = GeoArea(lat=42.3601, lon=-71.0589, radius_km=160.0)
+PARIS = GeoArea(lat=48.8566, lon=2.3522, radius_km=80.0)
+
+
+def _text(params: dict[str, str]) -> StudyFilter:
+    return query_from_params(params).study_filter()
+
+
+CANCER = _text({"query.cond": "cancer"})
+PEMBRO = _text({"query.term": "pembrolizumab"})
+
+ANSWERED = {
+    "cond": CANCER,
+    "term": PEMBRO,
+    "cond open": StudyFilter(text=CANCER.text, statuses=OPEN),
+    "cond phase 2 3": StudyFilter(text=CANCER.text, phases=("PHASE2", "PHASE3")),
+    "cond women adults": StudyFilter(text=CANCER.text, sexes=("FEMALE",), age_groups=("ADULT",)),
+    "cond healthy": StudyFilter(text=CANCER.text, healthy_volunteers=True),
+    "cond not healthy": StudyFilter(text=CANCER.text, healthy_volunteers=False),
+    "term no results": StudyFilter(text=PEMBRO.text, has_results=False),
+    "term interventional": StudyFilter(text=PEMBRO.text, study_types=("INTERVENTIONAL",)),
+    "cond US": StudyFilter(text=CANCER.text, countries=("united states",)),
+    "cond two countries": StudyFilter(text=CANCER.text, countries=("France", "Germany")),
+    "place": StudyFilter(geo=BOSTON),
+    "place open": StudyFilter(geo=PARIS, statuses=OPEN),
+    "cond place": StudyFilter(text=CANCER.text, geo=BOSTON),
+    "term place phase": StudyFilter(text=PEMBRO.text, geo=BOSTON, phases=("PHASE3",)),
+}
+
+NOT_ANSWERED = {
+    "filters only": StudyFilter(statuses=OPEN),
+    "place and country": StudyFilter(geo=BOSTON, countries=("United States",)),
+    "location words": StudyFilter(text=CANCER.text, location_words=("boston",)),
+    "age in years": StudyFilter(text=CANCER.text, age_years=45.0),
+    "sponsor": StudyFilter(text=CANCER.text, sponsor_words=("university",)),
+    "empty phase": StudyFilter(text=CANCER.text, phases=("",)),
+}
+
+
+def _plain_count(db: sqlite3.Connection, where: StudyFilter) -> int:
+    sql, params = sqlite_search.study_search_sql(where, None)
+    (count,) = db.execute(f"select count(*) from ({sql})", params).fetchone()
+    return int(count)
+
+
+def _assert_keys_agree(store: SQLiteStore) -> None:
+    db = store._db
+    for name, where in ANSWERED.items():
+        plain = tally_facets(hit_facet_rows(db, where))
+        rows = keyed_facet_rows(db, where)
+        assert rows is not None, name
+        assert tally_facets(rows) == plain, name
+        assert keyed_count(db, where) == _plain_count(db, where), name
+        assert store.facet_counts(where, 60.0) == plain, name
+        assert store.count_trials(where, 60.0) == _plain_count(db, where), name
+
+
+def _changed(store: SQLiteStore, nct_id: str, n: int) -> StoredRecord:
+    """A newer version of a stored trial: another status, phase, volunteers flag, fewer sites,
+    some in another country."""
+    trial = store.get_trial(nct_id)
+    raw = store.get_raw(nct_id)
+    assert trial is not None and raw is not None
+    locations = trial.locations[n % 3 :: 2]
+    if n % 4 == 0 and locations:
+        locations = [msgspec.structs.replace(loc, country="Iceland") for loc in locations[:2]]
+    changed = msgspec.structs.replace(
+        trial,
+        overall_status=("COMPLETED", "RECRUITING", "WITHDRAWN")[n % 3],
+        phases=[["PHASE3"], [], ["PHASE1", "PHASE2"]][n % 3],
+        healthy_volunteers=(None, True, False)[n % 3],
+        locations=locations,
+        last_update_posted="2099-01-01",
+    )
+    return StoredRecord.of(changed, raw[1] + f" {n}".encode(), raw[0], "test", str(n))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SQLiteStore:
+    opened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
+    ingest(opened, [shared_data("ctgov")])
+    assert isinstance(opened, SQLiteStore)
+    return opened
+
+
+def test_keys_answer_text_and_place_searches(store: SQLiteStore) -> None:
+    db = store._db
+    for name, where in ANSWERED.items():
+        assert _plain_count(db, where) > 0, name
+    _assert_keys_agree(store)
+    store.close()
+
+
+@pytest.mark.parametrize("name", NOT_ANSWERED)
+def test_keys_leave_other_filters_to_the_trials(store: SQLiteStore, name: str) -> None:
+    where = NOT_ANSWERED[name]
+    assert keyed_facet_rows(store._db, where) is None
+    assert keyed_count(store._db, where) is None
+    assert store.count_trials(where, 60.0) == _plain_count(store._db, where)
+    store.close()
+
+
+def test_keys_follow_changes_reingests_and_deletes(store: SQLiteStore) -> None:
+    nct_ids = [t.nct_id for t in store.iter_trials()]
+    ingest(store, [shared_data("ctgov")])
+    _assert_keys_agree(store)
+    # Newer versions of 60 trials (another status, phase, volunteers flag, sites, countries).
+    records = [_changed(store, nct_id, n) for n, nct_id in enumerate(nct_ids[:60])]
+    store.write_batch(records[:30], [])
+    store.write_batch([*records[30:], records[31]], [])
+    assert store.get_trial(nct_ids[0]) is not None
+    assert store.get_trial(nct_ids[0]).overall_status == "COMPLETED"  # type: ignore[union-attr]
+    _assert_keys_agree(store)
+    # Deleted trials, rows in either order: their keys go with them.
+    db = store._db
+    with db:
+        for nct_id in nct_ids[100:110]:
+            db.execute("delete from trial_countries where nct_id = ?", (nct_id,))
+            db.execute("delete from trials where nct_id = ?", (nct_id,))
+        for nct_id in nct_ids[110:120]:
+            db.execute("delete from trials where nct_id = ?", (nct_id,))
+            db.execute("delete from trial_countries where nct_id = ?", (nct_id,))
+    (keys,) = db.execute("select count(*) from trial_facet_keys").fetchone()
+    assert keys == len(nct_ids) - 20
+    _assert_keys_agree(store)
+    store.close()
+
+
+def test_migration_0007_gives_every_trial_its_key(store: SQLiteStore, tmp_path: Path) -> None:
+    db = store._db
+    before = {name: tally_facets(hit_facet_rows(db, w)) for name, w in ANSWERED.items()}
+    store.close()
+    raw = sqlite3.connect(tmp_path / "trials.db")
+    with raw:
+        raw.execute("drop table trials_cond_fts")
+        raw.execute("drop trigger trial_facet_keys_delete")
+        for table in ("facet_keys", "facet_key_countries", "trial_facet_keys"):
+            raw.execute(f"drop table {table}")
+        raw.execute(
+            "delete from schema_migrations where name = :name",
+            {"name": "0007_search_condition_index_and_facet_keys"},
+        )
+    raw.close()
+    reopened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
+    assert isinstance(reopened, SQLiteStore)
+    for name, where in ANSWERED.items():
+        assert reopened.facet_counts(where, 60.0) == before[name], name
+    _assert_keys_agree(reopened)
+    reopened.close()
