@@ -13,10 +13,11 @@ from trialfinder.criteria.constraints import (
     NotCheckable,
     ParsedCriteria,
     ScoreConstraint,
+    SexConstraint,
     TreatmentConstraint,
     Unparsed,
 )
-from trialfinder.criteria.parser import parse_criteria, parse_criterion
+from trialfinder.criteria.parser import _abbreviates, parse_criteria, parse_criterion
 
 
 def test_age_range_inclusive() -> None:
@@ -298,3 +299,306 @@ def test_gene_name_is_not_a_condition() -> None:
     """ "PD" of "PD-L1" is not Parkinson disease."""
     found = parse_criterion("PD-L1 TPS ≥ 1% in tumor tissue")
     assert not [c for c in found if isinstance(c, ConditionConstraint)]
+
+
+def _mentions(text: str) -> list[tuple[str, tuple[int, int], str]]:
+    return [
+        ("condition" if isinstance(c, ConditionConstraint) else "treatment", c.span, c.text)
+        for c in parse_criterion(text)
+        if isinstance(c, ConditionConstraint | TreatmentConstraint)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "mentions"),
+    [
+        (
+            "Prior allogeneic stem cell transplant (allo-SCT) within 6 months",
+            [("treatment", (6, 48), "allogeneic stem cell transplant (allo-SCT)")],
+        ),
+        (
+            "Known graft-versus-host disease (GVHD)",
+            [("condition", (6, 38), "graft-versus-host disease (GVHD)")],
+        ),
+        (
+            "antiretroviral therapy (ART)-naive adults",
+            [("treatment", (0, 28), "antiretroviral therapy (ART)")],
+        ),
+        (
+            "Previous ICS (inhaled corticosteroid) use",
+            [("treatment", (9, 37), "ICS (inhaled corticosteroid)")],
+        ),
+        (
+            "Back pain (radicular pain) for 6 weeks",
+            [("condition", (0, 9), "Back pain"), ("condition", (11, 25), "radicular pain")],
+        ),
+        (
+            "advanced EGFR-mutant NSCLC (EGFR)",
+            [("condition", (21, 26), "NSCLC")],
+        ),
+        (
+            "AS (> 17 on the Anxiety Sensitivity Index)",
+            [("condition", (0, 2), "AS"), ("condition", (16, 23), "Anxiety")],
+        ),
+    ],
+    ids=[
+        "short-form-suffix",
+        "short-form",
+        "short-form-then-hyphen",
+        "long-form-in-bracket",
+        "bracket-of-examples",
+        "short-form-not-of-the-mention",
+        "bracket-not-opened-by-the-full-name",
+    ],
+)
+def test_full_name_and_its_short_form_are_one_mention(
+    text: str, mentions: list[tuple[str, tuple[int, int], str]]
+) -> None:
+    assert _mentions(text) == mentions
+
+
+def test_merged_mention_keeps_the_full_names_concept() -> None:
+    [ics] = parse_criterion("Prior ICS (inhaled corticosteroid) use")
+    assert isinstance(ics, TreatmentConstraint)
+    assert (ics.therapy, ics.rule) == ("Corticosteroids", "therapies.tsv")
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("NSCLC staged per the International Association for the Study of Lung Cancer", ["NSCLC"]),
+        (
+            "Schizophrenia per the Diagnostic and Statistical Manual of Mental Disorders",
+            ["Schizophrenia"],
+        ),
+        ("Type 2 diabetes according to the American Diabetes Association", ["Type 2 diabetes"]),
+        ("Stage IV NSCLC per the American Joint Committee on Cancer, 8th edition", ["NSCLC"]),
+        ("Participation in a National Cancer Institute study of asthma", ["asthma"]),
+    ],
+    ids=["association-for-the-study-of", "manual-of", "association", "committee-on", "institute"],
+)
+def test_a_condition_inside_an_organisation_or_book_name_is_not_read(
+    text: str, left: list[str]
+) -> None:
+    assert [m[2] for m in _mentions(text)] == left
+
+
+@pytest.mark.parametrize(
+    ("short", "long", "expected"),
+    [
+        ("allo-SCT", "allogeneic haematopoietic stem cell transplantation", True),
+        ("DDD", "Patient has Degenerative Disc Disease", True),
+        ("EGFR-TKI", "EGFR tyrosine kinase inhibitor", True),
+        ("HR-MDS", "myelodysplastic syndrome", False),
+        ("CAD", "heart failure", False),
+        ("AD", "bad disease", False),
+        ("EGFR", "advanced EGFR mutant NSCLC", False),
+    ],
+    ids=[
+        "hyphenated",
+        "initials",
+        "prefix",
+        "letter-missing",
+        "unrelated",
+        "first-letter-mid-word",
+        "contained",
+    ],
+)
+def test_abbreviates(short: str, long: str, expected: bool) -> None:
+    assert _abbreviates(short, long) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acceptable birth control method for men and women",
+        "Must use adequate contraception (males and females) or abstinence",
+        "any double combination of male or female condom",
+    ],
+    ids=["method-for-men-and-women", "bracket-after-contraception", "condom"],
+)
+def test_men_and_women_of_a_contraception_clause_is_not_a_sex(text: str) -> None:
+    assert [c for c in parse_criterion(text) if isinstance(c, SexConstraint)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "sex"),
+    [
+        (
+            "Men and women aged 18-65; women of childbearing potential must use contraception",
+            "all",
+        ),
+        ("Pre- and postmenopausal women or men with stage II breast cancer", "all"),
+    ],
+    ids=["other-clause", "menopause-is-not-contraception"],
+)
+def test_men_and_women_outside_a_contraception_clause_is_a_sex(text: str, sex: str) -> None:
+    assert [c.sex for c in parse_criterion(text) if isinstance(c, SexConstraint)] == [sex]
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("Lansky (age < 16 years) or Karnofsky (age ≥ 16 years) performance status ≥ 70", []),
+        ("Karnofsky ≥ 50 for patients > 16 years and Lansky ≥ 50 for patients ≤ 16 years", []),
+        ("Adults (aged 18 to 70 years) with ECOG 0-1", [Bounds(low=18.0, high=70.0)]),
+        ("Age: 16 and over Performance status: Karnofsky 60-100%", [Bounds(low=16.0)]),
+    ],
+    ids=["bracket-after-scale", "for-patients", "bracket-before-scale", "pdq-heading"],
+)
+def test_an_age_that_picks_a_scale_is_not_an_age_bound(text: str, years: list[Bounds]) -> None:
+    assert [c.years for c in parse_criterion(text) if isinstance(c, AgeConstraint)] == years
+
+
+def test_two_scales_before_one_value_both_get_it() -> None:
+    found = parse_criterion("Karnofsky or Lansky score (depending on age) ≥ 50")
+    assert [(c.score, c.bounds, c.rule) for c in found if isinstance(c, ScoreConstraint)] == [
+        ("Karnofsky", Bounds(low=50.0), "score_comparator"),
+        ("Lansky", Bounds(low=50.0), "score_also_named"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "bounds"),
+    [
+        (
+            "Body Mass Index (BMI) greater than 40kg/m2.",
+            "BMI",
+            Bounds(low=40.0, low_inclusive=False),
+        ),
+        (
+            "Performance status (Karnofsky scale) must be greater than 70.",
+            "Karnofsky",
+            Bounds(low=70.0, low_inclusive=False),
+        ),
+        (
+            "Alcohol Use Disorders Identification Test (AUDIT) (score of 8 or higher)",
+            "AUDIT",
+            Bounds(low=8.0),
+        ),
+        (
+            "Mini-Mental State Examination total\r\n        score between 12 and 26",
+            "MMSE",
+            Bounds(low=12.0, high=26.0),
+        ),
+        ("Lansky score must be 50 percent or greater", "Lansky", Bounds(low=50.0)),
+        ("Karnofsky 60%-100%", "Karnofsky", Bounds(low=60.0, high=100.0)),
+        ("NYHA II and above heart failure", "NYHA", Bounds(low=2.0)),
+        ("Fitzpatrick Skin Type I to VI", "Fitzpatrick", Bounds(low=1.0, high=6.0)),
+    ],
+    ids=[
+        "value-into-unit",
+        "closing-bracket",
+        "bracket-with-score",
+        "wrapped-line",
+        "percent-or-greater",
+        "percent-on-each-value",
+        "and-above",
+        "roman-six",
+    ],
+)
+def test_score_layouts(text: str, score: str, bounds: Bounds) -> None:
+    found = [(c.score, c.bounds) for c in parse_criterion(text) if isinstance(c, ScoreConstraint)]
+    assert found == [(score, bounds)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HAM-D, or history of suicide attempt(s) in the past 12 months",
+        "use Karnofsky for patients > 16 years of age",
+    ],
+    ids=["comma-or-ends-the-gap", "value-in-years"],
+)
+def test_not_a_score(text: str) -> None:
+    assert [c for c in parse_criterion(text) if isinstance(c, ScoreConstraint)] == []
+
+
+def test_condition_between_scale_and_value_is_kept() -> None:
+    found = parse_criterion("VAS back pain score of at least 50mm on a 100mm scale")
+    assert [c.text for c in found if isinstance(c, ConditionConstraint)] == ["back pain"]
+
+
+@pytest.mark.parametrize(
+    ("text", "analyte", "bounds"),
+    [
+        ("Total bilirubin =\\< 1.5 x ULN", "bilirubin", Bounds(high=1.5)),
+        ("Mean CD4 cell count = or > 600 cells/mm3", "cd4", Bounds(low=600.0)),
+        ("Creatinine less then 1.5 mg/dL", "creatinine", Bounds(high=1.5, high_inclusive=False)),
+        ("Hemoglobin > or = 9 g/dL", "hemoglobin", Bounds(low=9.0)),
+        ("Free T3 ≤ 6.8 pmol/L", "free_t3", Bounds(high=6.8)),
+        ("Shortening fraction at least 27%", "fractional_shortening", Bounds(low=27.0)),
+        ("Sweat chloride at least 60 mEq/L", "sweat_chloride", Bounds(low=60.0)),
+    ],
+    ids=["escaped-le", "eq-or-gt", "less-then", "gt-or-eq", "pmol", "shortening", "sweat"],
+)
+def test_round5_measurements(text: str, analyte: str, bounds: Bounds) -> None:
+    found = [(c.analyte, c.bounds) for c in parse_criterion(text) if isinstance(c, Measurement)]
+    assert found == [(analyte, bounds)]
+
+
+def test_free_t3_in_pmol_is_converted_by_molar_mass() -> None:
+    [t3] = [c for c in parse_criterion("Free T3 ≤ 6.8 pmol/L") if isinstance(c, Measurement)]
+    assert t3.canonical is not None and t3.canonical.high is not None
+    assert (t3.canonical_unit, round(t3.canonical.high, 2)) == ("pg/mL", 4.43)
+
+
+def test_surgically_sterile_is_not_a_treatment() -> None:
+    found = parse_criterion("Women who are surgically sterile")
+    assert [c for c in found if isinstance(c, TreatmentConstraint)] == []
+
+
+def test_a_therapy_class_does_not_take_another_therapy_before_it() -> None:
+    found = parse_criterion(
+        "Chemotherapy: No concurrent chemotherapy Endocrine therapy: Not specified"
+    )
+    assert [c.text for c in found if isinstance(c, TreatmentConstraint)] == [
+        "Chemotherapy",
+        "chemotherapy",
+        "Endocrine therapy",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Premature infants with gestational age of less than 33 weeks",
+        "Bone age less than or equal to 12 years.",
+        "postmenopausal if they have been amenorrheic for 12 months or more",
+        "Patients with predicted life expectancy of 12 months or more",
+        "PSA values obtained 1 week or more apart",
+    ],
+    ids=["gestational-age", "bone-age", "amenorrhea", "life-expectancy", "interval"],
+)
+def test_not_an_age(text: str) -> None:
+    assert [c for c in parse_criterion(text) if isinstance(c, AgeConstraint)] == []
+
+
+def test_months_of_age_or_older_is_an_age() -> None:
+    [age] = [
+        c
+        for c in parse_criterion("Children 8 months of age or older")
+        if isinstance(c, AgeConstraint)
+    ]
+    assert (age.unit, age.bounds) == ("months", Bounds(low=8.0))
+
+
+@pytest.mark.parametrize(
+    ("text", "sexes"),
+    [
+        ("Female patients of childbearing potential must use contraception", []),
+        ("Female volunteers of childbearing age should have a negative pregnancy test", []),
+        ("No current use of any sex steroid hormone replacement therapy", []),
+        ("Healthy women aged 18-40 who use contraception", ["female"]),
+        ("Are female, and are not pregnant.", ["female"]),
+    ],
+    ids=[
+        "of-childbearing-potential",
+        "pregnancy-test",
+        "sex-steroid",
+        "age-between",
+        "not-pregnant",
+    ],
+)
+def test_a_sex_that_only_says_whom_contraception_is_about(text: str, sexes: list[str]) -> None:
+    assert [c.sex for c in parse_criterion(text) if isinstance(c, SexConstraint)] == sexes

@@ -22,10 +22,10 @@ from trialfinder.criteria._extract import (
 from trialfinder.criteria.constraints import Bounds, ScoreConstraint
 from trialfinder.criteria.tables import finditer
 
-_ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0}
+_ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0, "VI": 6.0}
 _CHILD_PUGH = {"A": (5.0, 6.0), "B": (7.0, 9.0), "C": (10.0, 15.0)}
 _RANGE_SEP = re.compile(r"\s*(?:-|–|~|to|through)\s*", re.IGNORECASE)
-_LIST_SEP = re.compile(r"\s*(?:,|or|and|/|-|–|~|to|through)\s*", re.IGNORECASE)
+_LIST_SEP = re.compile(r"\s*%?\s*(?:,|or|and|/|-|–|~|to|through)\s*", re.IGNORECASE)
 
 
 def _score_value(score: lexicon.Score, text: str) -> float | None:
@@ -101,7 +101,8 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
     """Return the score constraints in a criterion."""
     out: list[ScoreConstraint] = []
     taken: list[tuple[int, int]] = []
-    starts = [start for start, _ in lexicon.score_index().find(text)]
+    names = lexicon.score_index().find(text)
+    starts = [start for start, _ in names]
     for pattern, regex in rules("score"):
         if pattern.trigger:  # generic rows search; named rows start at a score's mention
             if not runs(pattern, present):
@@ -140,6 +141,54 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
                     classes=found.classes,
                 )
             )
+            out += _also_named(text, match, found, names, pattern.confidence)
+    return out
+
+
+_JOINED = re.compile(r"(?:\bor\b|\band\b|/)")
+
+
+def _also_named(
+    text: str,
+    match: re.Match[str],
+    found: ScoreConstraint,
+    names: list[tuple[int, int]],
+    confidence: float,
+) -> list[ScoreConstraint]:
+    """Return the same bounds for other scales named before the values: "Karnofsky or Lansky ≥ 50".
+
+    A second name counts when "or", "and" or "/" joins it to the first and the values fit its
+    own range.
+    """
+    if "gap" not in match.re.groupindex or match.start("gap") < 0:
+        return []
+    out: list[ScoreConstraint] = []
+    seen = {found.score}
+    for start, end in names:
+        if not (match.end("score") <= start and end <= match.end("gap")):
+            continue
+        other = lexicon.score_of(text[start:end])
+        if (
+            other is None
+            or other.name in seen
+            or not _JOINED.search(text, match.end("score"), start)
+            or not all(
+                b is None or other.low <= b <= other.high
+                for b in (found.bounds.low, found.bounds.high)
+            )
+        ):
+            continue
+        seen.add(other.name)
+        out.append(
+            ScoreConstraint(
+                span=(start, found.span[1]),
+                confidence=confidence,
+                rule="score_also_named",
+                score=other.name,
+                bounds=found.bounds,
+                classes=found.classes,
+            )
+        )
     return out
 
 

@@ -7,13 +7,17 @@ Run ``python -m trialfinder.criteria.evaluate [labels.json]``; the default is th
 - sex: the sex is equal;
 - measurement: the analyte and the bounds as written are equal;
 - score: the score name (lower case, no blanks or hyphens) and the bounds are equal;
-- condition, treatment: the predicted span overlaps the labelled text in the criterion.
+- condition, treatment: the predicted span overlaps an occurrence of the labelled text in the
+  criterion: any occurrence, case folded, any run of blanks (spaces, tabs, line breaks) matching
+  any other run.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import msgspec
@@ -30,7 +34,7 @@ from trialfinder.criteria.constraints import (
 from trialfinder.criteria.parser import parse_criterion
 from trialfinder.criteria.tables import normal_key
 
-__all__ = ["KINDS", "Score", "evaluate", "load_labels", "main"]
+__all__ = ["KINDS", "Item", "Label", "Score", "evaluate", "load_labels", "main", "occurrences"]
 
 KINDS = ("age", "sex", "measurement", "score", "condition", "treatment")
 
@@ -95,6 +99,19 @@ def _same(a: float | None, b: float | None) -> bool:
     return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 0.01)
 
 
+@cache
+def _surface(label_text: str) -> re.Pattern[str]:
+    """Return a regex for a labelled surface text: case folded, blanks as any run of blanks."""
+    return re.compile(r"\s+".join(re.escape(word) for word in label_text.split()), re.IGNORECASE)
+
+
+def occurrences(label_text: str, text: str) -> list[tuple[int, int]]:
+    """Return the spans of every occurrence of ``label_text`` in ``text``, blanks normalised."""
+    if not label_text.split():
+        return []
+    return [m.span() for m in _surface(label_text).finditer(text)]
+
+
 def _matches(prediction: Constraint, label: Label, text: str) -> bool:
     if isinstance(prediction, AgeConstraint) and label.kind == "age":
         return _same(prediction.years.low, label.low) and _same(prediction.years.high, label.high)
@@ -120,9 +137,10 @@ def _matches(prediction: Constraint, label: Label, text: str) -> bool:
         or isinstance(prediction, TreatmentConstraint)
         and label.kind == "treatment"
     ):
-        start = text.lower().find((label.text or "").lower())
-        end = start + len(label.text or "")
-        return start >= 0 and prediction.span[0] < end and start < prediction.span[1]
+        return any(
+            prediction.span[0] < end and start < prediction.span[1]
+            for start, end in occurrences(label.text or "", text)
+        )
     return False
 
 

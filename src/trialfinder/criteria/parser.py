@@ -22,10 +22,14 @@ from trialfinder.criteria._extract import (
 )
 from trialfinder.criteria._scores import scores
 from trialfinder.criteria.constraints import (
+    AgeConstraint,
     ConditionConstraint,
     Constraint,
     ParsedCriteria,
     ParsedCriterion,
+    PregnancyConstraint,
+    ScoreConstraint,
+    SexConstraint,
     TimeWindow,
     TreatmentConstraint,
     Unparsed,
@@ -96,6 +100,100 @@ def _temporality(context: Context, window: TimeWindow | None, default: str) -> s
     return default
 
 
+# A sex this close to a contraception, childbearing or pregnancy-test statement, in the same
+# clause, says whom that statement is about, not who may take part: "adequate contraception
+# (males and females)", "Female patients of childbearing potential must use ...". A woman or a
+# man must come right before the statement (no age between: "Healthy women aged 18-40 who use
+# contraception" names who may take part); "postmenopausal", "sterile" and "non-childbearing"
+# say who may take part too.
+_PAIR_REACH = 100
+_ONE_SEX_REACH = 40
+_NOT_FERTILE = re.compile(r"menopaus|steril", re.IGNORECASE)
+_NON = re.compile(r"non[\s-]*$", re.IGNORECASE)
+
+
+def _about_fertility(text: str, statement: PregnancyConstraint) -> bool:
+    if statement.status == "childbearing_potential":
+        start, end = statement.span
+        return not _NOT_FERTILE.search(text, start, end) and not _NON.search(
+            text, max(0, start - 5), start
+        )
+    return statement.status in {"contraception", "pregnancy_test"}
+
+
+def _without_fertility_sexes(
+    text: str, found: list[Constraint], pregnancy_list: list[PregnancyConstraint]
+) -> list[Constraint]:
+    """Return ``found`` without the sexes that only say whom a contraception statement is about."""
+    statements = [p.span for p in pregnancy_list if _about_fertility(text, p)]
+    if not statements:
+        return found
+    ages = [c.span for c in found if isinstance(c, AgeConstraint)]
+
+    def about(sex: SexConstraint, span: tuple[int, int]) -> bool:
+        if not _same_clause(text, sex.span, span):
+            return False
+        if sex.sex == "all":
+            return _gap(sex.span, span) <= _PAIR_REACH
+        return 0 <= span[0] - sex.span[1] <= _ONE_SEX_REACH and not any(
+            sex.span[1] <= a[0] and a[1] <= span[0] for a in ages
+        )
+
+    return [
+        c
+        for c in found
+        if not (isinstance(c, SexConstraint) and any(about(c, span) for span in statements))
+    ]
+
+
+# An age that says which scale applies: "Lansky (age < 16 years) or Karnofsky (age ≥ 16 years)",
+# "Karnofsky ≥ 50 for patients > 16 years old". Such an age sits after "for" / "if" near a
+# scale's name, or in a bracket after one, in the same clause.
+_SCALE_REACH = 80
+_SCOPED_AGE = re.compile(
+    r"""(?:(?P<bracket>[(\[])[^()\[\]]*     # inside an open bracket: "Lansky (age < 16"
+    |\b(?:for|if)\b[^.;:()\[\]]{0,25})$  # after "for" or "if": "for patients ≥ 12 and"
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _is_scale_age(text: str, span: tuple[int, int], names: list[tuple[int, int]]) -> bool:
+    """Return True when the age at ``span`` picks a scale rather than bounding the patient."""
+    scope = _SCOPED_AGE.search(text, max(0, span[0] - 40), span[0])
+    if scope is None:
+        return False
+    bracket = scope.start("bracket")
+    return any(
+        _gap(span, name) <= _SCALE_REACH
+        and _same_clause(text, span, name)
+        and (bracket < 0 or name[1] <= bracket)
+        for name in names
+    )
+
+
+def _without_scale_ages(text: str, found: list[AgeConstraint]) -> list[AgeConstraint]:
+    """Return the ages of ``found`` that are not a scale's age range."""
+    names = lexicon.score_index().find(text) if found else []
+    return [age for age in found if not (names and _is_scale_age(text, age.span, names))]
+
+
+def _score_names(text: str, found: list[ScoreConstraint]) -> list[tuple[int, int]]:
+    """Return the spans that name the scales of ``found``, or a whole span when none is listed.
+
+    A condition inside a scale's name is part of the name ("Beck Depression Inventory"); one
+    between the name and the values is the patient's ("VAS back pain score of at least 50 mm").
+    """
+    if not found:
+        return []
+    names = lexicon.score_index().find(text)
+    spans: list[tuple[int, int]] = []
+    for score in found:
+        inside = [n for n in names if score.span[0] <= n[0] and n[1] <= score.span[1]]
+        spans += inside or [score.span]
+    return spans
+
+
 def _longest_first(
     mentions: list[tuple[int, int, lexicon.Term, str]],
 ) -> list[tuple[int, int, lexicon.Term, str]]:
@@ -105,6 +203,120 @@ def _longest_first(
         if not any(k[0] <= mention[0] and mention[1] <= k[1] for k in kept):
             kept.append(mention)
     return sorted(kept, key=lambda m: m[0])
+
+
+# A bracket that holds one short form: "(allo-SCT)", "(DDD)", "(ART)-naive", "(EGFR-TKI)".
+_SHORT_FORM = re.compile(r"\s*\(\s*(?P<short>[A-Za-z0-9][\w+/.-]{0,11}?)\s*\)")
+# A bracket right after an abbreviation that holds its full name: "ART (antiretroviral therapy)".
+_LONG_FORM = re.compile(r"\s*\(\s*(?P<long>[^()\n]{4,80}?)\s*\)")
+_Mention = tuple[int, int, lexicon.Term, str]
+
+
+def _is_short_form(word: str) -> bool:
+    """Return True for an abbreviation-like token: two or more letters, one upper-case."""
+    return (
+        any(c.isupper() for c in word) and sum(c.isalpha() for c in word) >= 2 and " " not in word
+    )
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """Return True when ``short`` abbreviates the end of ``long`` (Schwartz and Hearst, 2003).
+
+    Each letter or digit of the short form appears in the long form in order, read from the
+    right, and the first one begins a word: "allo-SCT" abbreviates "allogeneic haematopoietic
+    stem cell transplantation", "DDD" "Degenerative Disc Disease", not "leg pain".
+    """
+    letters = [c.lower() for c in short if c.isalnum()]
+    if not letters or re.search(rf"\b{re.escape(short)}\b", long, re.IGNORECASE):
+        return False
+    at = len(long) - 1
+    for index in range(len(letters) - 1, -1, -1):
+        char = letters[index]
+        while at >= 0 and (
+            long[at].lower() != char or (index == 0 and at > 0 and long[at - 1].isalnum())
+        ):
+            at -= 1
+        if at < 0:
+            return False
+        at -= 1
+    return True
+
+
+def _words_before(text: str, end: int, count: int) -> str:
+    """Return up to ``count`` words of ``text`` that end at ``end``, within the clause."""
+    words = re.split(r"(?<=\s)(?=\S)", text[:end])
+    before = "".join(words[-count:])
+    return re.split(r"[;:.,()\[\]](?:\s|$)|[()\[\]]", before)[-1]
+
+
+def _bracket_partner(text: str, start: int, end: int) -> tuple[int, int, int, bool] | None:
+    """Return the bracket after a mention that names it again, or None.
+
+    The result is the bracket's content span, the bracket's end and whether the content is the
+    full name (the mention being its short form).
+    """
+    short_match = _SHORT_FORM.match(text, end)
+    if short_match is not None:
+        short = short_match.group("short")
+        long = _words_before(text, end, min(len(short) + 5, 2 * len(short)))
+        if (
+            _is_short_form(short)
+            # The full name ends with the mention: "NSCLC (EGFR)" is not one.
+            and [c for c in short if c.isalnum()][-1].lower() in text[start:end].lower()
+            and _abbreviates(short, long)
+        ):
+            return (*short_match.span("short"), short_match.end(), False)
+        return None
+    long_match = _LONG_FORM.match(text, end)
+    if (
+        long_match is not None
+        and _is_short_form(text[start:end])
+        # The full name opens the bracket: "ART (antiretroviral therapy)", not "AS (> 17 on
+        # the Anxiety Sensitivity Index)".
+        and long_match.group("long")[0].lower() == text[start].lower()
+        and _abbreviates(text[start:end], long_match.group("long"))
+    ):
+        return (*long_match.span("long"), long_match.end(), True)
+    return None
+
+
+def _merge_short_forms(
+    text: str, first: list[_Mention], second: list[_Mention]
+) -> tuple[list[_Mention], list[_Mention]]:
+    """Return both mention lists with a full name and its bracketed short form as one mention.
+
+    "Degenerative Disc Disease (DDD)" is one condition, spanning both, with the full name's
+    concept; the short form's own mention (of either list) is dropped. So is the other order,
+    "ART (antiretroviral therapy)".
+    """
+    if "(" not in text or len(first) + len(second) < 2:
+        return first, second
+    mentions = [(m, 0) for m in first] + [(m, 1) for m in second]
+    dropped: set[int] = set()
+    grown: dict[int, _Mention] = {}
+    for index, ((start, end, term, source), _) in enumerate(mentions):
+        partner = _bracket_partner(text, start, end)
+        if partner is None:
+            continue
+        inside_start, inside_end, bracket_end, long_inside = partner
+        inside = [
+            other
+            for other, (m, _) in enumerate(mentions)
+            if other != index and inside_start <= m[0] and m[1] <= inside_end
+        ]
+        if not inside:
+            continue
+        dropped.update(inside)
+        if long_inside:
+            # The full name is in the bracket: keep its concept, over the whole span.
+            longest = max(inside, key=lambda other: mentions[other][0][1] - mentions[other][0][0])
+            term, source = mentions[longest][0][2:]
+        grown[index] = (start, bracket_end, term, source)
+    lists: tuple[list[_Mention], list[_Mention]] = ([], [])
+    for index, (mention, which) in enumerate(mentions):
+        if index not in dropped:
+            lists[which].append(grown.get(index, mention))
+    return lists
 
 
 def parse_criterion(text: str, *, mesh_terms: Sequence[str] = ()) -> list[Constraint]:
@@ -175,7 +387,7 @@ def _read(
     present = triggers_of(clean)
     found: list[Constraint] = []
     found += not_checkable(clean, present)
-    found += ages(clean, present)
+    found += _without_scale_ages(clean, ages(clean, present))
     found += sexes(clean, present)
     formula = formula_of(clean, present)
     labs = measurements(clean, formula)
@@ -186,12 +398,23 @@ def _read(
     found_windows = windows(clean, present)
     cues = find_cues(clean, _extra_cues(clean, present))
     negated_spans = [(c.start, c.end + 60) for c in cues if c.category == "NEGATED_EXISTENCE"]
-    found += pregnancies(clean, negated_spans, present)
-    numeric = [c.span for c in labs] + [c.span for c in score_list]
+    pregnancy_list = pregnancies(clean, negated_spans, present)
+    found = _without_fertility_sexes(clean, found, pregnancy_list)
+    found += pregnancy_list
+    numeric = [c.span for c in labs] + _score_names(clean, score_list)
 
     # A mention that only names a gene, a scale or a therapy's target: "ALK" in "anaplastic
     # lymphoma kinase", "lung cancer TNM staging", "cancer therapy".
-    modifiers = applicable("mention_modifier", present)
+    rows = applicable("mention_modifier", present)
+    modifiers = [(p, regex) for p, regex in rows if p.label != "name"]
+    # An organisation's or a book's name: "International Association for the Study of Lung
+    # Cancer", "Diagnostic and Statistical Manual of Mental Disorders".
+    names = [
+        match.span()
+        for pattern, regex in rows
+        if pattern.label == "name"
+        for match in finditer(pattern, regex, clean)
+    ]
 
     # Therapies and procedures.
     mentions = [(s, e, t, "therapies.tsv") for s, e, t in lexicon.therapy_index().find(clean)]
@@ -212,6 +435,7 @@ def _read(
         m
         for m in _longest_first(mentions)
         if not any(p.label == "any" and regex.match(clean, m[1]) for p, regex in modifiers)
+        and not (names and any(s <= m[0] and m[1] <= e for s, e in names))
     ]
 
     # Conditions: the shipped list, then the record's MeSH terms.
@@ -223,6 +447,7 @@ def _read(
         m
         for m in _longest_first(condition_mentions)
         if not any(regex.match(clean, m[1]) for _, regex in modifiers)
+        and not (names and any(s <= m[0] and m[1] <= e for s, e in names))
         and not any(s <= m[0] and m[1] <= e for s, e in numeric)
         and not any(
             t[0] <= m[0] and m[1] <= t[1] and t[1] - t[0] > m[1] - m[0] for t in therapy_mentions
@@ -236,6 +461,10 @@ def _read(
         )
         and not any(s <= t[0] and t[1] <= e for s, e in numeric)
     ]
+
+    condition_mentions, therapy_mentions = _merge_short_forms(
+        clean, condition_mentions, therapy_mentions
+    )
 
     qualifiers = [
         (m.span(), " ".join(m.group().split()))

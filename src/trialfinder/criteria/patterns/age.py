@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from trialfinder.criteria.tables import Pattern
 
-# The word "age" and what may stand between it and the number.
-_AGE = r"""\b(?:age[ds]?|patient\s+age)\b
+# The word "age" and what may stand between it and the number; a gestational or bone age is not
+# the patient's age in years ("gestational age of less than 33 weeks").
+_AGE = r"""\b(?<!gestational\s)(?<!bone\s)(?:age[ds]?|patient\s+age)\b
     (?:\s*(?:of|:|is|was|must\s+be|should\s+be|at\s+(?:screening|enrol+ment|inclusion|entry|
         randomi[sz]ation|the\s+time\s+of\s+\w+(?:\s+\w+)?)|\(years\)|range|between|from|ranging))*\s*"""
 
@@ -52,7 +53,11 @@ PATTERNS: tuple[Pattern, ...] = (
         + r"""(?:[^\d.;]{0,12}?)                      # "patients aged (at enrolment)"
         (?P<op>{CMP})\s*(?P<value>{NUM})\s*(?P<unit>{AGE_UNIT})?""",
         examples=("Age ≥18 years", "aged at least 18", "Age >= 65 years", "age over 18 years"),
-        non_examples=("Page 18", "average at least 18 hours"),
+        non_examples=(
+            "Page 18",
+            "average at least 18 hours",
+            "Premature infants with gestational age of less than 33 weeks",
+        ),
         trigger=("age", "year", "yr", "old", "month", "y.o"),
         needs_number=True,
         starts=("age", "aged", "ages", "patient"),
@@ -72,11 +77,27 @@ PATTERNS: tuple[Pattern, ...] = (
         name="age_or_older",
         kind="age",
         regex=r"""(?<!within\s)(?<!\bfor\s)(?<!than\s)(?<!least\s)(?<!last\s)(?<!past\s)
-        (?P<value>{NUM})\s*(?P<unit>{AGE_UNIT})[\s-]*(?:old\s*|of\s+age\s*|age\s*)?,?\s*
+        (?<![\d.,])(?<!expectancy\sof\s)                  # not "12" of "112", not a life expectancy
+        (?P<value>{NUM})\s*
+        (?!(?:months?|mos?|weeks?|wks?|days?)\b[\s-]*,?\s*  # "12 months or more": a duration
+          (?:or|and)\s+(?:more|greater|less|above|below|under)\b)
+        (?P<unit>{AGE_UNIT})[\s-]*(?:old\s*|of\s+age\s*|age\s*)?,?\s*
         (?P<post>or\s+(?:older|over|above|greater|more)|and\s+(?:older|over|above)|\+
         |or\s+(?:younger|less|under|below)|and\s+(?:younger|under|below))""",
-        examples=("18 years of age or older", "65 years and over", "aged 18 years or older"),
-        non_examples=("within 5 years or more", "18 patients or more"),
+        examples=(
+            "18 years of age or older",
+            "65 years and over",
+            "aged 18 years or older",
+            "Male and female patients, 8 months of age or older",
+            "6 months and over",
+        ),
+        non_examples=(
+            "within 5 years or more",
+            "18 patients or more",
+            "if they have been amenorrheic for 12 months or more",
+            "Patients with predicted life expectancy of 12 months or more",
+            "PSA values obtained 1 week or more apart",
+        ),
         trigger=("age", "year", "yr", "old", "month", "y.o"),
         needs_number=True,
         starts=("{NUM}",),

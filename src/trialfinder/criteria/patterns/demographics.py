@@ -34,13 +34,16 @@ PATTERNS: tuple[Pattern, ...] = (
         label="all",
         regex=r"""\b(?:males?\s*(?:and|or|&|and/or|/)\s*females?|females?\s*(?:and|or|&|and/or|/)\s*
         males?|men\s+(?:and|or)\s+women|women\s+(?:and|or)\s+men|both\s+(?:sexes|genders)
-        |either\s+(?:sex|gender)|any\s+(?:sex|gender)|all\s+genders|regardless\s+of\s+(?:sex|gender)
+        |(?:either|any)\s+(?:sex|gender)(?!\s+(?:steroids?|hormones?|partners?|drive|life|organs?))
+        |all\s+genders|regardless\s+of\s+(?:sex|gender)
         |no\s+limit\s+on\s+(?:the\s+)?(?:sex|gender)|no\s+(?:sex|gender)\s+limit
         |men\s*,\s*women|women\s*,\s*men
         |man\s+or\s+(?:woman|female)|woman\s+or\s+man|boys\s+(?:and|or)\s+girls|girls\s+(?:and|or)\s+boys
         |both\s+genders?|(?:regardless|irrespective)\s+of\s+(?:their\s+|the\s+)?(?:sex|gender)
         |(?:sex|gender)\s+(?:is\s+)?(?:not\s+limited|unlimited|unrestricted|not\s+restricted))\b
-        (?![^.;\n]{0,80}?(?:contracept|birth\s+control))   # who must use contraception""",
+        (?![^.;\n]{0,80}?(?:contracept|birth\s+control))   # who must use contraception
+        (?!\s+condoms?\b)                                   # not a "male or female condom"
+        """,
         examples=(
             "Male or female patients aged 18",
             "Men and women",
@@ -55,6 +58,8 @@ PATTERNS: tuple[Pattern, ...] = (
         non_examples=(
             "Female patients",
             "Fertile men or women unwilling to use contraceptive techniques",
+            "any double combination of male or female condom, spermicidal gel",
+            "No current use of any sex steroid hormone replacement therapy",
         ),
         trigger=("male", "men", "woman", "women", "sex", "gender", "boy", "girl"),
     ),

@@ -138,6 +138,16 @@ PATTERNS: tuple[Pattern, ...] = (
             " confirmed by ELISA",
         ),
     ),
+    # "surgically sterile" says the patient cannot bear children, not that surgery is a criterion.
+    Pattern(
+        name="mention_in_sterility",
+        kind="mention_modifier",
+        label="any",
+        regex=r"""\s+steril\w*\b""",
+        examples=(" sterile.", " sterilized"),
+        non_examples=(" resected", " treated"),
+        trigger=("steril",),
+    ),
     Pattern(
         name="condition_before_therapy",
         kind="mention_modifier",
@@ -158,6 +168,102 @@ PATTERNS: tuple[Pattern, ...] = (
             " with measurable lesions",
             "-1 infection",
             " antibody positive",
+        ),
+    ),
+    # Names of organisations, trials and reference books: a condition or therapy inside one is
+    # part of the name, not the patient's ("National Comprehensive Cancer Network"). Rows with
+    # label "name" are searched over the whole criterion; mentions inside a match are dropped.
+    Pattern(
+        name="name_ends_with_organisation",
+        kind="mention_modifier",
+        label="name",
+        regex=r"""(?-i:
+        (?:[A-Z][\w'’-]*\s+){1,5}                        # capitalised words: "American Diabetes"
+        (?:Association|Society|Network|Foundation|Institute|Consortium|Federation|Alliance
+        |Committee|Council|Cent(?:er|re)|Program(?:me)?|Guidelines
+        |Group(?!\s*(?:\d|[IVX]+\b|[A-E]\b))              # not "PAH Group 1", "Group A"
+        |(?:Study|Trial)(?!\s+(?i:drugs?|treatments?|medications?|products?|interventions?
+          |agents?|visits?|entry|period|procedures?|participation|site|staff|doctor|team))
+        ))\b""",
+        examples=(
+            "according to the American Diabetes Association criteria",
+            "guidelines of the National Comprehensive Cancer Network (NCCN)",
+            "using the Modification of Diet in Renal Disease Study equation",
+            "response per International Myeloma Working Group",
+            "treated at the Princess Margaret Cancer Centre",
+            "Myasthenia Gravis Foundation of America class II",
+            "Breast Cancer Prevention Trial",
+        ),
+        non_examples=(
+            "Diagnosis of PAH Group 1",
+            "WHO Group I pulmonary hypertension",
+            "the diabetes association with obesity",
+            "Cancer Study Drug given",
+            "Lung Cancer Trial Participation",
+        ),
+        trigger=(
+            "association",
+            "society",
+            "network",
+            "foundation",
+            "institute",
+            "consortium",
+            "federation",
+            "alliance",
+            "committee",
+            "council",
+            "center",
+            "centre",
+            "program",
+            "guidelines",
+            "group",
+            "study",
+            "trial",
+        ),
+    ),
+    Pattern(
+        name="name_of_a_field",
+        kind="mention_modifier",
+        label="name",
+        regex=r"""(?-i:
+        (?:Manual|(?:International|WHO)\s+Classification|Committee|Association|Society
+        |Cent(?:er|re)|Union|Foundation|Institute|College|Academy|Federation|Council|Alliance
+        |Consortium|Organi[sz]ation)
+        \s+(?:for|of|on|against)\s+                        # "Association for", "Manual of"
+        (?:the\s+)?(?:Study\s+of\s+|Research\s+(?:on|in|of)\s+)?
+        (?:(?:[A-Z][\w'’-]*|and|of)\s+){0,4}[A-Z][\w'’-]*  # "Lung Cancer", "Mental Disorders"
+        )""",
+        examples=(
+            "International Association for the Study of Lung Cancer",
+            "Diagnostic and Statistical Manual of Mental Disorders, 5th edition",
+            "American Joint Committee on Cancer (AJCC) staging",
+            "International Classification of Headache Disorders (ICHD-3)",
+            "Union for International Cancer Control",
+        ),
+        non_examples=(
+            "meets the ACR Criteria for the Classification of RA",
+            "Association of lung cancer with smoking",
+            "a committee of investigators",
+        ),
+        trigger=(
+            "manual",
+            "classification",
+            "committee",
+            "association",
+            "society",
+            "center",
+            "centre",
+            "union",
+            "foundation",
+            "institute",
+            "college",
+            "academy",
+            "federation",
+            "council",
+            "alliance",
+            "consortium",
+            "organization",
+            "organisation",
         ),
     ),
 )

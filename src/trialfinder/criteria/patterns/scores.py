@@ -9,11 +9,25 @@ from __future__ import annotations
 from trialfinder.criteria.tables import Pattern
 
 # A bracket may hold one more: "Zubrod (Eastern Cooperative Oncology Group (ECOG)) 0-2"; the gap
-# may open with the ")" that closes an abbreviation: "Oncology Group (ECOG) performance status 0-2".
-_GAP = r"""(?P<gap>\)?(?:[^\d;.≥≤<>=()\n]|\((?:[^()\n]|\([^()\n]{0,20}\)){0,60}\)){0,45}?)"""
-_VALUE = r"(?:\d+(?:\.\d+)?|IV|III|II|I|V|[ABC])(?!\w|\.\d)"
+# may hold the ")" that closes a bracket opened before the name ("Oncology Group (ECOG)
+# performance status 0-2", "status (Karnofsky scale) must be greater than 70"), a bracket that
+# opens on the score ("(AUDIT) (score of 8 or higher)") and a wrapped line ("total\r\n score").
+_GAP = r"""(?P<gap>(?:(?!,\s*(?:or|and)\b)[^\d;.≥≤<>=()\n]
+    |\((?:[^()\n]|\([^()\n]{0,20}\)){0,60}\)|\)
+    |\((?=\s*(?:a\s+)?(?:total\s+)?scores?\b)|\r?\n[ \t]*(?=(?-i:[a-z]))){0,45}?)"""
+# A value may run into its unit: "BMI > 40kg/m2", "VAS of at least 50mm"; a value in years is an
+# age ("Lansky for patients < 16 years").
+_VALUE = (
+    r"(?:\d+(?:\.\d+)?|IV|VI|III|II|I|V|[ABC])(?!(?!kg\b|kg/|mm\b|cm\b)\w|\.\d)"
+    r"(?!\s*(?:years?|yrs?|months?)\b)"
+)
+# "Karnofsky 60%-100%": a per cent sign may follow each value.
 _VALUES = (
-    r"(?P<values>" + _VALUE + r"(?:\s*(?:,|or|and|-|–|~|to|through|/)\s*(?-i:" + _VALUE + r"))*)"
+    r"(?P<values>"
+    + _VALUE
+    + r"(?:\s*%?\s*(?:,|or|and|-|–|~|to|through|/)\s*(?-i:"
+    + _VALUE
+    + r"))*)"
 )
 
 PATTERNS: tuple[Pattern, ...] = (
@@ -33,10 +47,14 @@ PATTERNS: tuple[Pattern, ...] = (
             "KPS < 50.",
             "DXA T-score of less than -2.0 at the index level",
             "histology activity index of at least 6",
+            "Body Mass Index (BMI) greater than 40kg/m2.",
+            "Performance status (Karnofsky scale) must be greater than 70.",
+            "Alcohol Use Disorders Identification Test (AUDIT) (score of ≥ 8)",
         ),
         non_examples=(
             "ECOG performance status 0-1",
             "T-score greater than or equal to 2.5 SD below the mean",
+            "use Karnofsky for patients > 16 years of age",
         ),
     ),
     # Before score_values, which would read "2" of "2 or less" as exactly 2.
@@ -47,9 +65,15 @@ PATTERNS: tuple[Pattern, ...] = (
         + _GAP
         + r"(?P<value>"
         + _VALUE
-        + r""")\s*
-        (?P<post>or\s+(?:less|lower|below|better|more|greater|higher|above|worse))""",
-        examples=("ECOG performance status 2 or less", "BMI 30 or greater"),
+        + r""")\s*(?:%|percent)?\s*                           # "70% or greater"
+        (?P<post>or\s+(?:less|lower|below|better|more|greater|higher|above|worse)
+        |and\s+(?:above|over|higher|greater|more|below|under|lower|less)\b)""",
+        examples=(
+            "ECOG performance status 2 or less",
+            "BMI 30 or greater",
+            "Lansky score must be 50 percent or greater",
+            "NYHA II and above heart failure",
+        ),
         non_examples=("ECOG 0-2",),
     ),
     Pattern(
@@ -70,10 +94,16 @@ PATTERNS: tuple[Pattern, ...] = (
             "ECOG score 0~1",
             "Easter Cooperative Oncology Group (ECOG) performance status 0-2",
             "WHO physical status score is 0~1",
+            "Mini-Mental State Examination total\r\n         score between 12 and 26",
+            "Karnofsky 60%-100%",
+            "Fitzpatrick Skin Type I to VI",
         ),
         non_examples=(
             "ECOG performance status",
             "T-score greater than or equal to 2.5 SD below the mean",
+            "ECOG performance status (see Appendix 2)",
+            "Karnofsky\r\n        Hematopoietic: 3",
+            "HAM-D, or history of suicide attempt(s) in the past 12 months",
         ),
         confidence=0.85,
     ),

@@ -5,7 +5,68 @@
 
 from __future__ import annotations
 
-from trialfinder.criteria.tables import Pattern
+from trialfinder.criteria.tables import Pattern, trie_regex
+
+# Words of the sentence around a class name ("no", "prior", "patients receiving"), as one trie.
+_STOP = (
+    "(?:"
+    + trie_regex(
+        [
+            "no",
+            "not",
+            "or",
+            "and",
+            "to",
+            "of",
+            "with",
+            "for",
+            "the",
+            "a",
+            "an",
+            "any",
+            "other",
+            "prior",
+            "previous",
+            "concurrent",
+            "received",
+            "receiving",
+            "receive",
+            "requiring",
+            "require",
+            "treatment",
+            "treated",
+            "use",
+            "patient",
+            "patients",
+            "history",
+            "on",
+            "in",
+            "as",
+            "that",
+            "than",
+            "be",
+            "have",
+            "has",
+            "had",
+            "must",
+            "are",
+            "is",
+            "was",
+            "allowed",
+            "including",
+            "except",
+            "currently",
+            "approved",
+            "eligible",
+            "candidate",
+            "exposure",
+            "initiation",
+            "line",
+            "lines",
+        ]
+    )
+    + r"|\d+)"
+)
 
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(
@@ -79,10 +140,19 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="therapy",
         label="unspecified",
         confidence=0.6,
-        regex=r"""\b(?P<therapy>(?:[A-Za-z0-9][\w/-]*\s+){0,2}?[A-Za-z0-9][\w/-]*[\s-]+(?:therapy
-        |therapies|inhibitors?|antagonists?|agonists?|blockers?))\b""",
-        examples=("prior anti-PD-1 therapy", "treated with a BRAF inhibitor"),
-        non_examples=("therapy",),
+        regex=r"""\b
+        (?=(?:[\w/-]+\s+){0,2}[\w/-]+[\s-]+_HEAD\b)           # a class name ends within 3 words
+        (?P<therapy>
+        (?:(?![\w/-]*therap|_STOP\b)[A-Za-z0-9][\w/-]*\s+){0,2}?  # no therapy, no stop word
+        (?!_STOP\b)[A-Za-z0-9][\w/-]*[\s-]+_HEAD)\b""".replace(
+            "_HEAD", r"(?:therapy|therapies|inhibitors?|antagonists?|agonists?|blockers?)"
+        ).replace("_STOP", _STOP),
+        examples=(
+            "prior anti-PD-1 therapy",
+            "treated with a BRAF inhibitor",
+            "no hormone replacement therapy",
+        ),
+        non_examples=("therapy", "no therapy", "prior treatment therapy"),
         trigger=("therap", "inhibitor", "antagonist", "agonist", "blocker"),
     ),
 )
