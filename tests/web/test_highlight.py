@@ -124,7 +124,10 @@ def test_segments_join_to_the_text_and_stay_inside_spans(
     for segment in segments:
         end = at + len(segment.text)
         covering = [s.label for s in spans if 0 <= s.start <= at and end <= s.end <= len(text)]
-        assert segment.label == "; ".join(sorted(covering, key=lambda n: spans[int(n[1:])].start))
+        outermost_first = sorted(
+            covering, key=lambda n: (spans[int(n[1:])].start, -spans[int(n[1:])].end, int(n[1:]))
+        )
+        assert segment.label == "; ".join(outermost_first)
         at = end
 
 
