@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trialfinder.criteria._extract import _all_triggers, triggers_in, triggers_of
+from trialfinder.criteria._regex_facts import leading_strings
 from trialfinder.criteria.patterns import all_patterns
 from trialfinder.criteria.splitter import _HEADER, _may_be_header
 from trialfinder.criteria.tables import (
@@ -69,6 +70,23 @@ def test_leading_strings_on_generated_text(regex: str, text: str) -> None:
     assert [m.span() for m in finditer(row, compiled, text)] == [
         m.span() for m in compiled.finditer(text)
     ]
+
+
+@pytest.mark.parametrize(
+    ("regex", "expected"),
+    [
+        (r"\bable\s+to", {"able"}),  # four characters at most
+        (r"(?:ab|a)(?:c|)d", {"abcd", "abd", "acd", "ad"}),  # every path through the choices
+        (r"x{2,}z", {"x"}),  # a repeat is read once, then the strings stop
+        (r"K", {"k"}),  # lower-cased
+        (r"(?:no|not)?\s*prior", None),  # may begin with a blank
+        (r"\w+mab", None),  # may begin with any letter
+    ],
+)
+def test_leading_strings_are_read_from_the_regex_tree(
+    regex: str, expected: set[str] | None
+) -> None:
+    assert leading_strings(regex) == (None if expected is None else frozenset(expected))
 
 
 def test_leading_strings_are_found_for_plain_rows_and_not_for_open_ones() -> None:
