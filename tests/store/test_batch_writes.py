@@ -96,3 +96,20 @@ def test_replacing_one_trial_leaves_the_others_alone(store: Store) -> None:
     assert _title(store) == "renamed"
     assert _title(store, "NCT05397185") == "v1"
     assert store.stats().trials == 2
+
+
+def test_batch_of_new_and_replaced_trials_writes_each_row_once(store: Store) -> None:
+    store.write_batch([_record("NCT05397184")], [])
+    replaced = _record("NCT05397184", last_update="2024-01-10", title="renamed")
+    counts = store.write_batch([replaced, _record("NCT05397185", title="new")], [])
+    assert (counts.new, counts.updated, counts.unchanged) == (1, 1, 0)
+    raw = store.get_raw("NCT05397184")
+    assert (
+        raw is not None
+        and json.loads(raw[1])["protocolSection"]["identificationModule"]["briefTitle"] == "renamed"
+    )
+    stats = store.stats()
+    assert (stats.trials, stats.sites, stats.locations) == (2, 1, 2)
+    found = store.get_site(SITE_ID)
+    assert found is not None
+    assert found[1] == [("NCT05397184", "RECRUITING"), ("NCT05397185", "RECRUITING")]

@@ -107,9 +107,38 @@ def test_migration_fills_the_search_columns_of_stored_trials(pg_url: str) -> Non
 def test_pooled_connections_plan_each_search_for_its_values(pg_store: PostgresStore) -> None:
     with pg_store._pool.connection() as conn:
         settings = conn.execute(
-            "select current_setting('jit'), current_setting('plan_cache_mode')"
+            """
+            select
+                current_setting('jit'),
+                current_setting('plan_cache_mode'),
+                current_setting('max_parallel_workers_per_gather')
+            """
         ).fetchone()
-    assert settings == ("off", "force_custom_plan")
+    assert settings == ("off", "force_custom_plan", "0")
+
+
+def test_migration_moves_filters_to_the_filter_index(pg_url: str) -> None:
+    store = open_store(pg_url)
+    store.write_batch([_record("2023-07-05")], [])
+    store.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("drop index trials_update_filters")
+        conn.execute("create index trials_last_update on trials (last_update_posted)")
+        conn.execute("delete from schema_migrations where name = '0004_search_filter_index'")
+    store = open_store(pg_url)
+    indexes = """
+        select string_agg(indexname, ',' order by indexname)
+        from pg_indexes
+        where schemaname = current_schema() and tablename = 'trials'
+        """
+    assert _one(pg_url, indexes) == (
+        "trials_core_document,trials_document,trials_lead_sponsor,trials_pkey,trials_status,"
+        "trials_update_filters"
+    )
+    where = StudyFilter(statuses=("RECRUITING",), countries=("United Kingdom",))
+    hits = store.search_trials(where, StudySort("last_update", is_descending=True), 10, 0, 10.0)
+    assert [hit.nct_id for hit in hits] == ["NCT05397184"]
+    store.close()
 
 
 def test_remembered_counts_drop_when_another_process_writes(

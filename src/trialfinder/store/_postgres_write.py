@@ -3,20 +3,26 @@
 `write` runs inside the caller's transaction on one connection; `PostgresStore.write_batch` opens
 it. Writers take a transaction advisory lock per NCT id, in NCT id order, before they read what
 is stored, so concurrent ingests judge each record against what the other committed.
+
+Rows travel by `copy`, not one statement per row: child rows straight into their tables (a
+replaced trial's are deleted first, so none can conflict), trials and sites into temporary
+tables dropped at commit, from which one statement each upserts them, computing the search
+document on the server. Row by row, the sites upsert alone cost more than all the rest.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
 
 from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, plan_upserts
-from trialfinder.store.rows import TRIAL_COLUMNS, SiteRow, compress, sha256
+from trialfinder.store.rows import SEARCH_COLUMNS, TRIAL_COLUMNS, SiteRow, compress, sha256
 
 Connection = psycopg.Connection[Any]
+Cursor = psycopg.Cursor[Any]
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -27,7 +33,10 @@ _CHILD_TABLES = (
     "locations",
     "trial_countries",
     "trial_criteria",
+    "raw_records",
 )
+"""Tables of a trial's rows besides `trials`: a replaced trial's are deleted, then written anew."""
+
 UPSERT_CRITERIA = """
     insert into trial_criteria (
         nct_id, engine_version, min_age_years, max_age_years, ecog_max, egfr_min, data
@@ -41,7 +50,7 @@ UPSERT_CRITERIA = """
         egfr_min = excluded.egfr_min,
         data = excluded.data
     """
-"""Upsert of a `CriteriaRow`: by `save_criteria`, and by `write_batch` with its trial."""
+"""Upsert of a `CriteriaRow`, by `save_criteria`."""
 
 
 def quote_identifier(name: str) -> str:
@@ -54,35 +63,78 @@ def search_words(text: str) -> str:
     return _NON_WORD.sub(" ", text)
 
 
-_DOCUMENT = """
-                setweight(to_tsvector('trialfinder_english', %s), 'A')
-                || setweight(to_tsvector('trialfinder_english', %s), 'B')
-                || setweight(to_tsvector('trialfinder_english', %s), 'C')
-                || setweight(to_tsvector('trialfinder_english', %s), 'B')
-                || setweight(to_tsvector('trialfinder_english', %s), 'D')
-                || setweight(to_tsvector('trialfinder_english', %s), 'D')"""
-"""The weighted document of a trial from its search columns in `rows.SEARCH_COLUMNS` order:
-title A, conditions B, interventions C, keywords B, summary D, criteria D (see
-`postgres_search.TEXT_LABELS`)."""
+_STAGED_TRIAL_COLUMNS = (*TRIAL_COLUMNS, "raw_sha256", *SEARCH_COLUMNS, "record")
+"""Columns of `staged_trials`: the `trials` columns written as given, the search texts in
+`rows.SEARCH_COLUMNS` order, and the encoded trial."""
 
-_TRIAL_UPDATES = ",\n                ".join(
-    f"{quote_identifier(c)} = excluded.{quote_identifier(c)}"
-    for c in (*TRIAL_COLUMNS[1:], "raw_sha256", "document", "record")
+_STAGE_TRIALS = f"""
+    create temporary table staged_trials on commit drop as
+    select
+        {", ".join(quote_identifier(c) for c in TRIAL_COLUMNS)},
+        raw_sha256,
+        {", ".join(f"null::text as {quote_identifier(c)}" for c in SEARCH_COLUMNS)},
+        record
+    from trials
+    with no data
+    """
+
+_DOCUMENT = """
+        setweight(to_tsvector('trialfinder_english', staged_trials.title), 'A')
+        || setweight(to_tsvector('trialfinder_english', staged_trials.conditions), 'B')
+        || setweight(to_tsvector('trialfinder_english', staged_trials.interventions), 'C')
+        || setweight(to_tsvector('trialfinder_english', staged_trials.keywords), 'B')
+        || setweight(to_tsvector('trialfinder_english', staged_trials.summary), 'D')
+        || setweight(to_tsvector('trialfinder_english', staged_trials.criteria), 'D')"""
+"""The weighted document of a trial from its search texts: title A, conditions B,
+interventions C, keywords B, summary D, criteria D (see `postgres_search.TEXT_LABELS`)."""
+
+_WRITTEN_TRIAL_COLUMNS = (*TRIAL_COLUMNS, "raw_sha256", "document", "record")
+
+_TRIAL_UPDATES = ",\n        ".join(
+    f"{quote_identifier(c)} = excluded.{quote_identifier(c)}" for c in _WRITTEN_TRIAL_COLUMNS[1:]
 )
 
-_UPSERT_TRIAL = f"""
-            insert into trials (
-                {", ".join(quote_identifier(c) for c in TRIAL_COLUMNS)},
-                raw_sha256, document, record
-            )
-            values (
-                {", ".join(["%s"] * len(TRIAL_COLUMNS))},
-                %s,{_DOCUMENT},
-                %s
-            )
-            on conflict (nct_id) do update set
-                {_TRIAL_UPDATES}
-            """
+# Sorted, so concurrent writers of trials take their row locks in one order.
+_UPSERT_TRIALS = f"""
+    insert into trials (
+        {", ".join(quote_identifier(c) for c in _WRITTEN_TRIAL_COLUMNS)}
+    )
+    select
+        {", ".join(f"staged_trials.{quote_identifier(c)}" for c in TRIAL_COLUMNS)},
+        staged_trials.raw_sha256,{_DOCUMENT},
+        staged_trials.record
+    from staged_trials
+    order by staged_trials.nct_id
+    on conflict (nct_id) do update set
+        {_TRIAL_UPDATES}
+    """
+
+_SITE_COLUMNS = ("site_id", "name", "city", "state", "zip", "country", "lat", "lon")
+
+_STAGE_SITES = """
+    create temporary table staged_sites on commit drop as
+    select site_id, name, city, state, zip, country, lat, lon
+    from sites
+    with no data
+    """
+
+# Sorted, so concurrent writers of shared sites take their row locks in one order.
+# The where clause skips updates that would change nothing: most sites are shared.
+_UPSERT_SITES = """
+    insert into sites (site_id, name, city, state, zip, country, lat, lon)
+    select site_id, name, city, state, zip, country, lat, lon
+    from staged_sites
+    order by site_id
+    on conflict (site_id) do update set
+        lat = coalesce(excluded.lat, sites.lat),
+        lon = coalesce(excluded.lon, sites.lon),
+        state = case when excluded.state != '' then excluded.state else sites.state end,
+        zip = case when excluded.zip != '' then excluded.zip else sites.zip end
+    where (excluded.lat is not null and excluded.lat is distinct from sites.lat)
+        or (excluded.lon is not null and excluded.lon is distinct from sites.lon)
+        or (excluded.state != '' and excluded.state != sites.state)
+        or (excluded.zip != '' and excluded.zip != sites.zip)
+    """
 
 
 def write(
@@ -144,14 +196,30 @@ def write(
         counts.quarantined += len(quarantined)
 
 
+def _copy(
+    cursor: Cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Copy rows into `table` (one of ours, or a staging table)."""
+    names = ", ".join(quote_identifier(c) for c in columns)
+    with cursor.copy(f"copy {quote_identifier(table)} ({names}) from stdin") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _insert_trials(
     conn: Connection, records: list[StoredRecord], sites: dict[str, SiteRow]
 ) -> None:
-    """Upsert trials and sites, then copy in their child, location and raw rows."""
+    """Upsert trials and sites, then copy in their child, location and raw rows.
+
+    `records` are in NCT id order; none of them has child rows stored (new, or just deleted).
+    """
     with conn.cursor() as cursor:
-        cursor.executemany(
-            _UPSERT_TRIAL,
-            [
+        cursor.execute(_STAGE_TRIALS)
+        _copy(
+            cursor,
+            "staged_trials",
+            _STAGED_TRIAL_COLUMNS,
+            (
                 (
                     *r.rows.trial,
                     r.raw_sha256,
@@ -159,74 +227,58 @@ def _insert_trials(
                     r.trial_blob,
                 )
                 for r in records
-            ],
+            ),
         )
-        # Sorted, so concurrent writers of shared sites take their row locks in one order.
-        # The where clause skips updates that would change nothing: most sites are shared.
-        cursor.executemany(
-            """
-            insert into sites (site_id, name, city, state, zip, country, lat, lon)
-            values (%s, %s, %s, %s, %s, %s, %s, %s)
-            on conflict (site_id) do update set
-                lat = coalesce(excluded.lat, sites.lat),
-                lon = coalesce(excluded.lon, sites.lon),
-                state = case when excluded.state != '' then excluded.state else sites.state end,
-                zip = case when excluded.zip != '' then excluded.zip else sites.zip end
-            where (excluded.lat is not null and excluded.lat is distinct from sites.lat)
-                or (excluded.lon is not null and excluded.lon is distinct from sites.lon)
-                or (excluded.state != '' and excluded.state != sites.state)
-                or (excluded.zip != '' and excluded.zip != sites.zip)
-            """,
-            [sites[s] for s in sorted(sites)],
-        )
-        cursor.executemany(
-            """
-            insert into raw_records (nct_id, format, origin, position, sha256, data)
-            values (%s, %s, %s, %s, %s, %s)
-            on conflict (nct_id) do update set
-                format = excluded.format,
-                origin = excluded.origin,
-                position = excluded.position,
-                sha256 = excluded.sha256,
-                data = excluded.data
-            """,
-            [(r.nct_id, r.format, r.origin, r.position, r.raw_sha256, r.raw_blob) for r in records],
-        )
-        for copy_sql, rows in (
+        cursor.execute(_UPSERT_TRIALS)
+        cursor.execute(_STAGE_SITES)
+        _copy(cursor, "staged_sites", _SITE_COLUMNS, (sites[s] for s in sorted(sites)))
+        cursor.execute(_UPSERT_SITES)
+        for table, columns, rows in (
             (
-                "copy trial_conditions (nct_id, term, kind) from stdin",
+                "raw_records",
+                ("nct_id", "format", "origin", "position", "sha256", "data"),
+                [
+                    (r.nct_id, r.format, r.origin, r.position, r.raw_sha256, r.raw_blob)
+                    for r in records
+                ],
+            ),
+            (
+                "trial_conditions",
+                ("nct_id", "term", "kind"),
                 [row for r in records for row in r.rows.conditions],
             ),
             (
-                "copy trial_interventions (nct_id, type, name, kind) from stdin",
+                "trial_interventions",
+                ("nct_id", "type", "name", "kind"),
                 [row for r in records for row in r.rows.interventions],
             ),
+            ("trial_phases", ("nct_id", "phase"), [row for r in records for row in r.rows.phases]),
             (
-                "copy trial_phases (nct_id, phase) from stdin",
-                [row for r in records for row in r.rows.phases],
-            ),
-            (
-                "copy locations (nct_id, position, site_id, status, lat, lon) from stdin",
+                "locations",
+                ("nct_id", "position", "site_id", "status", "lat", "lon"),
                 [row for r in records for row in r.rows.locations],
+            ),
+            # The record's distinct site countries, as the SQLite store writes them.
+            (
+                "trial_countries",
+                ("nct_id", "country"),
+                [row for r in records for row in r.rows.countries],
+            ),
+            # Readings of replaced trials were deleted with their child rows: a trial written
+            # without one (ingest --no-criteria) keeps none rather than an older version's.
+            (
+                "trial_criteria",
+                (
+                    "nct_id",
+                    "engine_version",
+                    "min_age_years",
+                    "max_age_years",
+                    "ecog_max",
+                    "egfr_min",
+                    "data",
+                ),
+                [r.criteria for r in records if r.criteria is not None],
             ),
         ):
             if rows:
-                with cursor.copy(copy_sql) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-        cursor.execute(
-            """
-            insert into trial_countries (nct_id, country)
-            select distinct locations.nct_id, sites.country
-            from locations
-            join sites on sites.site_id = locations.site_id
-            where locations.nct_id = any(%(nct_ids)s::text[])
-                and sites.country != ''
-            """,
-            {"nct_ids": [r.nct_id for r in records]},
-        )
-        # Readings of replaced trials were deleted with their child rows: a trial written
-        # without one (ingest --no-criteria) keeps none rather than an older version's.
-        criteria = [r.criteria for r in records if r.criteria is not None]
-        if criteria:
-            cursor.executemany(UPSERT_CRITERIA, criteria)
+                _copy(cursor, table, columns, rows)

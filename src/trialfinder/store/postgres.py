@@ -18,7 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from trialfinder.errors import StoreError
 from trialfinder.model import Trial
-from trialfinder.store import postgres_counts, postgres_search
+from trialfinder.store import postgres_counts, postgres_search, postgres_sites
 from trialfinder.store._postgres_write import UPSERT_CRITERIA, quote_identifier, search_words, write
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import (
@@ -52,10 +52,16 @@ def safe_url(url: str) -> str:
     return _PASSWORD.sub(r"\1:***@", url)
 
 
-_SESSION_SETTINGS = {"jit": "off", "plan_cache_mode": "force_custom_plan"}
+_SESSION_SETTINGS = {
+    "jit": "off",
+    "plan_cache_mode": "force_custom_plan",
+    "max_parallel_workers_per_gather": "0",
+}
 """Settings of every pooled connection. JIT compiling costs a broad search or facet count more
 (tens to hundreds of ms) than it saves. psycopg prepares a statement run five times; a generic
-plan would not see the searched words or place, so each run is planned for its own values."""
+plan would not see the searched words or place, so each run is planned for its own values.
+No parallel workers: starting them costs a short search ~10 ms (a 2 ms filters-only page took
+14 ms with two), and the app's concurrent requests already use the server's cores."""
 
 
 def _configure(conn: Connection) -> None:
@@ -429,7 +435,7 @@ class PostgresStore:
         """Close every pooled connection."""
         self._pool.close()
 
-    # -- search (SQL in store/postgres_search.py) -----------------------------------------------
+    # -- search (SQL in store/postgres_search.py and postgres_sites.py) -------------------------
 
     def search_trials(
         self,
@@ -458,14 +464,14 @@ class PostgresStore:
     ) -> tuple[list[tuple[Site, float | None]], int]:
         """Return one page of (site, distance km) nearest or most used first, and the total."""
         with self._pool.connection() as conn:
-            return postgres_search.search_sites(conn, where, limit, offset, time_limit_s)
+            return postgres_sites.search_sites(conn, where, limit, offset, time_limit_s)
 
     def get_site(self, site_id: str) -> tuple[Site, list[tuple[str, str]]] | None:
         """Return a site and its (nct_id, location status) pairs, or None."""
         with self._pool.connection() as conn:
-            return postgres_search.get_site(conn, site_id)
+            return postgres_sites.get_site(conn, site_id)
 
     def record_sizes(self) -> list[tuple[str, int]]:
         """Return (nct_id, size in bytes of the raw record) for every stored trial."""
         with self._pool.connection() as conn:
-            return postgres_search.record_sizes(conn)
+            return postgres_sites.record_sizes(conn)

@@ -1,4 +1,4 @@
-"""PostgreSQL SQL for searching: trials (tsvector + filters + distance), facets and sites.
+"""PostgreSQL SQL for searching trials: tsvector, filters and distance (sites: `postgres_sites`).
 
 The twin of `sqlite_search.py`, answering the same questions the same way. Full text is one
 weighted `tsvector` per trial under a GIN index, and its title/conditions/keywords/interventions
@@ -12,7 +12,6 @@ statement's text depends only on which filters are set.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,7 +23,6 @@ from trialfinder.errors import QueryError, StoreError
 from trialfinder.store.base import (
     GeoArea,
     Site,
-    SiteFilter,
     StudyFilter,
     StudyHit,
     StudySort,
@@ -65,9 +63,9 @@ _DISTANCE_KM = """
                 * power(sin(radians(locations.lon - %(geo_lon)s) / 2), 2)
             )))"""
 
-_SITE_DISTANCE_KM = _DISTANCE_KM.replace("locations.", "sites.")
+SITE_DISTANCE_KM = _DISTANCE_KM.replace("locations.", "sites.")
 
-_SITE_WORDS = (
+SITE_WORDS = (
     "lower(sites.name || ' ' || sites.city || ' ' || sites.state || ' ' "
     "|| sites.zip || ' ' || sites.country)"
 )
@@ -160,7 +158,8 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
-def _geo_params(geo: GeoArea) -> dict[str, float]:
+def geo_params(geo: GeoArea) -> dict[str, float]:
+    """The bound values of a circle: centre, radius, and the side of its `earth_box`."""
     # earth_box works on earthdistance's larger sphere: widen it (and a metre more) so that it
     # holds every point within the radius on ours; the haversine test then decides.
     box_m = geo.radius_km * 1000.0 * _EARTHDISTANCE_RADIUS_KM / EARTH_RADIUS_KM * 1.001 + 1.0
@@ -176,11 +175,12 @@ def _has_site_filter(where: StudyFilter) -> bool:
     return bool(where.countries or where.location_words or where.geo)
 
 
-def _lower(values: tuple[str, ...]) -> list[str]:
+def lower_all(values: tuple[str, ...]) -> list[str]:
+    """The values in lower case, as the `lower(...)` indexes hold them."""
     return [v.lower() for v in values]
 
 
-def _word_conditions(
+def word_conditions(
     params: dict[str, Any], name: str, expression: str, words: tuple[str, ...]
 ) -> list[str]:
     """One indexed `like` test per word: every word must appear in `expression`."""
@@ -195,43 +195,56 @@ def _site_conditions(where: StudyFilter, params: dict[str, Any]) -> list[str]:
     """Conditions on `sites` for the country and location-word filters (binding their values)."""
     conditions = []
     if where.countries:
-        params["countries"] = _lower(where.countries)
+        params["countries"] = lower_all(where.countries)
         conditions.append("lower(sites.country) = any(%(countries)s::text[])")
-    return conditions + _word_conditions(params, "location_word", _SITE_WORDS, where.location_words)
+    return conditions + word_conditions(params, "location_word", SITE_WORDS, where.location_words)
+
+
+def _in_circle(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> tuple[str, str]:
+    """(from, where) of the located sites inside the circle that meet the site filters, found
+    through the GiST index on `locations.earth` (which carries nct_id, position, lat, lon).
+    """
+    params.update(geo_params(geo))
+    conditions = [
+        "earth_box(ll_to_earth(%(geo_lat)s, %(geo_lon)s), %(geo_box_m)s) @> locations.earth",
+        f"{_DISTANCE_KM.strip()} <= %(geo_radius_km)s",
+        *_site_conditions(where, params),
+    ]
+    join = "\n    join sites on sites.site_id = locations.site_id" if len(conditions) > 2 else ""
+    return f"locations{join}", (chr(10) + "        and ").join(conditions)
 
 
 def _nearest_cte(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> str:
     """`nearest`: each trial's nearest located site inside the circle (the first stored of equally
-    near ones), found through the GiST index on `locations.earth`.
+    near ones), for pages ordered by distance.
     """
-    params.update(_geo_params(geo))
-    conditions = [
-        "earth_box(ll_to_earth(%(geo_lat)s, %(geo_lon)s), %(geo_box_m)s) @> locations.earth",
-        *_site_conditions(where, params),
-    ]
-    join = "\n    join sites on sites.site_id = locations.site_id" if len(conditions) > 1 else ""
+    source, conditions = _in_circle(where, geo, params)
     return f"""nearest as materialized (
-    select distinct on (nct_id)
-        nct_id,
-        position,
-        distance_km
-    from (
-        select
-            locations.nct_id as nct_id,
-            locations.position as position,
-            {_DISTANCE_KM.strip()} as distance_km
-        from locations{join}
-        where {(chr(10) + "            and ").join(conditions)}
-    ) as located
-    where distance_km <= %(geo_radius_km)s
-    order by nct_id, distance_km, position
+    select distinct on (locations.nct_id)
+        locations.nct_id as nct_id,
+        locations.position as position,
+        {_DISTANCE_KM.strip()} as distance_km
+    from {source}
+    where {conditions}
+    order by locations.nct_id, distance_km, locations.position
+)"""
+
+
+def _place_condition(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> str:
+    """The trial has a located site inside the circle meeting the site filters (no distance
+    order: pages not ordered by distance find their trials' nearest sites after the cut)."""
+    source, conditions = _in_circle(where, geo, params)
+    return f"""trials.nct_id in (
+    select locations.nct_id
+    from {source}
+    where {conditions}
 )"""
 
 
 def _trial_site_condition(where: StudyFilter, params: dict[str, Any]) -> str:
     """Without a place: the trial has a site in one of the countries, matching the words."""
     if not where.location_words:
-        params["countries"] = _lower(where.countries)
+        params["countries"] = lower_all(where.countries)
         return """exists (
         select 1
         from trial_countries
@@ -254,7 +267,8 @@ def study_search_sql(
     """Return (sql, params) selecting matching trials; with `sort`, ordered and paged.
 
     With `sort` the columns are nct_id, score (higher is better), position (in `locations` of
-    the nearest site in a place search, else null) and distance_km. Without `sort` they are
+    the nearest site in a place search ordered by distance, else null; `search_trials` finds
+    the page's nearest sites of other place searches) and distance_km. Without `sort` they are
     `columns` (by default nct_id) of `trials`, with no order or limit. The text rank is
     computed only for the trials that pass every filter, and only when sorting.
     """
@@ -269,9 +283,12 @@ def study_search_sql(
         params["tsquery"] = query
         sources.append(f"to_tsquery('{TEXT_CONFIG}', %(tsquery)s) as query")
 
-    if where.geo is not None:
+    nearest = where.geo is not None and sort is not None and _sorts_by_distance(where, sort)
+    if where.geo is not None and nearest:
         ctes.append(_nearest_cte(where, where.geo, params))
         sources[0] = "trials\njoin nearest on nearest.nct_id = trials.nct_id"
+    elif where.geo is not None:
+        conditions.append(_place_condition(where, where.geo, params))
     elif _has_site_filter(where):
         conditions.append(_trial_site_condition(where, params))
 
@@ -279,14 +296,14 @@ def study_search_sql(
         params["nct_ids"] = [n.upper() for n in where.nct_ids]
         conditions.append("trials.nct_id = any(%(nct_ids)s::text[])")
     if where.id_words:
-        params["id_words"] = _lower(where.id_words)
+        params["id_words"] = lower_all(where.id_words)
         conditions.append(
             """(
         lower(trials.nct_id) = any(%(id_words)s::text[])
         or lower(trials.acronym) = any(%(id_words)s::text[])
     )"""
         )
-    conditions += _word_conditions(
+    conditions += word_conditions(
         params, "sponsor_word", "lower(trials.lead_sponsor)", where.sponsor_words
     )
     for name, column, values in (
@@ -356,7 +373,6 @@ def study_search_sql(
         score = (
             f"ts_rank('{{{weights}}}', {document}, query, 1)" if query is not None else "null::real"
         )
-        nearest = where.geo is not None
         columns = f"""trials.nct_id as nct_id,
     {score} as score,
     {"nearest.position" if nearest else "null::integer"} as position,
@@ -427,7 +443,7 @@ def time_limit(
         raise StoreError(f"search failed ({str(error).strip()})") from None
 
 
-_SITE_COLUMNS = "sites.site_id, sites.name, sites.city, sites.state, sites.zip, sites.country"
+SITE_COLUMNS = "sites.site_id, sites.name, sites.city, sites.state, sites.zip, sites.country"
 
 
 def search_trials(
@@ -449,6 +465,8 @@ def search_trials(
         if plan_settings(where):
             # The page's sites are a few key lookups: plan them as usual.
             conn.execute("; ".join(f"reset {name}" for name in plan_settings(where)))
+        if where.geo is not None and not _sorts_by_distance(where, sort) and rows:
+            rows = _with_nearest_sites(conn, where, where.geo, rows)
         located = _page_sites(conn, where, rows) if _has_site_filter(where) and rows else {}
     hits = []
     for nct_id, score, _, distance in rows:
@@ -472,6 +490,11 @@ def _nearest_first(where: StudyFilter, sort: StudySort) -> bool:
     )
 
 
+def _sorts_by_distance(where: StudyFilter, sort: StudySort) -> bool:
+    """Whether the page's order needs each trial's distance (see `search_order.order_by`)."""
+    return sort.key == "distance" or (sort.key == "relevance" and not where.text)
+
+
 def _nearest_page(
     conn: Connection, geo: GeoArea, sql: str, params: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
@@ -481,11 +504,38 @@ def _nearest_page(
     """
     rows: list[tuple[Any, ...]] = []
     for near_km in growing_radii(geo.radius_km):
-        smaller = _geo_params(GeoArea(geo.lat, geo.lon, near_km))
+        smaller = geo_params(GeoArea(geo.lat, geo.lon, near_km))
         rows = conn.execute(sql, {**params, **smaller}).fetchall()
         if len(rows) == params["limit"]:
             break
     return rows
+
+
+def _with_nearest_sites(
+    conn: Connection, where: StudyFilter, geo: GeoArea, rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """`rows` of a page not ordered by distance, with each trial's nearest site in the circle
+    (position and distance; the first stored of equally near ones), looked up for the page only.
+    """
+    params: dict[str, Any] = {"nct_ids": [row[0] for row in rows]}
+    source, conditions = _in_circle(where, geo, params)
+    nearest = {
+        nct_id: (position, distance)
+        for nct_id, position, distance in conn.execute(
+            f"""
+            select distinct on (locations.nct_id)
+                locations.nct_id,
+                locations.position,
+                {_DISTANCE_KM.strip()} as distance_km
+            from {source}
+            where locations.nct_id = any(%(nct_ids)s::text[])
+                and {conditions}
+            order by locations.nct_id, distance_km, locations.position
+            """,
+            params,
+        )
+    }
+    return [(nct_id, score, *nearest[nct_id]) for nct_id, score, _, _ in rows]
 
 
 def _page_sites(
@@ -500,7 +550,7 @@ def _page_sites(
         params["positions"] = [row[2] for row in rows]
         sql = f"""
             select
-                locations.nct_id, locations.status, {_SITE_COLUMNS}, sites.lat, sites.lon
+                locations.nct_id, locations.status, {SITE_COLUMNS}, sites.lat, sites.lon
             from unnest(%(nct_ids)s::text[], %(positions)s::integer[]) as page (nct_id, position)
             join locations
                 on locations.nct_id = page.nct_id
@@ -509,100 +559,22 @@ def _page_sites(
             """
     else:
         conditions = _site_conditions(where, params)
+        # Each trial's sites in position order, stopping at the first that matches: a trial
+        # with thousands of sites is read whole only when none of them matches.
         sql = f"""
-            select distinct on (locations.nct_id)
-                locations.nct_id, locations.status, {_SITE_COLUMNS}, sites.lat, sites.lon
-            from locations
-            join sites on sites.site_id = locations.site_id
-            where locations.nct_id = any(%(nct_ids)s::text[])
-                and {" and ".join(conditions)}
-            order by locations.nct_id, locations.position
+            select
+                first.nct_id, first.status, first.site_id, first.name, first.city, first.state,
+                first.zip, first.country, first.lat, first.lon
+            from unnest(%(nct_ids)s::text[]) as page (nct_id)
+            cross join lateral (
+                select
+                    locations.nct_id, locations.status, {SITE_COLUMNS}, sites.lat, sites.lon
+                from locations
+                join sites on sites.site_id = locations.site_id
+                where locations.nct_id = page.nct_id
+                    and {" and ".join(conditions)}
+                order by locations.position
+                limit 1
+            ) as first
             """
     return {row[0]: (Site(*row[2:]), str(row[1] or "")) for row in conn.execute(sql, params)}
-
-
-# -- sites ----------------------------------------------------------------------------------------
-
-
-def search_sites(
-    conn: Connection, where: SiteFilter, limit: int, offset: int, time_limit_s: float
-) -> tuple[list[tuple[Site, float | None]], int]:
-    """Return one page of (site, distance km), nearest (or busiest) first, and the total."""
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
-    conditions = ["true"]
-    distance = "null::double precision"
-    order = "trial_count desc, sites.name asc, sites.site_id asc"
-    conditions += _word_conditions(params, "word", _SITE_WORDS, where.words)
-    if where.countries:
-        params["countries"] = _lower(where.countries)
-        conditions.append("lower(sites.country) = any(%(countries)s::text[])")
-    if where.geo is not None:
-        params.update(_geo_params(where.geo))
-        conditions.append(
-            "earth_box(ll_to_earth(%(geo_lat)s, %(geo_lon)s), %(geo_box_m)s) @> sites.earth"
-        )
-        conditions.append(f"{_SITE_DISTANCE_KM.strip()} <= %(geo_radius_km)s")
-        distance = _SITE_DISTANCE_KM.strip()
-        order = "distance_km asc, trial_count desc, sites.site_id asc"
-    sql = f"""
-        select
-            {_SITE_COLUMNS}, sites.lat, sites.lon,
-            count(distinct locations.nct_id) as trial_count,
-            {distance} as distance_km,
-            count(*) over () as total
-        from sites
-        join locations on locations.site_id = sites.site_id
-        where {" and ".join(conditions)}
-        group by sites.site_id
-        order by {order}
-        limit %(limit)s offset %(offset)s
-        """
-    with time_limit(conn, time_limit_s):
-        rows = conn.execute(sql, params).fetchall()
-        total = rows[0][-1] if rows else _count_sites(conn, sql, params)
-    return [(Site(*row[:9]), row[9]) for row in rows], int(total)
-
-
-def _count_sites(conn: Connection, sql: str, params: dict[str, Any]) -> int:
-    # A page past the end has no rows to carry the window total: count the pages' source.
-    unpaged = sql.replace("limit %(limit)s offset %(offset)s", "")
-    row = conn.execute(
-        f"select count(*) from ({unpaged}) as found",
-        params,
-    ).fetchone()
-    return int(row[0]) if row else 0
-
-
-def get_site(conn: Connection, site_id: str) -> tuple[Site, list[tuple[str, str]]] | None:
-    """Return a site and the (nct_id, location status) of each trial held there, or None."""
-    row = conn.execute(
-        f"""
-        select
-            {_SITE_COLUMNS}, sites.lat, sites.lon,
-            (select count(distinct nct_id) from locations where site_id = sites.site_id)
-        from sites
-        where sites.site_id = %(site_id)s
-        """,
-        {"site_id": site_id},
-    ).fetchone()
-    if row is None:
-        return None
-    trials = conn.execute(
-        """
-        select distinct on (nct_id)
-            nct_id, status
-        from locations
-        where site_id = %(site_id)s
-        order by nct_id, position
-        """,
-        {"site_id": site_id},
-    ).fetchall()
-    return Site(*row), [(str(n), str(s)) for n, s in trials]
-
-
-def record_sizes(conn: Connection) -> list[tuple[str, int]]:
-    """Return (nct_id, bytes of the raw record as received) for every stored trial."""
-    return [
-        (str(nct_id), len(zlib.decompress(data)))
-        for nct_id, data in conn.execute("select nct_id, data from raw_records order by nct_id")
-    ]

@@ -1,0 +1,56 @@
+"""PostgreSQL place searches not ordered by distance: the circle only narrows the trials, and
+each trial of the page gets its nearest site afterwards. The page must show the same site and
+distance as a search ordered by distance does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from support import shared_data
+from trialfinder.ingest import ingest
+from trialfinder.search import SearchQuery, count_studies, parse_geo, search_studies
+from trialfinder.store import open_store
+from trialfinder.store.postgres import PostgresStore
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def pg_real_store(postgres_database: str) -> Iterator[PostgresStore]:
+    """The shared sample studies in a throwaway PostgreSQL schema."""
+    from pg_cluster import throwaway_schema
+
+    studies = shared_data("ctgov")
+    with throwaway_schema(postgres_database) as url:
+        store = open_store(url)
+        assert isinstance(store, PostgresStore)
+        ingest(store, [studies])
+        yield store
+        store.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery(cond="cancer", geo=parse_geo("distance(Boston, MA,50mi)")),
+        SearchQuery(term="leukemia", geo=parse_geo("distance(New York, NY,100mi)")),
+        SearchQuery(cond="cancer", locn="hospital", geo=parse_geo("distance(Paris,100km)")),
+        SearchQuery(geo=parse_geo("distance(London,50mi)"), sort="last_update"),
+    ],
+    ids=["cond-boston", "term-new-york", "cond-locn-paris", "by-last-update-london"],
+)
+def test_pages_not_by_distance_show_each_trials_nearest_site(
+    pg_real_store: PostgresStore, query: SearchQuery
+) -> None:
+    total = count_studies(pg_real_store, query)
+    assert 0 < total <= 1000
+    page = search_studies(pg_real_store, query, page_size=1000).hits
+    nearest = search_studies(pg_real_store, replace(query, sort="distance"), page_size=1000).hits
+    assert len(page) == len(nearest) == total
+    assert {hit.nct_id: (hit.site, hit.distance_km) for hit in page} == {
+        hit.nct_id: (hit.site, hit.distance_km) for hit in nearest
+    }
+    assert all(hit.site is not None and hit.distance_km is not None for hit in page)
