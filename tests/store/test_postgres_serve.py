@@ -81,8 +81,21 @@ def servers(postgres_database: str, tmp_path: Path) -> Iterator[tuple[str, list[
                 process.wait(timeout=30)
 
 
+def _chunks(folder: Path, size: int, into: Path) -> list[Path]:
+    """`folder`'s files in folders of `size` files (a multiple of the batch size)."""
+    files = sorted(folder.glob("*.json"))
+    chunks = []
+    for number, start in enumerate(range(0, len(files), size)):
+        chunk = into / f"chunk-{number}"
+        chunk.mkdir()
+        for path in files[start : start + size]:
+            shutil.copy(path, chunk / path.name)
+        chunks.append(chunk)
+    return chunks
+
+
 def test_two_app_processes_agree_while_an_ingest_runs(
-    servers: tuple[str, list[str]], corpus: tuple[Path, Path]
+    servers: tuple[str, list[str]], corpus: tuple[Path, Path], tmp_path: Path
 ) -> None:
     url, bases = servers
     first, second = corpus
@@ -91,11 +104,22 @@ def test_two_app_processes_agree_while_an_ingest_runs(
     served = sorted(p.stem for p in first.glob("*.json"))[:5]
     total = 300 + len(list(second.glob("*.json")))
     reports: list[IngestReport] = []
-    writer = threading.Thread(
-        target=lambda: reports.append(ingest(store, [second], batch_size=BATCH))
-    )
-    clients = [httpx.Client(base_url=base, timeout=30) for base in bases]
     totals: set[int] = set()
+    seen = threading.Condition()
+
+    def write() -> None:
+        # The ingest goes on in chunks of whole batches; after each, it waits (up to 30 s)
+        # until a reader has seen the new total, so that readers meet the store between
+        # writes as well as during them however fast the ingest runs.
+        written = 300
+        for chunk in _chunks(second, 2 * BATCH, tmp_path):
+            reports.append(ingest(store, [chunk], batch_size=BATCH))
+            written += reports[-1].new
+            with seen:
+                seen.wait_for(lambda target=written: target in totals, timeout=30)
+
+    writer = threading.Thread(target=write)
+    clients = [httpx.Client(base_url=base, timeout=30) for base in bases]
     rounds = 0
     writer.start()
     while writer.is_alive() or rounds < 3:
@@ -107,10 +131,12 @@ def test_two_app_processes_agree_while_an_ingest_runs(
         for client in clients:
             page = client.get("/api/v2/studies", params={"countTotal": "true", "pageSize": 1})
             assert page.status_code == 200, page.text
-            totals.add(page.json()["totalCount"])
+            with seen:
+                totals.add(page.json()["totalCount"])
+                seen.notify_all()
     writer.join()
     store.close()
-    assert reports[0].new == total - 300
+    assert sum(report.new for report in reports) == total - 300
     # Whole batches only: a reader sees 300 + a multiple of the batch size, or everything.
     assert {t for t in totals if (t - 300) % BATCH != 0 and t != total} == set()
     assert max(totals) == total
