@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trialfinder.criteria._extract import _all_triggers, triggers_in, triggers_of
+from trialfinder.criteria._labs import _after_analyte
 from trialfinder.criteria._regex_facts import leading_strings
+from trialfinder.criteria.lexicon import lab_index
 from trialfinder.criteria.patterns import all_patterns
 from trialfinder.criteria.splitter import _HEADER, _may_be_header
 from trialfinder.criteria.tables import (
@@ -133,3 +135,38 @@ def test_header_screen_passes_every_line_the_header_regex_matches(line: str) -> 
 @given(text=st.text(alphabet="inclusoexdgibtyr -:İı", max_size=24))
 def test_header_screen_on_generated_lines(text: str) -> None:
     assert _HEADER.match(text) is None or _may_be_header(text)
+
+
+LAB_ROWS = [row for row in ROWS if row.kind == "lab"]
+
+
+@pytest.mark.parametrize("row", LAB_ROWS, ids=[r.name for r in LAB_ROWS])
+def test_lab_rows_read_from_the_indexed_name_as_the_whole_regex_does(row: Pattern) -> None:
+    """Where the whole row's regex takes the name the lab index finds, the row matched from
+    that name's end reads the same value; the index alone picks the longest name."""
+    whole = compile_pattern(row)
+    from_name = dict(_after_analyte())[row]
+    checked = 0
+    for text in TEXTS:
+        for start, end in lab_index().find(text):
+            match = whole.match(text, start)
+            if match is None or match.end("analyte") != end:
+                continue
+            read = from_name.match(text, end)
+            assert read is not None, text
+            named = [g for g in whole.groupindex if g != "analyte"]
+            assert (read.end(), [read.group(g) for g in named]) == (
+                match.end(),
+                [match.group(g) for g in named],
+            ), text
+            checked += 1
+    assert checked > 0
+
+
+def test_the_lab_index_takes_the_longest_name_whatever_its_case() -> None:
+    text = "serum FLC ratio < 0.26; FEV-1/FVC < 70%; CR after 2 lines; Cr ≤ 1.5 mg/dL"
+    assert [text[s:e] for s, e in lab_index().find(text)] == [
+        "serum FLC ratio",
+        "FEV-1/FVC",
+        "Cr",
+    ]

@@ -602,3 +602,169 @@ def test_months_of_age_or_older_is_an_age() -> None:
 )
 def test_a_sex_that_only_says_whom_contraception_is_about(text: str, sexes: list[str]) -> None:
     assert [c.sex for c in parse_criterion(text) if isinstance(c, SexConstraint)] == sexes
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "No blastic phase CML (30% or more blasts in peripheral blood or bone marrow)",
+            [("blasts", Bounds(low=30.0), "lab_value_first_postfix", "30% or more blasts")],
+        ),
+        (
+            "> 1.5 mg/dL serum creatinine",
+            [
+                (
+                    "creatinine",
+                    Bounds(low=1.5, low_inclusive=False),
+                    "lab_value_first",
+                    "> 1.5 mg/dL serum creatinine",
+                )
+            ],
+        ),
+        (
+            "3.1 pmol/L ≤ FT3",
+            [("free_t3", Bounds(low=3.1), "lab_value_compared", "3.1 pmol/L ≤ FT3")],
+        ),
+        (
+            "3.1 pmol/L ≤ FT3 ≤ 6.8 pmol/L",
+            [
+                (
+                    "free_t3",
+                    Bounds(low=3.1, high=6.8),
+                    "lab_comparator",
+                    "3.1 pmol/L ≤ FT3 ≤ 6.8 pmol/L",
+                )
+            ],
+        ),
+    ],
+    ids=["or-more-blasts", "comparator-first", "turned-round", "turned-round-range"],
+)
+def test_a_value_before_its_analyte(
+    text: str, expected: list[tuple[str, Bounds, str, str]]
+) -> None:
+    found = [
+        (c.analyte, c.bounds, c.rule, text[c.span[0] : c.span[1]])
+        for c in parse_criterion(text)
+        if isinstance(c, Measurement)
+    ]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "At least 10% weight loss within the past 6 months",
+        "≥ 2 platelet transfusions in the last month",
+        "CD33+ leukaemia associated immunophenotype on >95% of blasts",
+        "a 50% increase in urinary light chain excretion",
+        "≥ 10 mg/kg body weight",
+    ],
+    ids=["weight-loss", "no-unit", "share-of-blasts", "increase-in", "dose-per-weight"],
+)
+def test_a_value_before_a_name_that_is_not_its_analyte(text: str) -> None:
+    assert [c for c in parse_criterion(text) if isinstance(c, Measurement)] == []
+
+
+def test_a_value_before_an_analyte_belongs_to_the_name_before_it() -> None:
+    found = [
+        (c.analyte, c.bounds)
+        for c in parse_criterion("creatinine 1.5 mg/dL or more platelets")
+        if isinstance(c, Measurement)
+    ]
+    assert found == [("creatinine", Bounds(low=1.5))]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CR after > 2 chemotherapy regimens", []),
+        ("Cr ≤ 1.5 mg/dL", [("creatinine", Bounds(high=1.5))]),
+        ("Hct ≥ 30%", [("hematocrit", Bounds(low=30.0))]),
+        ("pH < 7.0", [("ph", Bounds(high=7.0, high_inclusive=False))]),
+        ("HB≥90g/L", [("hemoglobin", Bounds(low=90.0))]),
+        ("hct less than 30", [("hematocrit", Bounds(high=30.0, high_inclusive=False))]),
+    ],
+    ids=["CR-complete-response", "Cr-creatinine", "Hct-hematocrit", "pH", "HB", "hct"],
+)
+def test_short_mixed_case_synonyms_match_as_written(
+    text: str, expected: list[tuple[str, Bounds]]
+) -> None:
+    found = [(c.analyte, c.bounds) for c in parse_criterion(text) if isinstance(c, Measurement)]
+    assert found == expected
+
+
+def test_psa_is_not_psoriatic_arthritis() -> None:
+    found = parse_criterion("PSA > 4 ng/mL or psoriatic arthritis (PsA)")
+    assert [c.text for c in found if isinstance(c, ConditionConstraint)] == [
+        "psoriatic arthritis (PsA)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "analyte", "bounds", "mention"),
+    [
+        (
+            "serum FLC ratio < 0.26",
+            "flc_ratio",
+            Bounds(high=0.26, high_inclusive=False),
+            "FLC ratio",
+        ),
+        ("involved FLC ≥ 100 mg/L", "sflc", Bounds(low=100.0), "involved FLC"),
+        ("FEV-1/FVC < 70%", "fev1_fvc", Bounds(high=70.0, high_inclusive=False), "FEV-1/FVC"),
+    ],
+    ids=["flc-ratio", "flc", "fev1-fvc"],
+)
+def test_the_longest_analyte_name_wins_whatever_its_case(
+    text: str, analyte: str, bounds: Bounds, mention: str
+) -> None:
+    [found] = [c for c in parse_criterion(text) if isinstance(c, Measurement)]
+    assert (found.analyte, found.bounds) == (analyte, bounds)
+    assert mention in text[found.span[0] : found.span[1]]
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "bounds"),
+    [
+        (
+            "Disability at least grade 3 according to Guillain-Barre Study Group grading scale",
+            "GBS disability",
+            Bounds(low=3.0),
+        ),
+        ("≥ 20 on the MADRS", "MADRS", Bounds(low=20.0)),
+        ("60 or more on the Karnofsky scale", "Karnofsky", Bounds(low=60.0)),
+        (
+            "greater than 2 points on the Expanded Disability Status Scale",
+            "EDSS",
+            Bounds(low=2.0, low_inclusive=False),
+        ),
+    ],
+    ids=["grade-according-to", "on-the", "or-more-on-the", "points-on-the"],
+)
+def test_a_value_before_its_scale(text: str, score: str, bounds: Bounds) -> None:
+    found = [(c.score, c.bounds) for c in parse_criterion(text) if isinstance(c, ScoreConstraint)]
+    assert found == [(score, bounds)]
+
+
+def test_a_subgroup_bound_keeps_the_first_bound() -> None:
+    text = "Total bilirubin ≤1.5 x ULN or ≤3 x ULN for patients with Gilbert's disease"
+    found = [
+        (c.analyte, c.bounds, c.uln_multiple)
+        for c in parse_criterion(text)
+        if isinstance(c, Measurement)
+    ]
+    assert found == [("bilirubin", Bounds(high=1.5), True)]
+
+
+def test_a_second_bound_after_to_makes_a_range() -> None:
+    found = [
+        (c.analyte, c.bounds)
+        for c in parse_criterion("Pre-bronchodilator FEV1 ≥ 40% to ≤ 90% of predicted normal")
+        if isinstance(c, Measurement)
+    ]
+    assert found == [("fev1", Bounds(low=40.0, high=90.0))]
+
+
+def test_a_rate_in_cc_per_minute_is_not_a_creatinine_level() -> None:
+    text = "significant renal impairment (creatinine less than 40 cc/min)"
+    assert [c for c in parse_criterion(text) if isinstance(c, Measurement)] == []

@@ -105,8 +105,8 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
     starts = [start for start, _ in names]
     for pattern, regex in rules("score"):
         if pattern.trigger:  # generic rows search; named rows start at a score's mention
-            if not runs(pattern, present):
-                continue
+            if not runs(pattern, present) or (not names and "score" in regex.groupindex):
+                continue  # a row naming the scale after its value needs a scale's name
             matches = list(finditer(pattern, regex, text))
         else:
             matches = [m for m in (regex.match(text, start) for start in starts) if m]

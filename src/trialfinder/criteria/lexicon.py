@@ -69,15 +69,33 @@ def _split(cell: str) -> tuple[str, ...]:
 
 
 def _is_abbreviation(literal: str) -> bool:
-    """All-capital short forms ("ALL", "MS", "ANC") only match in capitals."""
+    """Short forms match only as written: in capitals ("ALL", "MS", "ANC"), and in mixed case
+    when of three letters or fewer ("Cr" is not "CR", complete response; "Hct" is not "HCT",
+    cell transplantation; "PsA" is not "PSA")."""
     letters = [c for c in literal if c.isalpha()]
-    return bool(letters) and literal.upper() == literal and len(literal) <= 8
+    if not letters:
+        return False
+    if literal.upper() == literal:
+        return len(literal) <= 8
+    return len(letters) <= 3 and any(c.isupper() for c in letters)
+
+
+def _exact_forms(literals: list[str]) -> list[str]:
+    """Return the short forms and how each may be written: as listed, and a mixed-case one
+    in lower case too ("hct" is hematocrit, "HCT" is not)."""
+    out = []
+    for literal in literals:
+        if _is_abbreviation(literal):
+            out.append(literal)
+            if literal.upper() != literal:
+                out.append(literal.lower())
+    return out
 
 
 def bounded_trie(literals: list[str]) -> str:
-    """Return a word-bounded trie regex; abbreviations in capitals match case-sensitively."""
+    """Return a word-bounded trie regex; short forms match only as ``_exact_forms`` writes them."""
     folded = [s for s in literals if not _is_abbreviation(s)]
-    exact = [s for s in literals if _is_abbreviation(s)]
+    exact = _exact_forms(literals)
     parts = []
     if exact:
         parts.append("(?-i:" + trie_regex(exact) + ")")
@@ -88,10 +106,7 @@ def bounded_trie(literals: list[str]) -> str:
 
 def literal_index(literals: list[str]) -> LiteralIndex:
     """Return a one-pass matcher for what ``bounded_trie(literals)`` matches (case-insensitive)."""
-    return LiteralIndex(
-        [s for s in literals if not _is_abbreviation(s)],
-        [s for s in literals if _is_abbreviation(s)],
-    )
+    return LiteralIndex([s for s in literals if not _is_abbreviation(s)], _exact_forms(literals))
 
 
 # --- comparators ------------------------------------------------------------------------------

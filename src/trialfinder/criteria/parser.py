@@ -11,16 +11,15 @@ from trialfinder.criteria._context import Context, Cue, context_of, find_cues
 from trialfinder.criteria._extract import (
     ages,
     applicable,
-    formula_of,
-    measurements,
     not_checkable,
     pregnancies,
-    pressures,
     sexes,
     triggers_of,
     windows,
 )
+from trialfinder.criteria._labs import formula_of, measurements, pressures
 from trialfinder.criteria._scores import scores
+from trialfinder.criteria._value_first import values_first
 from trialfinder.criteria.constraints import (
     AgeConstraint,
     ConditionConstraint,
@@ -392,6 +391,7 @@ def _read(
     formula = formula_of(clean, present)
     labs = measurements(clean, formula)
     labs += pressures(clean, present, labs)
+    labs = values_first(clean, present, labs, formula)
     found += labs
     score_list = scores(clean, present)
     found += score_list

@@ -77,9 +77,48 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="lab_chain",
         kind="lab_chain",
-        regex=r"""\s*(?:\([^()]{0,40}\)\s*)?(?:,\s*)?(?:and|but|&)?\s*(?P<op>{CMP})\s*(?P<value>{NUM})\s*(?P<unit>{UNIT})?""",
-        examples=(" and ≤10%", " and < 11 mg/dL", " (3.39 mg/mmol) and < 500 mg/g"),
+        regex=r"""\s*(?:\([^()]{0,40}\)\s*)?(?:,\s*)?(?:and|but|&|to)?\s*(?P<op>{CMP})\s*(?P<value>{NUM})\s*(?P<unit>{UNIT})?""",
+        examples=(" and ≤10%", " and < 11 mg/dL", " (3.39 mg/mmol) and < 500 mg/g", " to ≤ 90%"),
         non_examples=(" and platelets",),
+    ),
+    # A value written before its analyte (each row ends with it; the parser tries them only
+    # before the names the lab index finds); read only where no analyte-first row took the value,
+    # and only with a unit: "2 platelet transfusions" has none. A change ("10% weight loss",
+    # "50% increase in IgM") is not a level: the parser drops a match followed by one.
+    Pattern(
+        name="lab_value_first",
+        kind="lab_value_first",
+        regex=r"""(?P<op>{CMP})\s*(?P<value>{NUM})\s*(?P<unit>{UNIT})\s*  # "≥ 1.5 mg/dL"
+        (?P<analyte>{LAB})""",
+        examples=("≥ 20% blasts", "> 1.5 mg/dL serum creatinine"),
+        non_examples=("≥ 2 platelet transfusions", "> 95% of blasts"),
+        needs_number=True,
+        confidence=0.8,
+    ),
+    Pattern(
+        name="lab_value_first_postfix",
+        kind="lab_value_first",
+        regex=r"""(?P<value>{NUM})\s*(?P<unit>{UNIT})\s*                    # "30%"
+        (?P<post>or\s+(?:more|greater|higher|above|less|lower|below))\s+  # "or more"
+        (?P<analyte>{LAB})""",
+        examples=("30% or more blasts", "20 % or greater bone marrow blasts"),
+        non_examples=("30% blasts", "2 or more platelet transfusions"),
+        needs_number=True,
+        confidence=0.8,
+    ),
+    # "3.1 pmol/L ≤ FT3 ≤ 6.8 pmol/L": the comparator reads from the value to the analyte, so
+    # the parser turns it round (FT3 ≥ 3.1); a second bound after the analyte is a chain.
+    Pattern(
+        name="lab_value_compared",
+        kind="lab_value_first",
+        label="reversed",
+        regex=r"""(?P<value>{NUM})\s*(?P<unit>{UNIT})\s*   # "3.1 pmol/L"
+        (?P<op>[<>≤≥]=?)\s*                                  # "≤", turned round
+        (?P<analyte>{LAB})""",
+        examples=("3.1 pmol/L ≤ FT3", "100 mg/dL < glucose"),
+        non_examples=("FT3 ≤ 3.1 pmol/L",),
+        needs_number=True,
+        confidence=0.8,
     ),
     Pattern(
         name="formula_schwartz",

@@ -107,6 +107,39 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         confidence=0.85,
     ),
+    # The value before the scale's name: "at least grade 3 according to the Guillain-Barre
+    # Study Group grading scale", "≥ 20 on the MADRS".
+    Pattern(
+        name="score_value_first",
+        kind="score",
+        regex=r"(?P<op>{CMP})\s*(?:(?:grade|class|stage|score)\s+(?:of\s+)?)?(?P<value>"
+        + _VALUE
+        + r""")\s+(?:points?\s+)?                                    # "≥ 20 points"
+        (?:according\s+to|on|by|per|using|as\s+(?:measured|assessed)\s+by)\s+
+        (?:the\s+)?(?P<score>{SCORE})                                # the scale's name""",
+        examples=(
+            "at least grade 3 according to Guillain-Barre Study Group grading scale",
+            "≥ 20 on the MADRS",
+            "greater than 2 points on the Expanded Disability Status Scale",
+        ),
+        non_examples=("≥ 20 on the day of screening", "ECOG ≤ 1"),
+        trigger=("according", " on ", " by ", " per ", "using"),
+    ),
+    Pattern(
+        name="score_value_first_postfix",
+        kind="score",
+        regex=r"(?P<value>"
+        + _VALUE
+        + r""")\s+(?:points?\s+)?                                    # "60"
+        (?P<post>or\s+(?:more|greater|higher|above|less|lower|below))\s+  # "or more"
+        (?:according\s+to|on|by|per|using)\s+(?:the\s+)?(?P<score>{SCORE})""",
+        examples=(
+            "60 or more on the Karnofsky scale",
+            "10 or higher on the Hamilton Depression Scale",
+        ),
+        non_examples=("1 or less by the time of enrollment", "10 or greater on a scale of 0 to"),
+        trigger=("according", " on ", " by ", " per ", "using"),
+    ),
     Pattern(
         name="score_chain",
         kind="score_chain",

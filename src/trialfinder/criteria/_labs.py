@@ -1,0 +1,272 @@
+"""The applier for lab and vital-sign rows: analyte first, then its value ("eGFR ≥ 30 mL/min").
+
+An analyte's name is the longest ``lexicon.lab_index`` finds at its start; the rows are then
+matched from its end, in table order, and the first that reads a value wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
+
+from trialfinder.criteria import lexicon
+from trialfinder.criteria._extract import (
+    Rule,
+    _group,
+    _merge,
+    _overlaps,
+    _post_op,
+    applicable,
+    bounds_of,
+    rule,
+    rules,
+)
+from trialfinder.criteria.constraints import Bounds, Measurement
+from trialfinder.criteria.tables import TableError, compile_pattern, finditer, search
+from trialfinder.criteria.units import UnitError, convert
+
+_CONNECTOR = re.compile(
+    r"^(?:[\s,/&]|and|or|and/or|count|counts|levels?|values?|\([^()]*\))*$", re.IGNORECASE
+)
+_DIGIT = re.compile(r"\d")
+_DURATION = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?)\b", re.IGNORECASE)
+_RENAL = {"egfr", "creatinine_clearance", "creatinine"}
+_FILTRATION = {"egfr", "creatinine_clearance"}
+
+
+@cache
+def _lab_finder() -> re.Pattern[str]:
+    return re.compile(lexicon.lab_regex(), re.IGNORECASE)
+
+
+_ANALYTE = "(?P<analyte>{LAB})"
+
+
+@cache
+def _after_analyte() -> tuple[Rule, ...]:
+    """Return the lab rows compiled to match from the end of an analyte's name.
+
+    The name is the one ``lexicon.lab_index`` finds, the longest at its start, whether written
+    in capitals or not ("FLC ratio", not the "FLC" in it; "FEV-1/FVC", not "FEV-1").
+    """
+    out = []
+    for pattern, _ in rules("lab"):
+        if not pattern.regex.startswith(_ANALYTE):
+            raise TableError(f"Pattern {pattern.name!r}: a lab row must start with {_ANALYTE}")
+        tail = replace(pattern, regex="(?P<analyte>)" + pattern.regex[len(_ANALYTE) :])
+        out.append((pattern, compile_pattern(tail)))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    bounds: Bounds
+    unit: str | None
+    end: int
+
+
+def _read_values(match: re.Match[str], text: str) -> _Read | None:
+    """Return the bounds a lab match states, following "and ≤ 10%" chains."""
+    unit = _group(match, "unit") or _group(match, "lunit")
+    titre = _group(match, "titre")
+    if titre is not None:
+        titre_op = lexicon.comparator_op(_group(match, "op") or "") or "ge"
+        return _Read(bounds_of(titre_op, float(titre)), None, match.end())
+    low_text, high_text = _group(match, "low"), _group(match, "high")
+    if low_text is not None and high_text is not None:
+        low, high = lexicon.parse_number(low_text), lexicon.parse_number(high_text)
+        if low is None or high is None or low >= high:
+            return None
+        return _Read(Bounds(low=low, high=high), unit, match.end())
+    value = lexicon.parse_number(_group(match, "value") or "")
+    if value is None:
+        return None
+    op_text = _group(match, "op")
+    op = lexicon.comparator_op(op_text) if op_text else None
+    if op is None:
+        post = _group(match, "post")
+        if post is None:
+            return None
+        op = _post_op(post)
+    bounds = bounds_of(op, value)
+    end = match.end()
+    if _group(match, "uln") is None:
+        chain = rule("lab_chain")[1].match(text, end)
+        if chain is not None:
+            second_op = lexicon.comparator_op(chain.group("op"))
+            second = lexicon.parse_number(chain.group("value"))
+            if second_op is not None and second is not None:
+                merged = _merge(bounds, bounds_of(second_op, second))
+                if merged is not None and (merged.low or 0) < (merged.high or 0):
+                    bounds, end = merged, chain.end()
+                    unit = unit or chain.group("unit")
+    return _Read(bounds, unit, end)
+
+
+@lru_cache(maxsize=4096)
+def _convertible(unit: str, to_unit: str, analyte: str) -> bool:
+    """Return False when ``convert`` raises UnitError for these units, whatever the value.
+
+    Kept per unit pair: ``convert`` caches the factors it finds but not its failures, which
+    pint would otherwise work out again for every "mg/dL" written after a mmol/L analyte.
+    """
+    try:
+        convert(1.0, unit, to_unit, analyte)
+    except UnitError:
+        return False
+    return True
+
+
+def _canonical(lab: lexicon.Lab, bounds: Bounds, unit: str | None) -> Bounds | None:
+    """Return the bounds in the lab's canonical unit, or None when that cannot be known."""
+    if unit:
+        source = lexicon.unit_of(unit)
+        if source is None:
+            return None
+    elif lab.unit in {"1", "percent", "U/L", "mmHg", "ms", "1/min"}:
+        source = lab.unit  # these are written without a unit as a rule
+    elif lab.unit == "giga_per_liter":
+        known = [v for v in (bounds.low, bounds.high) if v is not None]
+        # Without a unit, 1500 means per µL and 1.5 means ×10⁹/L: the two conventions.
+        source = "1/mm**3" if known and min(known) >= 1000 else "giga_per_liter"
+    else:
+        return None
+    if (bounds.low is not None or bounds.high is not None) and not _convertible(
+        source, lab.unit, lab.name
+    ):
+        return None  # what the UnitError below would say, known without asking pint again
+
+    def one(value: float | None) -> float | None:
+        if value is None:
+            return None
+        return round(convert(value, source, lab.unit, lab.name), 6)
+
+    try:
+        return Bounds(
+            low=one(bounds.low),
+            high=one(bounds.high),
+            low_inclusive=bounds.low_inclusive,
+            high_inclusive=bounds.high_inclusive,
+        )
+    except UnitError:
+        return None
+
+
+def measurements(text: str, formula: str | None) -> list[Measurement]:
+    """Return the lab and vital-sign constraints in a criterion."""
+    if _DIGIT.search(text) is None:
+        return []
+    out: list[Measurement] = []
+    taken: list[tuple[int, int]] = []
+    finder = _lab_finder()
+    for mention_start, mention_end in lexicon.lab_index().find(text):
+        for pattern, regex in _after_analyte():
+            match = regex.match(text, mention_end)
+            if match is None:
+                continue
+            value_start = match.end("gap")
+            if _overlaps((value_start, match.end()), taken):
+                break
+            gap = match.group("gap")
+            inner = list(finder.finditer(gap))
+            analytes = [text[mention_start:mention_end]]
+            if inner:
+                residue = finder.sub("", gap)
+                if not _CONNECTOR.match(residue):
+                    break  # the value belongs to the later analyte, which has its own turn
+                analytes += [m.group() for m in inner]
+            read = _read_values(match, text)
+            if read is None or (read.unit is None and _DURATION.match(text, read.end)):
+                continue  # "for more than 6 months": a duration, not a value
+            uln = _group(match, "uln") is not None
+            titre = _group(match, "titre") is not None
+            named: dict[str, tuple[lexicon.Lab, Bounds | None]] = {}
+            for name in analytes:
+                lab = lexicon.lab_of(name)
+                if lab is not None and lab.name not in named:
+                    canonical = None if uln or titre else _canonical(lab, read.bounds, read.unit)
+                    named[lab.name] = (lab, read.bounds if titre else canonical)
+            # "creatinine or CrCl ≥ 60 mL/min": the unit rules creatinine out. A filtration rate
+            # whose unit fits no analyte named is kept unconverted: GFR and clearance are written
+            # in mL/min with or without "/1.73 m²" ("GFR ≥ 30 mL/min").
+            fits = any(c is not None for _, c in named.values())
+            found = False
+            for lab, canonical in named.values():
+                if (
+                    read.unit
+                    and canonical is None
+                    and not (uln or titre)
+                    and (fits or lab.name not in _FILTRATION or "min" not in read.unit.lower())
+                ):
+                    continue
+                found = True
+                out.append(
+                    Measurement(
+                        span=(mention_start, read.end),
+                        confidence=(
+                            0.6
+                            if read.unit and canonical is None and not (uln or titre)
+                            else pattern.confidence
+                            if read.unit or uln or titre
+                            else 0.75
+                        ),
+                        rule=pattern.name,
+                        analyte=lab.name,
+                        loinc=lab.loinc,
+                        bounds=read.bounds,
+                        unit=read.unit.strip() if read.unit else None,
+                        canonical_unit="ULN" if uln else "titre" if titre else lab.unit,
+                        canonical=canonical,
+                        uln_multiple=uln,
+                        titre=titre,
+                        formula=formula if lab.name in _RENAL else None,
+                    )
+                )
+            if found:
+                taken.append((value_start, read.end))
+                break
+    return out
+
+
+def pressures(text: str, present: frozenset[str], found: list[Measurement]) -> list[Measurement]:
+    """Return systolic and diastolic bounds written as one pair: "BP < 160/100 mmHg"."""
+    out: list[Measurement] = []
+    taken = [m.span for m in found]
+    for pattern, regex in applicable("pressure_pair", present):
+        for match in finditer(pattern, regex, text):
+            if _overlaps(match.span(), taken):
+                continue
+            op = lexicon.comparator_op(match.group("op"))
+            if op is None:
+                continue
+            unit = match.group("unit")
+            for name in ("sbp", "dbp"):
+                lab = lexicon.labs()[name]
+                bounds = bounds_of(op, float(match.group(name)))
+                out.append(
+                    Measurement(
+                        span=match.span(),
+                        confidence=pattern.confidence,
+                        rule=pattern.name,
+                        analyte=lab.name,
+                        loinc=lab.loinc,
+                        bounds=bounds,
+                        unit=unit,
+                        canonical_unit=lab.unit,
+                        canonical=_canonical(lab, bounds, unit),
+                        uln_multiple=False,
+                        titre=False,
+                        formula=None,
+                    )
+                )
+            taken.append(match.span())
+    return out
+
+
+def formula_of(text: str, present: frozenset[str]) -> str | None:
+    """Return the renal formula named in a criterion (Schwartz, CKD-EPI, ...), or None."""
+    for pattern, regex in applicable("formula", present):
+        if search(pattern, regex, text):
+            return pattern.label
+    return None

@@ -1,0 +1,197 @@
+"""Lab values written before their analyte: "30% or more blasts", "3.1 pmol/L ≤ FT3".
+
+Run after the analyte-first rows (``_labs.measurements``), on values those left alone. The
+rows are ``lab_value_first`` in ``patterns/labs.py``; this module adds what a regex row cannot
+say: that an analyte named before the value in the same clause owns it, and that a change
+("10% weight loss", "50% increase in IgM") is not a level.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace as replace_row
+from functools import cache
+
+from msgspec.structs import replace
+
+from trialfinder.criteria import lexicon
+from trialfinder.criteria._extract import (
+    Rule,
+    _merge,
+    _overlaps,
+    _post_op,
+    applicable,
+    bounds_of,
+    rule,
+    rules,
+)
+from trialfinder.criteria._labs import _RENAL, _canonical
+from trialfinder.criteria.constraints import Bounds, Measurement
+from trialfinder.criteria.tables import TableError, compile_pattern, has_number
+
+_TURNED = {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt", "eq": "eq"}
+# What makes the analyte's name a modifier, not the thing measured: a change, a count of
+# events, or its own value after it ("≥ 50% ANC ≥ 1.5" gives 50% to something else).
+_NOT_A_LEVEL = re.compile(
+    r"""\s*(?:
+        (?:loss|gain|increase|decrease|reduction|decline|drop|rise|change|improvement
+          |elevation|transfusions?|infusions?|units?|doses?)\b
+        |(?:\([^()]{0,40}\)\s*)?[<>≤≥=]
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# The clause the value sits in starts after the last of these.
+_CLAUSE_START = re.compile(r"[;,.:(\n]|\b(?:and|or)\b", re.IGNORECASE)
+
+
+def _clause_before(text: str, start: int) -> str:
+    """Return the text between the clause's start and ``start``."""
+    head = text[max(0, start - 80) : start]
+    cut = max((m.end() for m in _CLAUSE_START.finditer(head)), default=0)
+    return head[cut:]
+
+
+_ANALYTE = "(?P<analyte>{LAB})"
+
+
+@cache
+def _before_analyte() -> tuple[Rule, ...]:
+    """Return the value-first rows compiled to end where an analyte's name starts.
+
+    The name is the one ``lexicon.lab_index`` finds, the longest at its start, as for the
+    analyte-first rows; each row is searched only in the few characters before a name.
+    """
+    out = []
+    for pattern, _ in rules("lab_value_first"):
+        if not pattern.regex.endswith(_ANALYTE):
+            raise TableError(
+                f"Pattern {pattern.name!r}: a value-first row must end with {_ANALYTE}"
+            )
+        head = replace_row(pattern, regex=pattern.regex[: -len(_ANALYTE)] + r"\Z")
+        out.append((pattern, compile_pattern(head)))
+    return tuple(out)
+
+
+_REACH = 80  # characters a value, its unit and its comparator take before the name, at most
+
+
+def _matches(
+    regex: re.Pattern[str], text: str, mentions: list[tuple[int, int]]
+) -> Iterator[tuple[re.Match[str], tuple[int, int]]]:
+    """Yield each match that ends where a name starts, with that name's span."""
+    for start, end in mentions:
+        window = max(0, start - _REACH)
+        if not has_number(text[window:start].lower()):
+            continue  # no value can end here
+        match = regex.search(text, window, start)
+        if match is not None:
+            yield match, (start, end)
+
+
+def values_first(
+    text: str, present: frozenset[str], found: list[Measurement], formula: str | None
+) -> list[Measurement]:
+    """Return ``found`` with the measurements whose value comes before the analyte's name
+    added; "3.1 pmol/L ≤ FT3 ≤ 6.8 pmol/L" joins the "FT3 ≤ 6.8 pmol/L" already read."""
+    out = list(found)
+    taken = [m.span for m in found]
+    mentions = lexicon.lab_index().find(text)
+    if not mentions:
+        return out
+    rows = {p.name for p, _ in applicable("lab_value_first", present)}
+    for pattern, regex in _before_analyte():
+        if pattern.name not in rows:
+            continue
+        for match, (analyte_start, analyte_end) in _matches(regex, text, mentions):
+            analyte = text[analyte_start:analyte_end]
+            if _overlaps((match.start(), analyte_end), taken):
+                after = _read_after(out, analyte_start)
+                if pattern.label == "reversed" and after is not None:
+                    _join(out, after, match, analyte, pattern.confidence)
+                continue
+            lab = lexicon.lab_of(analyte)
+            if lab is None or _NOT_A_LEVEL.match(text, analyte_end):
+                continue
+            if lexicon.lab_index().find(_clause_before(text, match.start())):
+                continue  # "creatinine 1.5 mg/dL or more platelets": the earlier name owns it
+            value = lexicon.parse_number(match.group("value"))
+            if value is None:
+                continue
+            op_text = match.groupdict().get("op")
+            op = lexicon.comparator_op(op_text) if op_text else None
+            if op is None:
+                post = match.groupdict().get("post")
+                if post is None:
+                    continue
+                op = _post_op(post)
+            if pattern.label == "reversed":
+                op = _TURNED[op]
+            bounds, end = bounds_of(op, value), analyte_end
+            unit: str = match.group("unit")
+            chain = rule("lab_chain")[1].match(text, end)
+            if chain is not None and (chain.group("unit") or unit).strip() == unit.strip():
+                second_op = lexicon.comparator_op(chain.group("op"))
+                second = lexicon.parse_number(chain.group("value"))
+                if second_op is not None and second is not None:
+                    merged = _merge(bounds, bounds_of(second_op, second))
+                    if merged is not None and (merged.low or 0) < (merged.high or 0):
+                        bounds, end = merged, chain.end()
+            canonical: Bounds | None = _canonical(lab, bounds, unit)
+            if canonical is None:
+                continue  # "≥ 10 mg/kg body weight": the unit is not the analyte's
+            taken.append((match.start(), end))
+            out.append(
+                Measurement(
+                    span=(match.start(), end),
+                    confidence=pattern.confidence,
+                    rule=pattern.name,
+                    analyte=lab.name,
+                    loinc=lab.loinc,
+                    bounds=bounds,
+                    unit=unit.strip(),
+                    canonical_unit=lab.unit,
+                    canonical=canonical,
+                    uln_multiple=False,
+                    titre=False,
+                    formula=formula if lab.name in _RENAL else None,
+                )
+            )
+    return out
+
+
+def _read_after(found: list[Measurement], start: int) -> int | None:
+    """Return the index of the measurement read from the analyte at ``start``, if any."""
+    for index, measurement in enumerate(found):
+        if measurement.span[0] == start and not measurement.uln_multiple:
+            return index
+    return None
+
+
+def _join(
+    found: list[Measurement], index: int, match: re.Match[str], analyte: str, confidence: float
+) -> None:
+    """Widen ``found[index]`` ("FT3 ≤ 6.8") by the turned bound before it ("3.1 ≤ FT3")."""
+    after = found[index]
+    value = lexicon.parse_number(match.group("value"))
+    op = lexicon.comparator_op(match.group("op"))
+    lab = lexicon.labs()[after.analyte]
+    if value is None or op is None or lexicon.lab_of(analyte) != lab:
+        return
+    merged = _merge(bounds_of(_TURNED[op], value), after.bounds)
+    if merged is None or (merged.low or 0) >= (merged.high or 0):
+        return
+    unit = match.group("unit").strip()
+    if after.unit is not None and after.unit != unit:
+        return
+    canonical = _canonical(lab, merged, unit)
+    if canonical is None:
+        return
+    found[index] = replace(
+        after,
+        span=(match.start(), after.span[1]),
+        confidence=min(confidence, after.confidence),
+        bounds=merged,
+        unit=unit,
+        canonical=canonical,
+    )
