@@ -517,6 +517,30 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         ),
         fill=_fill_0007,
     ),
+    Migration(
+        name="0008_search_trial_areas",
+        statements=(
+            # Each trial once per 0.25° area (25 × 25 cells) holding one of its sites, so a
+            # circle's whole areas yield trials, not sites (store/sqlite_geo.py). Area id
+            # = 25 × 1e9 + area row × 40,000 + area column, from `trial_geo`'s cells
+            # (sqlite_geo.AREA_CELLS, written out); the store keeps it with `trial_geo`.
+            """
+            create table trial_areas (
+                area integer not null,
+                trial_rowid integer not null,
+                primary key (area, trial_rowid)
+            ) without rowid
+            """,
+            """
+            insert into trial_areas (area, trial_rowid)
+            select distinct
+                25 * 1000000000 + cell / 40000 / 25 * 40000 + cell % 40000 / 25,
+                trial_rowid
+            from trial_geo
+            order by 1, 2
+            """,
+        ),
+    ),
 )
 
 

@@ -181,9 +181,15 @@ def keyed_ctes(where: StudyFilter) -> tuple[list[str], dict[str, Any]] | None:
         params["fts"] = match
         table, _ = text_index(where.text)
         matched = f"select rowid from {table} where {table} match :fts"
-        # With a place, the words' trials are listed once and each site in the circle looked
-        # up among them: listing the circle's sites (a trial once per site) costs more.
-        place = f"{place}\n        where trial_rowid in ({matched})" if place else matched
+        if place:
+            # With a place, the words' trials are listed once and each site (or area) in the
+            # circle looked up among them: listing the circle's sites (a trial once per site)
+            # costs more. Materialized, so the words are walked once, not once for each part
+            # of `geo_hits` the lookup is pushed into.
+            ctes.append(f"words as materialized (\n    {matched}\n)")
+            place = f"{place}\n        where trial_rowid in (select rowid from words)"
+        else:
+            place = matched
     ctes.append(
         f"""counted as materialized (
     select

@@ -6,6 +6,10 @@ b-tree ranges of the cells around it and no other table. A cell lies on a 0.01°
 one latitude row have consecutive ids, so each row of a circle is at most three id ranges:
 cells wholly inside the circle (their trials match without computing any distance) and the
 border cells on either side (each site checked exactly, as before).
+
+`trial_areas` lists each trial once per coarser area holding one of its sites (0.25° areas,
+blocks of 25 × 25 cells), so the part of a circle that whole areas cover yields trials, not
+sites; only the cells left around them are read from `trial_geo`.
 """
 
 from __future__ import annotations
@@ -45,6 +49,22 @@ _CELL = """(
 """The cell of a `locations` row, in SQL (the grid constants above, written out, as in
 migration 0005)."""
 
+AREA_CELLS = (25,)
+"""Side of each coarser area level in cells, coarsest first: 0.25°. (A second level of 0.05°
+listed 1.7 rows a site and made no search faster at 500k studies.)"""
+
+_AREA_LEVEL_BASE = 1_000_000_000
+"""Area id = cells per side × this + area row × ROW_STRIDE + area column: each level's own
+range of ids, above every cell id (< 7.3e8)."""
+
+
+def _area(cell: str, side: int) -> str:
+    """SQL: the area id, at `side` cells per side, of the cell id that `cell` computes."""
+    base = side * _AREA_LEVEL_BASE
+    row = f"({cell}) / {ROW_STRIDE} / {side}"
+    return f"{base} + {row} * {ROW_STRIDE} + ({cell}) % {ROW_STRIDE} / {side}"
+
+
 _SAFE_KM = 0.001
 """A cell counts as inside only when its farthest corner is this much nearer than the radius,
 so rounding in the distance formula can never turn an inside site into an outside one."""
@@ -67,10 +87,44 @@ def insert_trial_sites(db: sqlite3.Connection, trials: Sequence[tuple[object, ob
         """,
         trials,
     )
+    # One row per (area, trial): `or ignore` merges the trial's sites of one area.
+    areas = "\n        union\n        ".join(
+        f"""select {_area(_CELL, side)}, ?
+        from locations
+        where locations.nct_id = ?
+            and locations.lat is not null
+            and locations.lon is not null"""
+        for side in AREA_CELLS
+    )
+    db.executemany(
+        f"""
+        insert or ignore into trial_areas (area, trial_rowid)
+        {areas}
+        """,
+        [(rowid, nct_id) * len(AREA_CELLS) for rowid, nct_id in trials],
+    )
 
 
 def delete_trial_sites(db: sqlite3.Connection, trials: list[tuple[str, int]]) -> None:
     """Remove the sites of these (nct_id, trial rowid) trials, before their `locations` go."""
+    areas = "\n            union\n            ".join(
+        f"""select {_area(_CELL, side)}
+            from locations
+            where locations.nct_id = ?1
+                and locations.lat is not null
+                and locations.lon is not null"""
+        for side in AREA_CELLS
+    )
+    db.executemany(
+        f"""
+        delete from trial_areas
+        where trial_rowid = ?2
+            and area in (
+            {areas}
+        )
+        """,
+        trials,
+    )
     db.executemany(
         f"""
         delete from trial_geo
@@ -99,12 +153,12 @@ class Box:
     lon_high: float
 
 
-def _row(lat: float) -> int:
-    return math.floor((lat + 90.0) * CELLS_PER_DEGREE)
+def _row(lat: float, per_degree: int = CELLS_PER_DEGREE) -> int:
+    return math.floor((lat + 90.0) * per_degree)
 
 
-def _column(lon: float) -> int:
-    return math.floor((lon + 180.0) * CELLS_PER_DEGREE)
+def _column(lon: float, per_degree: int = CELLS_PER_DEGREE) -> int:
+    return math.floor((lon + 180.0) * per_degree)
 
 
 def _max_lon_offset(center_lat: float, lat: float, radius_km: float) -> float:
@@ -120,21 +174,24 @@ def _max_lon_offset(center_lat: float, lat: float, radius_km: float) -> float:
 
 
 def circle_cells(
-    lat: float, lon: float, radius_km: float, box: Box
+    lat: float, lon: float, radius_km: float, box: Box, per_degree: int = CELLS_PER_DEGREE
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """(inside, border) cell id ranges covering `box`: every site of an inside cell lies in the
     box and within `radius_km` of (lat, lon); a border cell's sites need the exact check.
 
-    Boxes that wrap around the date line are passed whole (-180..180): then every cell is border.
+    Cells are `per_degree` to a degree (ids row × ROW_STRIDE + column at that size). Boxes that
+    wrap around the date line are passed whole (-180..180): then every cell is border.
     """
     inside: list[tuple[int, int]] = []
     border: list[tuple[int, int]] = []
-    first_column, last_column = _column(box.lon_low - _EDGE), _column(box.lon_high + _EDGE)
+    first_column = _column(box.lon_low - _EDGE, per_degree)
+    last_column = _column(box.lon_high + _EDGE, per_degree)
     whole_world = box.lon_high - box.lon_low >= 360.0
-    for row in range(_row(box.lat_low - _EDGE), _row(box.lat_high + _EDGE) + 1):
+    rows = range(_row(box.lat_low - _EDGE, per_degree), _row(box.lat_high + _EDGE, per_degree) + 1)
+    for row in rows:
         base = row * ROW_STRIDE
-        south = row / CELLS_PER_DEGREE - 90.0 - _EDGE
-        north = (row + 1) / CELLS_PER_DEGREE - 90.0 + _EDGE
+        south = row / per_degree - 90.0 - _EDGE
+        north = (row + 1) / per_degree - 90.0 + _EDGE
         reach = -1.0
         if not whole_world and south >= box.lat_low and north <= box.lat_high:
             reach = min(
@@ -147,8 +204,8 @@ def circle_cells(
         # Columns whose whole cell (grown by _EDGE) lies within lon ± reach and the box.
         west = max(lon - reach, box.lon_low)
         east = min(lon + reach, box.lon_high)
-        in_first = math.ceil((west + _EDGE + 180.0) * CELLS_PER_DEGREE)
-        in_last = math.floor((east - _EDGE + 180.0) * CELLS_PER_DEGREE) - 1
+        in_first = math.ceil((west + _EDGE + 180.0) * per_degree)
+        in_last = math.floor((east - _EDGE + 180.0) * per_degree) - 1
         in_first, in_last = max(in_first, first_column), min(in_last, last_column)
         if in_first > in_last:
             border.append((base + first_column, base + last_column))
@@ -159,6 +216,60 @@ def circle_cells(
         if in_last < last_column:
             border.append((base + in_last + 1, base + last_column))
     return inside, border
+
+
+def _without(
+    ranges: list[tuple[int, int]], taken: dict[int, list[tuple[int, int]]], side: int
+) -> list[tuple[int, int]]:
+    """`ranges` (ids of one row each) less the columns `taken` by row, where `taken` is in
+    units of `side` cells (row and columns at the coarser size)."""
+    left: list[tuple[int, int]] = []
+    for first, last in ranges:
+        row, first_column = divmod(first, ROW_STRIDE)
+        last_column = last - row * ROW_STRIDE
+        for taken_first, taken_last in sorted(taken.get(row // side, [])):
+            low, high = taken_first * side, taken_last * side + side - 1
+            if high < first_column or low > last_column:
+                continue
+            if first_column < low:
+                left.append((row * ROW_STRIDE + first_column, row * ROW_STRIDE + low - 1))
+            first_column = high + 1
+            if first_column > last_column:
+                break
+        if first_column <= last_column:
+            left.append((row * ROW_STRIDE + first_column, row * ROW_STRIDE + last_column))
+    return left
+
+
+def _by_row(ranges: list[tuple[int, int]]) -> dict[int, list[tuple[int, int]]]:
+    by_row: dict[int, list[tuple[int, int]]] = {}
+    for first, last in ranges:
+        row, column = divmod(first, ROW_STRIDE)
+        by_row.setdefault(row, []).append((column, last - row * ROW_STRIDE))
+    return by_row
+
+
+def circle_areas(
+    lat: float, lon: float, radius_km: float, box: Box
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]:
+    """(areas, inside, border): `trial_areas` id ranges of the areas wholly inside the circle
+    and the box (coarsest first, each level without the parts coarser areas cover), then the
+    `circle_cells` ranges of the cells no such area covers."""
+    areas: list[tuple[int, int]] = []
+    # Per taken area level: (side in cells, its ranges by row at that size).
+    taken: list[tuple[int, dict[int, list[tuple[int, int]]]]] = []
+    for side in AREA_CELLS:
+        whole, _ = circle_cells(lat, lon, radius_km, box, CELLS_PER_DEGREE // side)
+        for coarser_side, coarser in taken:
+            whole = _without(whole, coarser, coarser_side // side)
+        base = side * _AREA_LEVEL_BASE
+        areas += [(base + first, base + last) for first, last in whole]
+        taken.append((side, _by_row(whole)))
+    inside, border = circle_cells(lat, lon, radius_km, box)
+    for side, whole_by_row in taken:
+        inside = _without(inside, whole_by_row, side)
+        border = _without(border, whole_by_row, side)
+    return areas, inside, border
 
 
 # -- the SQL of a search near a place ---------------------------------------------------------
@@ -217,7 +328,8 @@ def geo_ctes(
     geo: GeoArea, site_conditions: list[str], params: dict[str, Any], near_km: float | None
 ) -> list[str]:
     """Without `near_km`: `geo_hits`, the trial rowid of every site in the circle (and the
-    box), a trial once per site. With it: `nearest`, each trial's nearest such site within
+    box): once per area the circle takes whole (none with `site_conditions`), and once per
+    site in the cells left. With it: `nearest`, each trial's nearest such site within
     `near_km` of the centre (with its `locations` rowid and distance), for sorting by distance.
     A site counts only when it meets every one of `site_conditions` (SQL on `sites`).
     """
@@ -231,16 +343,25 @@ def geo_ctes(
     cells = """from json_each(:{name}) as cells
     join trial_geo on trial_geo.cell between cells.value ->> 0 and cells.value ->> 1"""
     if near_km is None:
-        inside, border = circle_cells(geo.lat, geo.lon, geo.radius_km, box)
         if site_conditions:
             # Every site is checked against the site conditions: no cell is taken whole.
+            inside, border = circle_cells(geo.lat, geo.lon, geo.radius_km, box)
+            areas: list[tuple[int, int]] = []
             border, inside = sorted(inside + border), []
+        else:
+            areas, inside, border = circle_areas(geo.lat, geo.lon, geo.radius_km, box)
+        params["geo_areas"] = json.dumps(areas)
         params["geo_inside"] = json.dumps(inside)
         params["geo_border"] = json.dumps(border)
         return [
             f"""geo_hits as (
     select
-        trial_geo.trial_rowid as trial_rowid
+        trial_areas.trial_rowid as trial_rowid
+    from json_each(:geo_areas) as areas
+    join trial_areas on trial_areas.area between areas.value ->> 0 and areas.value ->> 1
+    union all
+    select
+        trial_geo.trial_rowid
     {cells.format(name="geo_inside")}
     union all
     select
