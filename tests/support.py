@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
+
+from trialfinder.ingest import ingest
+from trialfinder.store import Store, open_store
+from trialfinder.store.base import StoredRecord
+from trialfinder.store.sqlite import SQLiteStore
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -19,3 +25,32 @@ def shared_data(*parts: str) -> Path:
             f"needs the shared sample data at {path} (the 'shared' folder beside the checkout)"
         )
     return path
+
+
+def writable_sqlite_store(folder: Path) -> SQLiteStore:
+    """A fresh SQLite store in `folder` holding the shared API v2 studies (skips without them)."""
+    store = open_store(f"sqlite:///{folder / 'trials.db'}")
+    ingest(store, [shared_data("ctgov")])
+    assert isinstance(store, SQLiteStore)
+    return store
+
+
+def newer_version(store: Store, nct_id: str, n: int) -> StoredRecord:
+    """A newer version of a stored trial, varied by `n`: another status, phases and volunteers
+    flag, fewer sites, for n % 4 == 0 two of them moved to Iceland."""
+    trial = store.get_trial(nct_id)
+    raw = store.get_raw(nct_id)
+    assert trial is not None and raw is not None
+    locations = trial.locations[n % 3 :: 2]
+    if n % 4 == 0 and locations:
+        locations = [msgspec.structs.replace(loc, country="Iceland") for loc in locations[:2]]
+    changed = msgspec.structs.replace(
+        trial,
+        overall_status=("COMPLETED", "RECRUITING", "WITHDRAWN")[n % 3],
+        phases=[["PHASE3"], [], ["PHASE1", "PHASE2"]][n % 3],
+        healthy_volunteers=(None, True, False)[n % 3],
+        locations=locations,
+        last_update_posted="2099-01-01",
+    )
+    # Other raw bytes too: a record whose raw bytes are stored already counts as unchanged.
+    return StoredRecord.of(changed, raw[1] + f" {n}".encode(), raw[0], "test", str(n))

@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from support import shared_data
+from support import shared_data, writable_sqlite_store
 from trialfinder.ingest import ingest
 from trialfinder.search import query_from_params
 from trialfinder.store import open_store
@@ -78,10 +78,7 @@ def _assert_indexes_agree(db: sqlite3.Connection) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> SQLiteStore:
-    opened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
-    ingest(opened, [shared_data("ctgov")])
-    assert isinstance(opened, SQLiteStore)
-    return opened
+    return writable_sqlite_store(tmp_path)
 
 
 def test_condition_index_gives_the_scores_of_the_whole_index(store: SQLiteStore) -> None:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import msgspec
 import pytest
 
-from support import shared_data
+from support import newer_version, shared_data, writable_sqlite_store
 from trialfinder.ingest import ingest
 from trialfinder.search import query_from_params
 from trialfinder.store import open_store, sqlite_search
-from trialfinder.store.base import GeoArea, StoredRecord, StudyFilter
+from trialfinder.store.base import GeoArea, StudyFilter
 from trialfinder.store.sqlite import SQLiteStore
 from trialfinder.store.sqlite_counts import hit_facet_rows, tally_facets
 from trialfinder.store.sqlite_facet_keys import keyed_count, keyed_facet_rows
@@ -77,32 +76,9 @@ def _assert_keys_agree(store: SQLiteStore) -> None:
         assert store.count_trials(where, 60.0) == _plain_count(db, where), name
 
 
-def _changed(store: SQLiteStore, nct_id: str, n: int) -> StoredRecord:
-    """A newer version of a stored trial: another status, phase, volunteers flag, fewer sites,
-    some in another country."""
-    trial = store.get_trial(nct_id)
-    raw = store.get_raw(nct_id)
-    assert trial is not None and raw is not None
-    locations = trial.locations[n % 3 :: 2]
-    if n % 4 == 0 and locations:
-        locations = [msgspec.structs.replace(loc, country="Iceland") for loc in locations[:2]]
-    changed = msgspec.structs.replace(
-        trial,
-        overall_status=("COMPLETED", "RECRUITING", "WITHDRAWN")[n % 3],
-        phases=[["PHASE3"], [], ["PHASE1", "PHASE2"]][n % 3],
-        healthy_volunteers=(None, True, False)[n % 3],
-        locations=locations,
-        last_update_posted="2099-01-01",
-    )
-    return StoredRecord.of(changed, raw[1] + f" {n}".encode(), raw[0], "test", str(n))
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> SQLiteStore:
-    opened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
-    ingest(opened, [shared_data("ctgov")])
-    assert isinstance(opened, SQLiteStore)
-    return opened
+    return writable_sqlite_store(tmp_path)
 
 
 def test_keys_answer_text_and_place_searches(store: SQLiteStore) -> None:
@@ -127,7 +103,7 @@ def test_keys_follow_changes_reingests_and_deletes(store: SQLiteStore) -> None:
     ingest(store, [shared_data("ctgov")])
     _assert_keys_agree(store)
     # Newer versions of 60 trials (another status, phase, volunteers flag, sites, countries).
-    records = [_changed(store, nct_id, n) for n, nct_id in enumerate(nct_ids[:60])]
+    records = [newer_version(store, nct_id, n) for n, nct_id in enumerate(nct_ids[:60])]
     store.write_batch(records[:30], [])
     store.write_batch([*records[30:], records[31]], [])
     assert store.get_trial(nct_ids[0]) is not None

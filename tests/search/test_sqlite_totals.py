@@ -7,13 +7,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import msgspec
 import pytest
 
-from support import shared_data
+from support import newer_version, shared_data, writable_sqlite_store
 from trialfinder.ingest import ingest
 from trialfinder.store import open_store, sqlite_search
-from trialfinder.store.base import StoredRecord, StudyFilter, StudySort
+from trialfinder.store.base import StudyFilter, StudySort
 from trialfinder.store.sqlite import SQLiteStore
 from trialfinder.store.sqlite_counts import hit_facet_rows, tally_facets
 from trialfinder.store.sqlite_totals import facet_rows, total_count
@@ -67,30 +66,7 @@ def _assert_totals_agree(store: SQLiteStore) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> SQLiteStore:
-    opened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
-    ingest(opened, [shared_data("ctgov")])
-    assert isinstance(opened, SQLiteStore)
-    return opened
-
-
-def _changed(store: SQLiteStore, nct_id: str, n: int) -> StoredRecord:
-    """A newer version of a stored trial: another status and phase, fewer or other sites."""
-    trial = store.get_trial(nct_id)
-    raw = store.get_raw(nct_id)
-    assert trial is not None and raw is not None
-    locations = trial.locations[n % 3 :: 2]
-    if n % 4 == 0 and locations:
-        locations = [msgspec.structs.replace(loc, country="Iceland") for loc in locations[:2]]
-    changed = msgspec.structs.replace(
-        trial,
-        overall_status=("COMPLETED", "RECRUITING", "WITHDRAWN")[n % 3],
-        phases=[["PHASE3"], [], ["PHASE1", "PHASE2"]][n % 3],
-        healthy_volunteers=(None, True, False)[n % 3],
-        locations=locations,
-        last_update_posted="2099-01-01",
-    )
-    # Other raw bytes too: a record whose raw bytes are stored already counts as unchanged.
-    return StoredRecord.of(changed, raw[1] + f" {n}".encode(), raw[0], "test", str(n))
+    return writable_sqlite_store(tmp_path)
 
 
 def test_totals_follow_updates_reingests_and_deletes(store: SQLiteStore) -> None:
@@ -100,7 +76,7 @@ def test_totals_follow_updates_reingests_and_deletes(store: SQLiteStore) -> None
     ingest(store, [shared_data("ctgov")])
     _assert_totals_agree(store)
     # Newer versions of 60 trials (two batches, one trial twice in the second).
-    records = [_changed(store, nct_id, n) for n, nct_id in enumerate(nct_ids[:60])]
+    records = [newer_version(store, nct_id, n) for n, nct_id in enumerate(nct_ids[:60])]
     store.write_batch(records[:30], [])
     store.write_batch([*records[30:], records[31]], [])
     _assert_totals_agree(store)

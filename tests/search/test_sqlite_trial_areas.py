@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from support import shared_data
+from support import shared_data, writable_sqlite_store
 from trialfinder.ingest import ingest
 from trialfinder.model import GeoPoint
 from trialfinder.store import open_store
@@ -174,10 +174,7 @@ def _assert_areas_follow_sites(db: sqlite3.Connection) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> SQLiteStore:
-    opened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
-    ingest(opened, [shared_data("ctgov")])
-    assert isinstance(opened, SQLiteStore)
-    return opened
+    return writable_sqlite_store(tmp_path)
 
 
 def _moved(store: SQLiteStore, nct_id: str, n: int) -> StoredRecord:
