@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import lxml.etree
 import lxml.html
+import pytest
 from starlette.testclient import TestClient
 
 
@@ -160,6 +161,16 @@ def test_nct_id_with_stray_characters_suggests_the_trial(client: TestClient) -> 
 def test_lower_case_nct_id_redirects(client: TestClient) -> None:
     response = client.get("/trials/nct02650414", follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (308, "/trials/NCT02650414")
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [("/trials", "/"), ("/trials?cond=lupus&status=open", "/?cond=lupus&status=open")],
+    ids=["bare", "with-query"],
+)
+def test_trials_list_is_the_search_page(client: TestClient, path: str, location: str) -> None:
+    response = client.get(path, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (308, location)
 
 
 def test_unknown_page_is_html_but_unknown_api_path_stays_json(client: TestClient) -> None:

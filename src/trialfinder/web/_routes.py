@@ -107,6 +107,12 @@ def create_web_router(store: Store, settings: WebSettings | None = None) -> APIR
         context = {"page": page, "current": "trials", "data_date": data_date.get()}
         return renderer.page("search.html", context, status_code=status)
 
+    @router.get("/trials")
+    def trials_list(request: Request) -> Response:
+        # The trial list is the search page; /trials is where people guess it is.
+        query = request.url.query
+        return Response(status_code=308, headers={"Location": "/" + (f"?{query}" if query else "")})
+
     @router.get("/feed.atom")
     def search_feed(request: Request) -> Response:
         try:
