@@ -309,7 +309,8 @@ def constraint_text(constraint: Constraint, section: str) -> str:
         status = c.status.replace("_", " ")
         return f"pregnancy: {status} ({_role(c.negated, section)})"
     if isinstance(c, Measurement):
-        return _measurement_text(c)
+        text = _measurement_text(c)
+        return text if c.subgroup is None else f"{text} (for {c.subgroup})"
     if isinstance(c, ScoreConstraint):
         return _score_text(c)
     if isinstance(c, ConditionConstraint):

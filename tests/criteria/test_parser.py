@@ -746,14 +746,91 @@ def test_a_value_before_its_scale(text: str, score: str, bounds: Bounds) -> None
     assert found == [(score, bounds)]
 
 
-def test_a_subgroup_bound_keeps_the_first_bound() -> None:
-    text = "Total bilirubin ≤1.5 x ULN or ≤3 x ULN for patients with Gilbert's disease"
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Total bilirubin ≤1.5 x ULN or ≤3 x ULN for patients with Gilbert's disease",
+            [
+                ("bilirubin", Bounds(high=1.5), True, None, None),
+                ("bilirubin", Bounds(high=3.0), True, None, "Gilbert's disease"),
+            ],
+        ),
+        (
+            "ALT ≤ 2.5 × ULN (≤ 5 × ULN for patients with liver metastases)",
+            [
+                ("alt", Bounds(high=2.5), True, None, None),
+                ("alt", Bounds(high=5.0), True, None, "liver metastases"),
+            ],
+        ),
+        (
+            "AST > 2.5 x ULN (> 5 x ULN if liver metastases are present)",
+            [
+                ("ast", Bounds(low=2.5, low_inclusive=False), True, None, None),
+                ("ast", Bounds(low=5.0, low_inclusive=False), True, None, "liver metastases"),
+            ],
+        ),
+        (
+            "bilirubin ≤ 1.5 mg/dL (≤ 3 mg/dL in patients with documented Gilbert's syndrome)",
+            [
+                ("bilirubin", Bounds(high=1.5), False, Bounds(high=1.5), None),
+                ("bilirubin", Bounds(high=3.0), False, Bounds(high=3.0), "Gilbert's syndrome"),
+            ],
+        ),
+        (
+            "bilirubin ≤ 1.5 mg/dL or ≤ 3 for Gilbert's syndrome",
+            [
+                ("bilirubin", Bounds(high=1.5), False, Bounds(high=1.5), None),
+                ("bilirubin", Bounds(high=3.0), False, Bounds(high=3.0), "Gilbert's syndrome"),
+            ],
+        ),
+        (
+            "AST no greater than 3 times ULN (no greater than 5 times ULN in case of liver\n"
+            "        metastases)",
+            [
+                ("ast", Bounds(high=3.0), True, None, None),
+                ("ast", Bounds(high=5.0), True, None, "liver metastases"),
+            ],
+        ),
+    ],
+    ids=[
+        "or-for-patients-with",
+        "bracket-for",
+        "if-present",
+        "in-patients-mg-dl",
+        "unit-of-first",
+        "wrapped-line",
+    ],
+)
+def test_a_subgroup_bound_is_a_second_measurement(
+    text: str, expected: list[tuple[str, Bounds, bool, Bounds | None, str | None]]
+) -> None:
     found = [
-        (c.analyte, c.bounds, c.uln_multiple)
+        (c.analyte, c.bounds, c.uln_multiple, c.canonical, c.subgroup)
         for c in parse_criterion(text)
         if isinstance(c, Measurement)
     ]
-    assert found == [("bilirubin", Bounds(high=1.5), True)]
+    assert found == expected
+
+
+def test_the_subgroup_is_not_read_as_a_required_condition() -> None:
+    text = "ALT ≤ 3 x ULN (≤ 5 × ULN if known liver metastases)"
+    assert [type(c).__name__ for c in parse_criterion(text)] == ["Measurement", "Measurement"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ALT ≤ 2.5 × ULN or ≤ 5 × ULN for 2 weeks",
+        "bilirubin ≤ 1.5 mg/dL or ≥ 3 mg/dL for Gilbert's syndrome",
+        "bilirubin ≤ 1.5 × ULN or ≤ 3 × ULN",
+        "SGOT ≤ 1.5 × ULN (≤ 2.5 × ULN if alkaline phosphatase no greater than ULN)",
+    ],
+    ids=["number-in-subgroup", "other-side", "no-subgroup", "another-lab-level"],
+)
+def test_no_subgroup_bound_without_a_subgroup_on_the_same_side(text: str) -> None:
+    found = [c.subgroup for c in parse_criterion(text) if isinstance(c, Measurement)]
+    assert found == [None]
 
 
 def test_a_second_bound_after_to_makes_a_range() -> None:

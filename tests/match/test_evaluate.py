@@ -216,3 +216,53 @@ def test_pregnancy_requirements_of_inclusion(criterion: str, sex: str, verdict: 
     text = f"Inclusion Criteria:\n\n- {criterion}\n"
     result = _verdict(patient, eligibility_criteria=text)
     assert [c.verdict for c in result.criteria if c.section == "inclusion"] == [verdict]
+
+
+GILBERT = Condition(text="Gilbert's syndrome")
+
+
+@pytest.mark.parametrize(
+    ("section", "comparator", "value", "conditions", "expected"),
+    [
+        ("Inclusion", "≤", 2.5, [GILBERT], ("met", "bilirubin 2.5 mg/dL is in ≤ 3 mg/dL")),
+        ("Inclusion", "≤", 2.5, [], ("not_met", "bilirubin 2.5 mg/dL is not in ≤ 1.5 mg/dL")),
+        ("Inclusion", "≤", 4.0, [GILBERT], ("not_met", "bilirubin 4 mg/dL is not in ≤ 3 mg/dL")),
+        ("Exclusion", ">", 2.5, [GILBERT], ("met", "bilirubin 2.5 mg/dL is not in > 3 mg/dL")),
+        ("Exclusion", ">", 2.5, [], ("not_met", "bilirubin 2.5 mg/dL is in > 1.5 mg/dL")),
+        ("Exclusion", ">", 1.0, [], ("met", "bilirubin 1 mg/dL is not in > 1.5 mg/dL")),
+        (
+            "Exclusion",
+            ">",
+            2.5,
+            [msgspec.structs.replace(GILBERT, negated=True)],
+            ("not_met", "bilirubin 2.5 mg/dL is in > 1.5 mg/dL"),
+        ),
+    ],
+    ids=[
+        "inclusion-in-subgroup",
+        "inclusion-not-in-subgroup",
+        "inclusion-in-subgroup-above",
+        "exclusion-in-subgroup",
+        "exclusion-not-in-subgroup",
+        "exclusion-not-in-subgroup-below",
+        "exclusion-subgroup-negated",
+    ],
+)
+def test_a_subgroup_bound_applies_only_to_the_subgroup(
+    section: str,
+    comparator: str,
+    value: float,
+    conditions: list[Condition],
+    expected: tuple[str, str],
+) -> None:
+    criterion = (
+        f"Total bilirubin {comparator} 1.5 mg/dL "
+        f"({comparator} 3 mg/dL for patients with Gilbert's syndrome)"
+    )
+    trial = _trial(eligibility_criteria=f"{section} Criteria:\n\n- {criterion}\n")
+    patient = PatientProfile(
+        conditions=conditions,
+        observations=[Observation(name="total bilirubin", value=value, unit="mg/dL")],
+    )
+    verdict = evaluate_trial(trial, parse_criteria(trial.eligibility_criteria), patient, ON)
+    assert (verdict.criteria[-1].verdict, verdict.criteria[-1].reason) == expected

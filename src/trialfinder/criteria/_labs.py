@@ -31,6 +31,7 @@ _CONNECTOR = re.compile(
 )
 _DIGIT = re.compile(r"\d")
 _DURATION = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?)\b", re.IGNORECASE)
+_A_LEVEL = re.compile(r"\b(?:than|ULN|normal)\b", re.IGNORECASE)
 _RENAL = {"egfr", "creatinine_clearance", "creatinine"}
 _FILTRATION = {"egfr", "creatinine_clearance"}
 
@@ -225,7 +226,59 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
                 )
             if found:
                 taken.append((value_start, read.end))
+                extra = _subgroup_bounds(text, read, uln, [lab for lab, _ in named.values()])
+                out += extra
+                taken += [m.span for m in extra]
                 break
+    return out
+
+
+def _subgroup_bounds(
+    text: str, read: _Read, uln: bool, labs: list[lexicon.Lab]
+) -> list[Measurement]:
+    """Return the bound a subgroup has after the first: "or ≤ 3 × ULN for Gilbert's syndrome".
+
+    The second bound must limit the same side as the first; without a unit of its own it takes
+    the first's ("≤ 1.5 mg/dL (≤ 3 for Gilbert's)").
+    """
+    pattern, regex = rule("lab_subgroup")
+    match = regex.match(text, read.end)
+    if match is None:
+        return []
+    op = lexicon.comparator_op(match.group("op"))
+    value = lexicon.parse_number(match.group("value"))
+    if op is None or value is None:
+        return []
+    bounds = bounds_of(op, value)
+    if (bounds.low is None) != (read.bounds.low is None) or (bounds.high is None) != (
+        read.bounds.high is None
+    ):
+        return []
+    second_uln = _group(match, "uln") is not None
+    unit = _group(match, "unit") or (None if uln or second_uln else read.unit)
+    if unit is None and not second_uln and uln:
+        second_uln = True  # "≤ 1.5 × ULN (≤ 3 for Gilbert's)"
+    subgroup = " ".join(match.group("subgroup").split())
+    if _lab_finder().search(subgroup) or _A_LEVEL.search(subgroup):
+        return []  # "(≤ 2.5 × ULN if alkaline phosphatase no greater than ULN)": a lab's level
+    out = []
+    for lab in labs:
+        canonical = None if second_uln else _canonical(lab, bounds, unit)
+        out.append(
+            Measurement(
+                span=(match.start("op"), match.end("subgroup")),
+                confidence=pattern.confidence,
+                rule=pattern.name,
+                analyte=lab.name,
+                loinc=lab.loinc,
+                bounds=bounds,
+                unit=unit.strip() if unit else None,
+                canonical_unit="ULN" if second_uln else lab.unit,
+                canonical=canonical,
+                uln_multiple=second_uln,
+                subgroup=subgroup,
+            )
+        )
     return out
 
 

@@ -86,7 +86,8 @@ class Measurement(_Base, frozen=True, kw_only=True, tag="measurement"):
 
     ``uln_multiple`` means the bounds are multiples of the upper limit of normal; ``titre``
     means they are reciprocal titres (1:80 -> 80). ``canonical`` is None when the unit was not
-    written or cannot be converted.
+    written or cannot be converted. ``subgroup`` names whom a second bound is for ("Gilbert's
+    syndrome" in "≤ 1.5 × ULN or ≤ 3 × ULN for Gilbert's syndrome"); None for the main bound.
     """
 
     analyte: str
@@ -98,6 +99,7 @@ class Measurement(_Base, frozen=True, kw_only=True, tag="measurement"):
     uln_multiple: bool = False
     titre: bool = False
     formula: str | None = None
+    subgroup: str | None = None
 
 
 class ScoreConstraint(_Base, frozen=True, kw_only=True, tag="score"):

@@ -44,6 +44,7 @@ KINDS = frozenset(
         "pregnancy",
         "lab",
         "lab_chain",
+        "lab_subgroup",
         "lab_value_first",
         "formula",
         "score",

@@ -11,6 +11,8 @@ Order of work:
      excludes: "MI, stroke or CABG"), then ANDed with any age or sex qualifier ("women who are
      pregnant");
 
+   a bound for a subgroup ("≤ 3 × ULN for Gilbert's syndrome") replaces the main bound only for a
+   patient known to be in the subgroup, and is left out for any other;
    an inclusion criterion is met when its statement holds; an exclusion criterion is met when its
    statement does not hold. None stays unknown: a fact the profile lacks is never assumed;
 3. the trial: ``not_eligible`` when any criterion is not met, ``eligible`` when every checkable
@@ -140,6 +142,33 @@ class _Checker:
         own = [m.term for m in trial.condition_mesh] + list(trial.conditions)
         self.own = concept_keys(own)
         self.own_words = tuple(words_of(n) for n in own)
+
+    def for_patient(self, stated: list[Constraint]) -> list[Constraint]:
+        """Return the constraints that apply to this patient: a subgroup's bound ("≤ 3 × ULN for
+        Gilbert's syndrome") replaces the main bound of its analyte when the patient is known to
+        be in the subgroup, and is left out otherwise."""
+        applying = [
+            c
+            for c in stated
+            if isinstance(c, Measurement)
+            and c.subgroup is not None
+            and self._in_subgroup(c.subgroup)
+        ]
+        replaced = {c.analyte for c in applying}
+        return [
+            c
+            for c in stated
+            if not isinstance(c, Measurement)
+            or (c in applying if c.subgroup is not None else c.analyte not in replaced)
+        ]
+
+    def _in_subgroup(self, subgroup: str) -> bool:
+        """Return True when the profile states a condition naming ``subgroup``, not negated."""
+        match = self._find(self.concepts.conditions, concept_keys([subgroup]), words_of(subgroup))
+        if match is None:
+            return False
+        condition = match[0].condition
+        return condition is not None and not condition.negated
 
     # -- one constraint ---------------------------------------------------------------------
 
@@ -485,7 +514,8 @@ def _stated(criterion: ParsedCriterion) -> list[Constraint]:
 def _criterion(
     checker: _Checker, section: str, index: int, criterion: ParsedCriterion
 ) -> CriterionVerdict:
-    evidence = [e for c in _stated(criterion) if (e := checker.check(c, section)) is not None]
+    stated = checker.for_patient(_stated(criterion))
+    evidence = [e for c in stated if (e := checker.check(c, section)) is not None]
     if not evidence:
         others = [c for c in criterion.constraints if isinstance(c, NotCheckable)]
         reason = (

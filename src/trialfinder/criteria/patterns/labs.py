@@ -81,6 +81,33 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=(" and ≤10%", " and < 11 mg/dL", " (3.39 mg/mmol) and < 500 mg/g", " to ≤ 90%"),
         non_examples=(" and platelets",),
     ),
+    # A second bound for a subgroup, read after the first: "≤ 1.5 × ULN or ≤ 3 × ULN for
+    # Gilbert's syndrome", "(≤ 5 × ULN for patients with liver metastases)". The subgroup runs to
+    # a bracket, comma, semicolon, full stop, blank line or the end, and holds no number or
+    # comparator; the parser drops one that names a lab ("if alkaline phosphatase is normal").
+    Pattern(
+        name="lab_subgroup",
+        kind="lab_subgroup",
+        regex=r"""\s*(?:[(,;]\s*)?(?:or|and|but)?\s*                   # "or", "("
+        (?P<op>{CMP})\s*(?P<value>{NUM})\s*(?:"""
+        + _ULN
+        + r"""|(?P<unit>{UNIT}))?\s*                                # "× ULN", "mg/dL"
+        (?:for|in|if|when)\s+(?:case\s+of\s+|the\s+(?:presence|setting)\s+of\s+)?
+        (?:(?:patients|subjects|participants|people|those|cases)\s+)?
+        (?:(?:with|who\s+have|having)\s+)?
+        (?:(?:known|documented|confirmed|presumed)\s+)?(?:due\s+to\s+)?
+        (?P<subgroup>(?:[^()\n;,.\d≤≥<>=]|\n(?!\s*\n)){3,60}?)     # "Gilbert's syndrome"
+        (?:\s+(?:is|are)\s+present)?\s*(?=[);,.]|\n\s*\n|$)""",
+        examples=(
+            " or ≤ 3 × ULN for Gilbert's syndrome",
+            " (≤ 5 × ULN for patients with liver metastases)",
+            " (< 5 x ULN if liver metastases are present)",
+            " or ≤ 3.0 mg/dL in patients with documented Gilbert's syndrome",
+            " (no greater than 5 times ULN in case of liver\n        metastases)",
+        ),
+        non_examples=(" and ≤ 10%", " or ≤ 3 × ULN", " and ≤ 5 × ULN for 2 weeks"),
+        confidence=0.8,
+    ),
     # A value written before its analyte (each row ends with it; the parser tries them only
     # before the names the lab index finds); read only where no analyte-first row took the value,
     # and only with a unit: "2 platelet transfusions" has none. A change ("10% weight loss",
