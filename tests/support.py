@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import msgspec
@@ -54,3 +55,32 @@ def newer_version(store: Store, nct_id: str, n: int) -> StoredRecord:
     )
     # Other raw bytes too: a record whose raw bytes are stored already counts as unchanged.
     return StoredRecord.of(changed, raw[1] + f" {n}".encode(), raw[0], "test", str(n))
+
+
+def undo_sqlite_migration_0007(path: Path) -> None:
+    """Take the tables of migration 0007 out of the closed SQLite store at `path`, so that the
+    next open applies it to the rows already there."""
+    raw = sqlite3.connect(path)
+    with raw:
+        raw.execute("drop table trials_cond_fts")
+        raw.execute("drop trigger trial_facet_keys_delete")
+        for table in ("facet_keys", "facet_key_countries", "trial_facet_keys"):
+            raw.execute(f"drop table {table}")
+        raw.execute(
+            "delete from schema_migrations where name = :name",
+            {"name": "0007_search_condition_index_and_facet_keys"},
+        )
+    raw.close()
+
+
+def delete_trials_rows_in_either_order(db: sqlite3.Connection, nct_ids: list[str]) -> None:
+    """Delete the trials and their country rows, the first half countries first, the second half
+    trials first (the triggers must follow either order)."""
+    half = len(nct_ids) // 2
+    with db:
+        for nct_id in nct_ids[:half]:
+            db.execute("delete from trial_countries where nct_id = ?", (nct_id,))
+            db.execute("delete from trials where nct_id = ?", (nct_id,))
+        for nct_id in nct_ids[half:]:
+            db.execute("delete from trials where nct_id = ?", (nct_id,))
+            db.execute("delete from trial_countries where nct_id = ?", (nct_id,))

@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from support import shared_data, writable_sqlite_store
+from support import shared_data, undo_sqlite_migration_0007, writable_sqlite_store
 from trialfinder.ingest import ingest
 from trialfinder.search import query_from_params
 from trialfinder.store import open_store
@@ -154,17 +154,7 @@ def test_migration_0007_builds_the_condition_index_from_existing_rows(
     before = store.search_trials(query.study_filter(), StudySort("relevance"), 50, 0, 60.0)
     assert len(before) == 50
     store.close()
-    raw = sqlite3.connect(tmp_path / "trials.db")
-    with raw:
-        raw.execute("drop table trials_cond_fts")
-        raw.execute("drop trigger trial_facet_keys_delete")
-        for table in ("facet_keys", "facet_key_countries", "trial_facet_keys"):
-            raw.execute(f"drop table {table}")
-        raw.execute(
-            "delete from schema_migrations where name = :name",
-            {"name": "0007_search_condition_index_and_facet_keys"},
-        )
-    raw.close()
+    undo_sqlite_migration_0007(tmp_path / "trials.db")
     reopened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
     assert isinstance(reopened, SQLiteStore)
     applied = {name for (name,) in reopened._db.execute("select name from schema_migrations")}

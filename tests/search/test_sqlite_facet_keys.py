@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from support import newer_version, shared_data, writable_sqlite_store
+from support import (
+    delete_trials_rows_in_either_order,
+    newer_version,
+    shared_data,
+    undo_sqlite_migration_0007,
+    writable_sqlite_store,
+)
 from trialfinder.ingest import ingest
 from trialfinder.search import query_from_params
 from trialfinder.store import open_store, sqlite_search
@@ -111,13 +117,7 @@ def test_keys_follow_changes_reingests_and_deletes(store: SQLiteStore) -> None:
     _assert_keys_agree(store)
     # Deleted trials, rows in either order: their keys go with them.
     db = store._db
-    with db:
-        for nct_id in nct_ids[100:110]:
-            db.execute("delete from trial_countries where nct_id = ?", (nct_id,))
-            db.execute("delete from trials where nct_id = ?", (nct_id,))
-        for nct_id in nct_ids[110:120]:
-            db.execute("delete from trials where nct_id = ?", (nct_id,))
-            db.execute("delete from trial_countries where nct_id = ?", (nct_id,))
+    delete_trials_rows_in_either_order(db, nct_ids[100:120])
     (keys,) = db.execute("select count(*) from trial_facet_keys").fetchone()
     assert keys == len(nct_ids) - 20
     _assert_keys_agree(store)
@@ -128,17 +128,7 @@ def test_migration_0007_gives_every_trial_its_key(store: SQLiteStore, tmp_path: 
     db = store._db
     before = {name: tally_facets(hit_facet_rows(db, w)) for name, w in ANSWERED.items()}
     store.close()
-    raw = sqlite3.connect(tmp_path / "trials.db")
-    with raw:
-        raw.execute("drop table trials_cond_fts")
-        raw.execute("drop trigger trial_facet_keys_delete")
-        for table in ("facet_keys", "facet_key_countries", "trial_facet_keys"):
-            raw.execute(f"drop table {table}")
-        raw.execute(
-            "delete from schema_migrations where name = :name",
-            {"name": "0007_search_condition_index_and_facet_keys"},
-        )
-    raw.close()
+    undo_sqlite_migration_0007(tmp_path / "trials.db")
     reopened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
     assert isinstance(reopened, SQLiteStore)
     for name, where in ANSWERED.items():

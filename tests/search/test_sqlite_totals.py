@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from support import newer_version, shared_data, writable_sqlite_store
+from support import (
+    delete_trials_rows_in_either_order,
+    newer_version,
+    shared_data,
+    writable_sqlite_store,
+)
 from trialfinder.ingest import ingest
 from trialfinder.store import open_store, sqlite_search
 from trialfinder.store.base import StudyFilter, StudySort
@@ -82,13 +87,7 @@ def test_totals_follow_updates_reingests_and_deletes(store: SQLiteStore) -> None
     _assert_totals_agree(store)
     # Deleted trials, rows in either order.
     db = store._db
-    with db:
-        for nct_id in nct_ids[100:110]:
-            db.execute("delete from trial_countries where nct_id = ?", (nct_id,))
-            db.execute("delete from trials where nct_id = ?", (nct_id,))
-        for nct_id in nct_ids[110:120]:
-            db.execute("delete from trials where nct_id = ?", (nct_id,))
-            db.execute("delete from trial_countries where nct_id = ?", (nct_id,))
+    delete_trials_rows_in_either_order(db, nct_ids[100:120])
     _assert_totals_agree(store)
     store.close()
 
