@@ -549,14 +549,18 @@ def test_surgically_sterile_is_not_a_treatment() -> None:
 
 
 def test_a_therapy_class_does_not_take_another_therapy_before_it() -> None:
+    found = parse_criterion("No concurrent chemotherapy endocrine therapy allowed")
+    assert [c.text for c in found if isinstance(c, TreatmentConstraint)] == [
+        "chemotherapy",
+        "endocrine therapy",
+    ]
+
+
+def test_pdq_therapy_headings_are_not_treatments() -> None:
     found = parse_criterion(
         "Chemotherapy: No concurrent chemotherapy Endocrine therapy: Not specified"
     )
-    assert [c.text for c in found if isinstance(c, TreatmentConstraint)] == [
-        "Chemotherapy",
-        "chemotherapy",
-        "Endocrine therapy",
-    ]
+    assert [c.text for c in found if isinstance(c, TreatmentConstraint)] == ["chemotherapy"]
 
 
 @pytest.mark.parametrize(

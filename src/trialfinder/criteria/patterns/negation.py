@@ -113,9 +113,14 @@ PATTERNS: tuple[Pattern, ...] = (
         (?-i:[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\s+)?                  # an acronym between: "tumor PD-L1"
         (?:kinases?|genes?|receptors?|proteins?|ligands?|expression|efficacy
         |evaluation|(?:diagnostic\s+)?criteria|staging|classification|TNM|tissues?|specimens?
-        |samples?|equation|formula|Epidemiology)\b                 # "CKD-EPI equation"
+        |samples?|equation|formula|Epidemiology
+        |levels?|concentrations?|antigenic|assays?               # "lithium level": a lab
+        |slides?|blocks?|material
+        |for\s+(?:biomarker|molecular|genetic|genomic|central|pathology|histolog)\w*
+        )\b                                                     # where a sample came from
         |-L\d\b                                                  # "PD" of "PD-L1"
         |(?:-|\s+)proven\b|-(?:documented|confirmed|verified)\b    # biopsy-proven: evidence
+        |(?-i:(?<=ICD))[-\s]?(?:9|10|11)\b                      # ICD-10, a code book
         """,
         examples=(
             " kinase (ALK) negative",
@@ -128,14 +133,19 @@ PATTERNS: tuple[Pattern, ...] = (
             " Epidemiology Collaboration (CKD-EPI) equation",
             "-EPI) equation",
             " diagnostic criteria in the fifth edition",
+            " (C1INH) antigenic level",
+            " levels within the therapeutic range",
+            " for biomarker analysis from an archival sample",
             "-documented myocarditis",
             " proven regional nodal involvement",
+            "ICD-10 diagnosis Z73",
         ),
         non_examples=(
             " with measurable lesions",
             "-1 infection",
             " antigen positive",
             " confirmed by ELISA",
+            " performed within 4 weeks",
         ),
     ),
     # "surgically sterile" says the patient cannot bear children, not that surgery is a criterion.
@@ -148,13 +158,39 @@ PATTERNS: tuple[Pattern, ...] = (
         non_examples=(" resected", " treated"),
         trigger=("steril",),
     ),
+    # NCI PDQ records list prior therapy under fixed headings ("Biologic therapy: Not
+    # specified Chemotherapy: At least 4 weeks since chemotherapy"): the heading names the
+    # topic of what follows, not a therapy the patient had. The lookbehinds (fixed width, case
+    # kept) see the capitalised heading word at the mention's end; "prior chemotherapy: ..."
+    # in running text is not a heading.
+    Pattern(
+        name="therapy_pdq_heading",
+        kind="mention_modifier",
+        label="any",
+        regex=r"""(?-i:(?<=Biologic\stherapy)|(?<=Endocrine\stherapy)|(?<=Chemotherapy)
+        |(?<=Radiotherapy)|(?<=Immunotherapy)|(?<=Surgery)|(?<=Transplantation))
+        \s*:""",
+        examples=(
+            "Biologic therapy: Not specified",
+            "Chemotherapy: At least 4 weeks since chemotherapy",
+            "Endocrine therapy: No concurrent hormone therapy",
+            "Surgery: See Disease Characteristics",
+        ),
+        non_examples=(
+            "prior chemotherapy: at least 4 weeks",
+            "Renal insufficiency: urine protein ≥ 1.0 g",
+            "Surgery within 4 weeks",
+        ),
+        trigger=(":",),
+    ),
     Pattern(
         name="condition_before_therapy",
         kind="mention_modifier",
         label="condition",
         regex=r"""-\w+\)?\s*(?:antibod(?:y|ies)|monoclonal|inhibitors?|blockade)\b  # "PD-1 ..."
         |(?:-\w+)?\)?\s*(?-i:[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\s+)?                  # "cancer therapy"
-        (?:therapy|therapies|treatments?|drugs?|investigational|regimens?|setting
+        (?:(?:chemo|radio|immuno)?(?:therapy|therapies)(?![\s-]*na[iï]ve)  # cancer chemotherapy
+        |treatments?|drugs?|investigational|regimens?|setting|vaccines?|vaccination
         |(?-i:surgery|surgeries|resection)(?!\s*:))\b    # lung cancer surgery, not a heading
         """,
         examples=(
@@ -162,9 +198,12 @@ PATTERNS: tuple[Pattern, ...] = (
             " therapy/ any cancer investigational drug",
             " setting.",
             " surgery.",
+            " chemotherapy regimens including cisplatin",
+            " vaccine will be given",
         ),
         non_examples=(
             " Surgery: Not specified",
+            " chemotherapy-naive",
             " with measurable lesions",
             "-1 infection",
             " antibody positive",

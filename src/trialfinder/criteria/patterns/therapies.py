@@ -63,6 +63,21 @@ _STOP = (
             "initiation",
             "line",
             "lines",
+            # words that say how or when a therapy is given, not which one: "as continuous
+            # therapy", "standard therapy", "further treatment"
+            "continuous",
+            "current",
+            "ongoing",
+            "standard",
+            "initial",
+            "further",
+            "additional",
+            "subsequent",
+            "alternative",
+            "this",
+            "such",
+            "same",
+            "study",
         ]
     )
     + r"|\d+)"
@@ -152,7 +167,12 @@ PATTERNS: tuple[Pattern, ...] = (
             "treated with a BRAF inhibitor",
             "no hormone replacement therapy",
         ),
-        non_examples=("therapy", "no therapy", "prior treatment therapy"),
+        non_examples=(
+            "therapy",
+            "no therapy",
+            "prior treatment therapy",
+            "previously untreated patients as continuous therapy",
+        ),
         trigger=("therap", "inhibitor", "antagonist", "agonist", "blocker"),
     ),
 )
