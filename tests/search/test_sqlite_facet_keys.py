@@ -22,7 +22,8 @@ from trialfinder.store import open_store, sqlite_search
 from trialfinder.store.base import GeoArea, StudyFilter
 from trialfinder.store.sqlite import SQLiteStore
 from trialfinder.store.sqlite_counts import hit_facet_rows, tally_facets
-from trialfinder.store.sqlite_facet_keys import keyed_count, keyed_facet_rows
+from trialfinder.store.sqlite_facet_keys import _FACET_SQL as FACET_SQL
+from trialfinder.store.sqlite_facet_keys import keyed_count, keyed_ctes, keyed_facet_rows
 
 OPEN = ("RECRUITING", "NOT_YET_RECRUITING")
 BOSTON = GeoArea(lat=42.3601, lon=-71.0589, radius_km=160.0)
@@ -92,6 +93,36 @@ def test_keys_answer_text_and_place_searches(store: SQLiteStore) -> None:
     for name, where in ANSWERED.items():
         assert _plain_count(db, where) > 0, name
     _assert_keys_agree(store)
+    store.close()
+
+
+def test_keys_of_words_and_a_place_list_the_words_once(store: SQLiteStore) -> None:
+    # Every part of the place's set (areas, inside cells, border cells) is looked up among
+    # the words' trials: one list of them, not one per part.
+    keyed = keyed_ctes(StudyFilter(text=CANCER.text, geo=BOSTON))
+    assert keyed is not None
+    ctes, params = keyed
+    sql = "with " + ",\n".join(ctes) + "\nselect sum(trials) from keyed"
+    plan = [row[3] for row in store._db.execute("explain query plan " + sql, params)]
+    reads = [step for step in plan if "trials_cond_fts" in step or "words" in step]
+    assert len(reads) == 1
+    assert reads[0].startswith("SCAN trials_cond_fts VIRTUAL TABLE")
+    store.close()
+
+
+@pytest.mark.parametrize("name", ["place", "cond place", "term place phase"])
+def test_facets_of_a_place_read_its_sites_without_copying_them(
+    store: SQLiteStore, name: str
+) -> None:
+    # A compound statement (the facets' union) would materialize `geo_hits`, a trial once
+    # per site, into a temporary table before looking anything up.
+    keyed = keyed_ctes(ANSWERED[name])
+    assert keyed is not None
+    ctes, params = keyed
+    sql = "with " + ",\n".join(ctes) + "\n" + FACET_SQL
+    plan = [row[3] for row in store._db.execute("explain query plan " + sql, params)]
+    assert "SEARCH trial_areas USING PRIMARY KEY (area>? AND area<?)" in plan
+    assert [step for step in plan if "geo_hits" in step] == []
     store.close()
 
 

@@ -1,7 +1,8 @@
-"""SQLite's trial areas (migration 0008): the areas a circle takes whole hold only sites in the
-circle, the areas and the cells left over cover every site of its box once, a place search
-finds the trials of the exact computation, and `trial_areas` stays in step with the sites when
-trials are re-ingested, changed or written twice, and after the 0007 → 0008 upgrade."""
+"""SQLite's trial areas (migrations 0008, 0009): the areas a circle takes whole hold only sites
+in the circle, the areas and the cells left over cover every site of its box once, a place
+search finds the trials of the exact computation, and `trial_areas` stays in step with the
+sites when trials are re-ingested, changed or written twice, and after the 0007 → 0008 and
+0008 → 0009 upgrades."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from trialfinder.store.sqlite_geo import (
     geo_ctes,
 )
 
-# The areas of every site, as migration 0008 computes them from `trial_geo`.
+# The areas of every site at one level, as migration 0008 computes them from `trial_geo`.
 EXPECTED_AREAS = """
     select distinct
         :side * 1000000000 + cell / 40000 / :side * 40000 + cell % 40000 / :side,
@@ -226,11 +227,38 @@ def test_migration_0008_lists_the_areas_of_existing_sites(
     raw = sqlite3.connect(tmp_path / "trials.db")
     with raw:
         raw.execute("drop table trial_areas")
-        raw.execute("delete from schema_migrations where name = '0008_search_trial_areas'")
+        raw.execute(
+            """
+            delete from schema_migrations
+            where name in ('0008_search_trial_areas', '0009_search_trial_areas_1_degree')
+            """
+        )
     raw.close()
     reopened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
     assert isinstance(reopened, SQLiteStore)
-    assert reopened.schema_version == "0008_search_trial_areas"
+    assert reopened.schema_version == "0009_search_trial_areas_1_degree"
     assert set(reopened._db.execute("select area, trial_rowid from trial_areas")) == areas
     assert reopened.search_trials(where, StudySort("distance"), 100, 0, 60.0) == page
+    reopened.close()
+
+
+def test_migration_0009_adds_the_1_degree_areas(store: SQLiteStore, tmp_path: Path) -> None:
+    db = store._db
+    areas = set(db.execute("select area, trial_rowid from trial_areas"))
+    one_degree = {(area, trial) for area, trial in areas if area // 1_000_000_000 == 100}
+    assert one_degree == set(db.execute(EXPECTED_AREAS, {"side": 100}))
+    boston = GeoArea(42.3601, -71.0589, 160.0)
+    counted = store.count_trials(StudyFilter(geo=boston), 60.0)
+    store.close()
+    raw = sqlite3.connect(tmp_path / "trials.db")
+    with raw:
+        # A store at 0008: areas of 0.25° only.
+        raw.execute("delete from trial_areas where area >= 100 * 1000000000")
+        raw.execute("delete from schema_migrations where name = '0009_search_trial_areas_1_degree'")
+    raw.close()
+    reopened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
+    assert isinstance(reopened, SQLiteStore)
+    assert reopened.schema_version == "0009_search_trial_areas_1_degree"
+    assert set(reopened._db.execute("select area, trial_rowid from trial_areas")) == areas
+    assert reopened.count_trials(StudyFilter(geo=boston), 60.0) == counted
     reopened.close()

@@ -541,6 +541,26 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        name="0009_search_trial_areas_1_degree",
+        statements=(
+            # A coarser level of `trial_areas`: each trial once per 1° area (100 × 100 cells,
+            # 4 × 4 areas of 0.25°) holding one of its sites, so circles of ~100 miles list
+            # fewer rows (store/sqlite_geo.py, AREA_CELLS). Area id = 100 × 1e9 + area row ×
+            # 40,000 + area column, read from the 0.25° areas.
+            """
+            insert into trial_areas (area, trial_rowid)
+            select distinct
+                100 * 1000000000
+                    + (area - 25 * 1000000000) / 40000 / 4 * 40000
+                    + (area - 25 * 1000000000) % 40000 / 4,
+                trial_rowid
+            from trial_areas
+            where area between 25 * 1000000000 and 26 * 1000000000 - 1
+            order by 1, 2
+            """,
+        ),
+    ),
 )
 
 

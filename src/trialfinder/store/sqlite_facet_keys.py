@@ -184,10 +184,15 @@ def keyed_ctes(where: StudyFilter) -> tuple[list[str], dict[str, Any]] | None:
         if place:
             # With a place, the words' trials are listed once and each site (or area) in the
             # circle looked up among them: listing the circle's sites (a trial once per site)
-            # costs more. Materialized, so the words are walked once, not once for each part
-            # of `geo_hits` the lookup is pushed into.
-            ctes.append(f"words as materialized (\n    {matched}\n)")
-            place = f"{place}\n        where trial_rowid in (select rowid from words)"
+            # costs more. `limit -1` keeps SQLite from pushing the lookup into each part of
+            # `geo_hits`, which built the words' list (or walked them) once per part.
+            place = f"""select trial_rowid
+        from (
+            select trial_rowid
+            from geo_hits
+            limit -1
+        )
+        where trial_rowid in ({matched})"""
         else:
             place = matched
     ctes.append(
