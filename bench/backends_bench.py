@@ -206,6 +206,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--build", action="store_true", help="build both stores first")
     parser.add_argument("--repeat", type=int, default=10, help="measured rounds (0: only build)")
     parser.add_argument("--only", nargs="*", help="query kinds to run (default: all, and match)")
+    parser.add_argument(
+        "--database", help="PostgreSQL database to measure (default trialfinder_bench_N)"
+    )
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--verbose", action="store_true", help="print every query's figures")
     parser.add_argument(
@@ -217,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     sqlite_path = args.sqlite or Path(str(DEFAULT_SQLITE).format(studies=args.studies))
-    database = f"trialfinder_bench_{args.studies}"
+    database = args.database or f"trialfinder_bench_{args.studies}"
     pg_url = with_database(args.postgres, database)
     built: dict[str, float] = {}
     if args.build:

@@ -132,8 +132,8 @@ def test_migration_moves_filters_to_the_filter_index(pg_url: str) -> None:
         where schemaname = current_schema() and tablename = 'trials'
         """
     assert _one(pg_url, indexes) == (
-        "trials_core_document,trials_document,trials_lead_sponsor,trials_pkey,trials_status,"
-        "trials_update_filters"
+        "trials_core_document,trials_filters_by_id,trials_lead_sponsor,trials_pkey,"
+        "trials_status,trials_update_filters"
     )
     where = StudyFilter(statuses=("RECRUITING",), countries=("United Kingdom",))
     hits = store.search_trials(where, StudySort("last_update", is_descending=True), 10, 0, 10.0)
@@ -227,12 +227,12 @@ _TERM = (TextTerm((("asthma",),)),)
 @pytest.mark.parametrize(
     ("columns", "expected"),
     [
-        ([("conditions", "keywords", "title")], "core_document"),
-        ([("interventions",)], "core_document"),
-        ([("title",), ("interventions",)], "core_document"),
-        ([()], "document"),
-        ([("summary", "criteria")], "document"),
-        ([("title",), ()], "document"),
+        ([("conditions", "keywords", "title")], "trials.core_document"),
+        ([("interventions",)], "trials.core_document"),
+        ([("title",), ("interventions",)], "trials.core_document"),
+        ([()], "trial_documents.document"),
+        ([("summary", "criteria")], "trial_documents.document"),
+        ([("title",), ()], "trial_documents.document"),
     ],
     ids=["cond", "intr", "titles-and-intr", "term", "summary", "titles-and-term"],
 )
@@ -242,8 +242,10 @@ def test_searches_of_title_to_interventions_use_the_short_document(
     searches = tuple(TextSearch(c, _TERM) for c in columns)
     assert text_column(searches) == expected
     sql, _ = study_search_sql(StudyFilter(text=searches), StudySort())
-    assert f"where trials.{expected} @@ query\n" in sql
-    assert f"ts_rank('{{0.15, 0.5, 0.7, 1}}', trials.{expected}, query, 1) as score" in sql
+    assert f"where {expected} @@ query\n" in sql
+    assert f"ts_rank('{{0.15, 0.5, 0.7, 1}}', {expected}, query, 1) as score" in sql
+    joined = "join trial_documents on trial_documents.nct_id = trials.nct_id"
+    assert (joined in sql) == expected.startswith("trial_documents.")
 
 
 def test_columns_sharing_a_label_are_searched_together() -> None:

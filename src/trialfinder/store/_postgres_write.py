@@ -19,7 +19,14 @@ from typing import Any
 import psycopg
 
 from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, plan_upserts
-from trialfinder.store.rows import SEARCH_COLUMNS, TRIAL_COLUMNS, SiteRow, compress, sha256
+from trialfinder.store.rows import (
+    SEARCH_COLUMNS,
+    TRIAL_COLUMNS,
+    SiteRow,
+    TrialRows,
+    compress,
+    sha256,
+)
 
 Connection = psycopg.Connection[Any]
 Cursor = psycopg.Cursor[Any]
@@ -34,6 +41,7 @@ _CHILD_TABLES = (
     "trial_countries",
     "trial_criteria",
     "raw_records",
+    "trial_documents",
 )
 """Tables of a trial's rows besides `trials`: a replaced trial's are deleted, then written anew."""
 
@@ -108,6 +116,16 @@ _UPSERT_TRIALS = f"""
     on conflict (nct_id) do update set
         {_TRIAL_UPDATES}
     """
+
+_COPY_DOCUMENTS = """
+    insert into trial_documents (nct_id, overall_status, document)
+    select trials.nct_id, trials.overall_status, trials.document
+    from staged_trials
+    join trials on trials.nct_id = staged_trials.nct_id
+    order by trials.nct_id
+    """
+"""The searched copy of the documents just written (their trials had none: new, or their rows
+were deleted with the other child rows)."""
 
 _SITE_COLUMNS = ("site_id", "name", "city", "state", "zip", "country", "lat", "lon")
 
@@ -196,6 +214,16 @@ def write(
         counts.quarantined += len(quarantined)
 
 
+def country_rows(rows: TrialRows) -> list[tuple[str, str, int]]:
+    """`trial_countries` rows: the record's distinct site countries, as the SQLite store writes
+    them, each with the position of the trial's first site there (the site a page of a country
+    search shows)."""
+    first: dict[str, int] = {}
+    for site, location in zip(rows.sites, rows.locations, strict=True):
+        first.setdefault(site[5], location[1])
+    return [(nct_id, country, first[country]) for nct_id, country in rows.countries]
+
+
 def _copy(
     cursor: Cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
@@ -230,6 +258,7 @@ def _insert_trials(
             ),
         )
         cursor.execute(_UPSERT_TRIALS)
+        cursor.execute(_COPY_DOCUMENTS)
         cursor.execute(_STAGE_SITES)
         _copy(cursor, "staged_sites", _SITE_COLUMNS, (sites[s] for s in sorted(sites)))
         cursor.execute(_UPSERT_SITES)
@@ -258,11 +287,10 @@ def _insert_trials(
                 ("nct_id", "position", "site_id", "status", "lat", "lon"),
                 [row for r in records for row in r.rows.locations],
             ),
-            # The record's distinct site countries, as the SQLite store writes them.
             (
                 "trial_countries",
-                ("nct_id", "country"),
-                [row for r in records for row in r.rows.countries],
+                ("nct_id", "country", "first_position"),
+                [row for r in records for row in country_rows(r.rows)],
             ),
             # Readings of replaced trials were deleted with their child rows: a trial written
             # without one (ingest --no-criteria) keeps none rather than an older version's.

@@ -793,4 +793,72 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             "drop index trials_last_update",
         ),
     ),
+    Migration(
+        name="0005_search_first_country_site",
+        statements=(
+            # The position of each trial's first site in each of its countries: a page of a
+            # country search shows that site, found with one lookup instead of a walk through
+            # the trial's sites in position order (182 sites a trial for a page of "Spain").
+            "alter table trial_countries add column first_position integer",
+            """
+            update trial_countries
+            set first_position = firsts.position
+            from (
+                select locations.nct_id, lower(sites.country) as country,
+                    min(locations.position) as position
+                from locations
+                join sites on sites.site_id = locations.site_id
+                group by locations.nct_id, lower(sites.country)
+            ) as firsts
+            where firsts.nct_id = trial_countries.nct_id
+                and firsts.country = lower(trial_countries.country)
+            """,
+        ),
+    ),
+    Migration(
+        name="0006_search_trial_filters_by_id",
+        statements=(
+            # The filters of one trial by its id, from a narrow index: a place search tests
+            # the status (and other filters) of each trial in its circle here, not in the
+            # 1.2 kB trial rows, whose pages full-text searches keep pushing out of memory.
+            """
+            create index trials_filters_by_id on trials (nct_id)
+                include (
+                    overall_status, study_type, sex, healthy_volunteers, has_results, std_ages,
+                    phases, minimum_age_years, maximum_age_years, start_date, last_update_posted
+                )
+            """,
+        ),
+    ),
+    Migration(
+        name="0007_search_trial_documents",
+        statements=(
+            # Free text ranks every hit by its whole `document` (~4.3 kB): read from TOAST,
+            # that is an index lookup and two or three chunk reads a hit, half of a broad
+            # search's time. A copy kept in the rows of a table of its own (storage main, rows
+            # up to a page) is read with its row; `trials` stays narrow for the searches that
+            # read its rows (conditions, filters), and `trials.document` stays the source of
+            # `core_document`. Free text searches the copy, so only the copy is indexed. The
+            # trial's status rides along, so that the index finds the hits in the statuses
+            # asked (half the free-text searches ask for open trials) before any is read.
+            """
+            create table trial_documents (
+                nct_id text collate "C" primary key
+                    references trials (nct_id) on delete cascade,
+                overall_status text not null,
+                document tsvector not null
+            ) with (toast_tuple_target = 8160)
+            """,
+            "alter table trial_documents alter column document set storage main",
+            """
+            insert into trial_documents (nct_id, overall_status, document)
+            select nct_id, overall_status, document
+            from trials
+            order by nct_id
+            """,
+            "create index trial_documents_document on trial_documents using gin (document)",
+            "create index trial_documents_status on trial_documents (overall_status)",
+            "drop index trials_document",
+        ),
+    ),
 )

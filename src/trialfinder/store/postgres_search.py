@@ -1,13 +1,13 @@
 """PostgreSQL SQL for searching trials: tsvector, filters and distance (sites: `postgres_sites`).
 
 The twin of `sqlite_search.py`, answering the same questions the same way. Full text is one
-weighted `tsvector` per trial under a GIN index, and its title/conditions/keywords/interventions
-part (`core_document`, short enough to stay in the row) under another; only the trials that pass
-every filter are ranked. A place is a `cube` point (earthdistance) under a GiST index, narrowed
-with `earth_box` and then measured with the same haversine formula as SQLite; countries come from
-`trial_countries`; site and sponsor words use `pg_trgm` indexes. A page's sites are looked up
-after the page is cut. Every value is bound (`%(name)s`); lists travel as arrays, so a
-statement's text depends only on which filters are set.
+weighted `tsvector` per trial under a GIN index (`trial_documents`, kept in its row, not in
+TOAST), and its title/conditions/keywords/interventions part (`trials.core_document`) under
+another; only the trials that pass every filter are ranked. A place is a `cube` point
+(earthdistance) under a GiST index, narrowed with `earth_box` and then measured with the same
+haversine formula as SQLite; countries come from `trial_countries`; site and sponsor words use
+`pg_trgm` indexes. A page's sites are looked up after the page is cut. Every value is bound
+(`%(name)s`); lists travel as arrays, so a statement's text depends only on which filters are set.
 """
 
 from __future__ import annotations
@@ -131,12 +131,13 @@ CORE_LABELS = "ABC"
 
 
 def text_column(searches: tuple[TextSearch, ...]) -> str:
-    """The `trials` tsvector to search: `core_document` when every search names only columns
-    it holds (it is short, so rechecking and ranking a hit is cheap), else `document`.
+    """The tsvector to search: `trials.core_document` when every search names only columns it
+    holds (it is short, so rechecking and ranking a hit is cheap), else the whole document,
+    `trial_documents.document` (kept in its row, not in TOAST: migration 0007).
     """
     labels = [_labels(s.columns) for s in searches]
     core = all(found and set(found) <= set(CORE_LABELS) for found in labels)
-    return "core_document" if labels and core else "document"
+    return "trials.core_document" if labels and core else "trial_documents.document"
 
 
 def tsquery(searches: tuple[TextSearch, ...]) -> str | None:
@@ -278,7 +279,8 @@ def study_search_sql(
     conditions: list[str] = []
 
     query = tsquery(where.text)
-    document = "trials." + text_column(where.text)
+    document = text_column(where.text)
+    in_documents = query is not None and document.startswith("trial_documents.")
     if query is not None:
         params["tsquery"] = query
         sources.append(f"to_tsquery('{TEXT_CONFIG}', %(tsquery)s) as query")
@@ -291,6 +293,9 @@ def study_search_sql(
         conditions.append(_place_condition(where, where.geo, params))
     elif _has_site_filter(where):
         conditions.append(_trial_site_condition(where, params))
+
+    if in_documents:
+        sources[0] += "\njoin trial_documents on trial_documents.nct_id = trials.nct_id"
 
     if where.nct_ids:
         params["nct_ids"] = [n.upper() for n in where.nct_ids]
@@ -306,8 +311,10 @@ def study_search_sql(
     conditions += word_conditions(
         params, "sponsor_word", "lower(trials.lead_sponsor)", where.sponsor_words
     )
+    # With the whole document, its table's copy of the status: one bitmap finds both.
+    status = "trial_documents.overall_status" if in_documents else "trials.overall_status"
     for name, column, values in (
-        ("statuses", "trials.overall_status", where.statuses),
+        ("statuses", status, where.statuses),
         ("study_types", "trials.study_type", where.study_types),
         ("sexes", "trials.sex", where.sexes),
     ):
@@ -397,8 +404,8 @@ def plan_settings(where: StudyFilter) -> dict[str, str]:
     """Planner settings for a trial search, where PostgreSQL's estimates mislead it.
 
     The planner prices testing a trial's `document` like testing a number, not knowing that
-    it reads the whole document from TOAST: with words to find it would scan every trial
-    rather than use the GIN index. With words and a place, it underestimates both sets
+    it reads a whole document: with words to find it would scan every trial rather than use
+    the GIN index. With words and a place, it underestimates both sets
     (phrases, a circle on the map) and joins them in a nested loop, comparing every pair.
     """
     settings = {}
@@ -555,6 +562,24 @@ def _page_sites(
             join locations
                 on locations.nct_id = page.nct_id
                 and locations.position = page.position
+            join sites on sites.site_id = locations.site_id
+            """
+    elif not where.location_words:
+        # The first site in the countries, from the trial's first position in each country.
+        params["countries"] = lower_all(where.countries)
+        sql = f"""
+            select
+                locations.nct_id, locations.status, {SITE_COLUMNS}, sites.lat, sites.lon
+            from unnest(%(nct_ids)s::text[]) as page (nct_id)
+            cross join lateral (
+                select min(trial_countries.first_position) as position
+                from trial_countries
+                where trial_countries.nct_id = page.nct_id
+                    and lower(trial_countries.country) = any(%(countries)s::text[])
+            ) as first
+            join locations
+                on locations.nct_id = page.nct_id
+                and locations.position = first.position
             join sites on sites.site_id = locations.site_id
             """
     else:
