@@ -4,32 +4,14 @@ distance as a search ordered by distance does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 
-from support import shared_data
-from trialfinder.ingest import ingest
 from trialfinder.search import SearchQuery, count_studies, parse_geo, search_studies
-from trialfinder.store import open_store
 from trialfinder.store.postgres import PostgresStore
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def pg_real_store(postgres_database: str) -> Iterator[PostgresStore]:
-    """The shared sample studies in a throwaway PostgreSQL schema."""
-    from pg_cluster import throwaway_schema
-
-    studies = shared_data("ctgov")
-    with throwaway_schema(postgres_database) as url:
-        store = open_store(url)
-        assert isinstance(store, PostgresStore)
-        ingest(store, [studies])
-        yield store
-        store.close()
 
 
 @pytest.mark.parametrize(

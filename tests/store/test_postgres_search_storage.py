@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from support import FIXTURES, shared_data
-from trialfinder.ingest import ingest, parse_raw
+from support import FIXTURES
+from trialfinder.ingest import parse_raw
 from trialfinder.search import SearchQuery, search_studies
 from trialfinder.sources.base import RawRecord
 from trialfinder.store import open_store
@@ -135,20 +135,6 @@ def test_migration_copies_stored_documents(pg_url: str) -> None:
     assert _rows(pg_url, "select to_regclass('trials_document') is null") == [(True,)]
     assert _hits(store, "first") == ["NCT05397184"]
     store.close()
-
-
-@pytest.fixture(scope="module")
-def pg_real_store(postgres_database: str) -> Iterator[PostgresStore]:
-    """The shared sample studies in a throwaway PostgreSQL schema."""
-    from pg_cluster import throwaway_schema
-
-    studies = shared_data("ctgov")
-    with throwaway_schema(postgres_database) as url:
-        store = open_store(url)
-        assert isinstance(store, PostgresStore)
-        ingest(store, [studies])
-        yield store
-        store.close()
 
 
 @pytest.mark.postgres
