@@ -41,6 +41,15 @@ def test_chia_scores_strict_and_lenient(tmp_path: Path) -> None:
     )
 
 
+def test_chia_offsets_count_crlf_as_two_characters(tmp_path: Path) -> None:
+    # Most Chia files end lines with "\r\n"; "stroke" starts at 23 + 14, not 22 + 14.
+    text = "Age 18 years or older\r\nNo history of stroke\r\n"
+    (tmp_path / "NCT00000001_exc.txt").write_bytes(text.encode("utf-8"))
+    (tmp_path / "NCT00000001_exc.ann").write_text("T1\tCondition 37 43\tstroke\n", encoding="utf-8")
+    condition = evaluate_folder(tmp_path)["Condition"]
+    assert (condition.gold, condition.predicted, condition.strict_found) == (1, 1, 1)
+
+
 def test_blind_set_is_new_trials() -> None:
     blind = load_labels(DEFAULT.with_name("ctgov_blind.json"))
     dev_trials = {i.nct_id for i in load_labels()}
