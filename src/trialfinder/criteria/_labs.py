@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
+from msgspec.structs import replace as replace_struct
+
 from trialfinder.criteria import lexicon
 from trialfinder.criteria._extract import (
     Rule,
@@ -30,10 +32,64 @@ _CONNECTOR = re.compile(
     r"^(?:[\s,/&]|and|or|and/or|count|counts|levels?|values?|\([^()]*\))*$", re.IGNORECASE
 )
 _DIGIT = re.compile(r"\d")
+_CONDITION_BEFORE = re.compile(r"\b(?:if|when|unless|provided)\s+(?:the\s+)?(?:\w+\s+){0,2}\Z")
+_SLASH_NAME = re.compile(r"\s*/\s*")
+_LIMIT_ROWS = frozenset({"lab_uln", "lab_uln_above", "lab_uln_implied"})
+_GRADE = re.compile(r"\bgrades?\b|\bscores?\b|\bCTCAE\b", re.IGNORECASE)
+# What follows a name that labels the value before it: a closing bracket, or "or"/"and"/a comma
+# and the next value ("> 140 mm Hg systolic or > 90").
+_AFTER_LABEL = re.compile(
+    r"\s*(?:(?P<closing>\))|(?:,|or\b|and\b)\s*(?:[<>≤≥=\d]|less|greater|more|above|below))",
+    re.IGNORECASE,
+)
 _DURATION = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?)\b", re.IGNORECASE)
 _A_LEVEL = re.compile(r"\b(?:than|ULN|normal)\b", re.IGNORECASE)
 _RENAL = {"egfr", "creatinine_clearance", "creatinine"}
-_FILTRATION = {"egfr", "creatinine_clearance"}
+# Analytes kept unconverted when their unit is written in another dimension than the canonical
+# one: GFR and clearance in mL/min with or without "/1.73 m²", FEV1 and FVC in litres, viral
+# loads in IU/mL as often as in copies/mL.
+_UNCONVERTED = {
+    "egfr": "min",
+    "creatinine_clearance": "min",
+    "fev1": "l",
+    "fvc": "l",
+    "hbv_dna": "iu",
+    "hcv_rna": "iu",
+}
+# A change is not a level: "no decline in hemoglobin of 2 g/dL or more", "a decrease in LVEF of
+# ≥ 15 points". ("Elevation of ALT > 3 × ULN" is a level, so elevation is not in the list.)
+_CHANGE_BEFORE = re.compile(
+    r"\b(?:declines?|decreases?|increases?|drops?|rises?|reductions?|changes?|falls?"
+    r"|improvements?|worsening)\s+(?:in|of)\s+(?:the\s+)?(?:serum\s+|plasma\s+|blood\s+)?\Z",
+    re.IGNORECASE,
+)
+# Names of a group of analytes: when the criterion names a member beside one ("transaminases
+# (ALT and AST)", "transaminase (AST)"), the member is what is measured.
+_GROUPS = frozenset({"transaminases"})
+# The subgroup a first bound is written for, at the end of the gap before it: "QTcF for males".
+_GAP_SUBGROUP = re.compile(r"\b(?:for|in)\s+([^()\d]{3,40}?)\s*\Z", re.IGNORECASE)
+
+
+@cache
+def _value_before() -> re.Pattern[str]:
+    """Return a regex for a value, its unit and maybe a bracket, ending where it is applied."""
+    return re.compile(
+        r"[\d%]\s*(?:" + lexicon.unit_regex() + r")?\s*(?P<bracket>\(\s*)?\Z", re.IGNORECASE
+    )
+
+
+def _labels_a_value(text: str, start: int, end: int) -> bool:
+    """Return True for a name that labels the value before it, not one after it: "≥ 160 mmHg
+    (systolic) or ≥ 100", "> 140 mm Hg systolic or > 90". Unbracketed, the name must be followed
+    by "or", "and" or a comma and then the next value: in "1.5 mg/dL SGOT less than 2" and
+    "2.0 mg/dL AST or ALT less than 5 times normal" the name owns the value after it."""
+    after = _AFTER_LABEL.match(text, end)
+    if after is None:
+        return False  # the common case, found without searching backwards
+    before = _value_before().search(text[max(0, start - 40) : start])
+    if before is None:
+        return False
+    return (after.group("closing") is not None) == (before.group("bracket") is not None)
 
 
 @cache
@@ -80,11 +136,16 @@ def _read_values(match: re.Match[str], text: str) -> _Read | None:
         if low is None or high is None or low >= high:
             return None
         return _Read(Bounds(low=low, high=high), unit, match.end())
-    value = lexicon.parse_number(_group(match, "value") or "")
+    value_text = _group(match, "value")
+    value = lexicon.parse_number(value_text or "")
+    if value_text == "" and _group(match, "uln") is not None:
+        value = 1.0  # "≤ ULN": the limit itself
     if value is None:
         return None
     op_text = _group(match, "op")
     op = lexicon.comparator_op(op_text) if op_text else None
+    if op is None and _group(match, "within") is not None:
+        op = "le"  # "within 2 times the ULN", "up to 2.5 × ULN"
     if op is None:
         post = _group(match, "post")
         if post is None:
@@ -154,15 +215,50 @@ def _canonical(lab: lexicon.Lab, bounds: Bounds, unit: str | None) -> Bounds | N
         return None
 
 
+def _slash_partner(gap: str, name: str, uln: bool) -> str | None:
+    """Return the analyte joined to ``name`` by a slash at the start of the gap, if any.
+
+    The index skips a name after "/" (the FVC of "FEV1/FVC"); "AST/ALT ≤ 2.5 × ULN" and
+    "SGOT/SGPT" name two analytes of one unit. Different units ("INR/PT") pair only for a
+    multiple of the ULN; a ratio ("FEV(1)/FVC") is a synonym of its own in vocab/labs.tsv.
+    """
+    if "/" not in gap[:3]:
+        return None
+    partner = _SLASH_NAME.match(gap)
+    if partner is None:
+        return None
+    found = _lab_finder().match(gap[partner.end() :])  # no "/" behind it to stop the match
+    first, second = lexicon.lab_of(name), lexicon.lab_of(found.group()) if found else None
+    if first is None or second is None or found is None:
+        return None
+    if first.unit != second.unit and not uln:
+        return None
+    return found.group()
+
+
 def measurements(text: str, formula: str | None) -> list[Measurement]:
     """Return the lab and vital-sign constraints in a criterion."""
-    if _DIGIT.search(text) is None:
-        return []
+    lowered = text.lower()
+    # Plain "in" tests, cheaper than a regex over every criterion.
+    has_limit = "uln" in lowered or "upper" in lowered or "unl" in lowered or "ulrr" in lowered
+    if not has_limit and _DIGIT.search(text) is None:
+        return []  # no value: neither a number nor "≤ ULN"
     out: list[Measurement] = []
     taken: list[tuple[int, int]] = []
     finder = _lab_finder()
     for mention_start, mention_end in lexicon.lab_index().find(text):
+        if not has_limit and _DIGIT.search(text, mention_end) is None:
+            continue  # no value after the name: every row needs a number or "ULN"
+        before = text[max(0, mention_start - 40) : mention_start]
+        if (
+            (" in" in before or " of" in before)
+            and _CHANGE_BEFORE.search(before)
+            or (_labels_a_value(text, mention_start, mention_end))
+        ):
+            continue
         for pattern, regex in _after_analyte():
+            if pattern.name in _LIMIT_ROWS and not has_limit:
+                continue  # no "ULN" in the criterion: the rows for multiples cannot match
             match = regex.match(text, mention_end)
             if match is None:
                 continue
@@ -170,13 +266,23 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
             if _overlaps((value_start, match.end()), taken):
                 break
             gap = match.group("gap")
-            inner = list(finder.finditer(gap))
+            if _GRADE.search(gap):
+                break  # "thrombocytopenia grade ≥ 3", "hypoglycemia ... Gold score ≥ 4": no count
             analytes = [text[mention_start:mention_end]]
+            paired = _slash_partner(gap, analytes[0], _group(match, "uln") is not None)
+            if paired is not None:
+                analytes.append(paired)
+                gap = gap[gap.index(paired) + len(paired) :]
+            inner = list(finder.finditer(gap))
             if inner:
                 residue = finder.sub("", gap)
                 if not _CONNECTOR.match(residue):
                     break  # the value belongs to the later analyte, which has its own turn
                 analytes += [m.group() for m in inner]
+            if pattern.name == "lab_uln_implied" and _CONDITION_BEFORE.search(
+                text[max(0, mention_start - 40) : mention_start]
+            ):
+                break  # "(≤ 2.5 × ULN if alkaline phosphatase no greater than ULN)": a condition
             read = _read_values(match, text)
             if read is None or (read.unit is None and _DURATION.match(text, read.end)):
                 continue  # "for more than 6 months": a duration, not a value
@@ -188,17 +294,19 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
                 if lab is not None and lab.name not in named:
                     canonical = None if uln or titre else _canonical(lab, read.bounds, read.unit)
                     named[lab.name] = (lab, read.bounds if titre else canonical)
-            # "creatinine or CrCl ≥ 60 mL/min": the unit rules creatinine out. A filtration rate
-            # whose unit fits no analyte named is kept unconverted: GFR and clearance are written
-            # in mL/min with or without "/1.73 m²" ("GFR ≥ 30 mL/min").
+            if len(named) > 1:
+                named = {name: v for name, v in named.items() if name not in _GROUPS}
+            # "creatinine or CrCl ≥ 60 mL/min": the unit rules creatinine out. An analyte of
+            # _UNCONVERTED whose unit fits no analyte named is kept unconverted ("GFR ≥ 30 mL/min").
             fits = any(c is not None for _, c in named.values())
             found = False
+            first_index = len(out)
             for lab, canonical in named.values():
                 if (
                     read.unit
                     and canonical is None
                     and not (uln or titre)
-                    and (fits or lab.name not in _FILTRATION or "min" not in read.unit.lower())
+                    and (fits or _UNCONVERTED.get(lab.name, "\n") not in read.unit.lower())
                 ):
                     continue
                 found = True
@@ -226,7 +334,14 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
                 )
             if found:
                 taken.append((value_start, read.end))
-                extra = _subgroup_bounds(text, read, uln, [lab for lab, _ in named.values()])
+                labs = [lab for lab, _ in named.values()]
+                extra, first = _subgroup_bounds(text, read, uln, labs, gap)
+                if first is not None:
+                    # "QTc ≥ 450 ms for men and ≥ 470 ms for women": the first bound is the
+                    # men's; a bound given for each of two subgroups applies to neither alone.
+                    out[first_index:] = [
+                        replace_struct(m, subgroup=first) for m in out[first_index:]
+                    ]
                 out += extra
                 taken += [m.span for m in extra]
                 break
@@ -234,39 +349,46 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
 
 
 def _subgroup_bounds(
-    text: str, read: _Read, uln: bool, labs: list[lexicon.Lab]
-) -> list[Measurement]:
-    """Return the bound a subgroup has after the first: "or ≤ 3 × ULN for Gilbert's syndrome".
+    text: str, read: _Read, uln: bool, labs: list[lexicon.Lab], gap: str
+) -> tuple[list[Measurement], str | None]:
+    """Return the bound a subgroup has after the first ("or ≤ 3 × ULN for Gilbert's syndrome"),
+    and the subgroup the first bound is written for, if any ("≥ 450 ms for men and ≥ 470 ms for
+    women", "QTcF for males ≥ 450 ms or for females ≥ 470 ms": ``gap`` is "for males").
 
     The second bound must limit the same side as the first; without a unit of its own it takes
     the first's ("≤ 1.5 mg/dL (≤ 3 for Gilbert's)").
     """
-    pattern, regex = rule("lab_subgroup")
-    match = regex.match(text, read.end)
-    if match is None:
-        return []
-    op = lexicon.comparator_op(match.group("op"))
-    value = lexicon.parse_number(match.group("value"))
+    matches = ((p, r.match(text, read.end)) for p, r in rules("lab_subgroup"))
+    pattern, match = next(((p, m) for p, m in matches if m is not None), (None, None))
+    if pattern is None or match is None:
+        return [], None
+    op_text = match.group("op")
+    # "(5 times ULN if liver involvement)": no comparator of its own, the first bound's.
+    op = lexicon.comparator_op(op_text) if op_text else _op_of(read.bounds)
+    value = lexicon.parse_number(match.group("value") or match.group("value_only") or "")
     if op is None or value is None:
-        return []
+        return [], None
     bounds = bounds_of(op, value)
     if (bounds.low is None) != (read.bounds.low is None) or (bounds.high is None) != (
         read.bounds.high is None
     ):
-        return []
-    second_uln = _group(match, "uln") is not None
+        return [], None
+    second_uln = _group(match, "uln") is not None or _group(match, "uln_only") is not None
     unit = _group(match, "unit") or (None if uln or second_uln else read.unit)
     if unit is None and not second_uln and uln:
         second_uln = True  # "≤ 1.5 × ULN (≤ 3 for Gilbert's)"
     subgroup = " ".join(match.group("subgroup").split())
     if _lab_finder().search(subgroup) or _A_LEVEL.search(subgroup):
-        return []  # "(≤ 2.5 × ULN if alkaline phosphatase no greater than ULN)": a lab's level
+        return (
+            [],
+            None,
+        )  # "(≤ 2.5 × ULN if alkaline phosphatase no greater than ULN)": a lab's level
     out = []
     for lab in labs:
         canonical = None if second_uln else _canonical(lab, bounds, unit)
         out.append(
             Measurement(
-                span=(match.start("op"), match.end("subgroup")),
+                span=(match.start("op" if op_text else "value_only"), match.end("subgroup")),
                 confidence=pattern.confidence,
                 rule=pattern.name,
                 analyte=lab.name,
@@ -279,7 +401,18 @@ def _subgroup_bounds(
                 subgroup=subgroup,
             )
         )
-    return out
+    first = _group(match, "first")
+    if first is None and pattern.name == "lab_subgroup_first":
+        named_first = _GAP_SUBGROUP.search(gap)
+        first = named_first.group(1) if named_first else None
+    return out, " ".join(first.split()) if first else None
+
+
+def _op_of(bounds: Bounds) -> str:
+    """Return the comparator of a one-sided bound: "le" for ≤ 2.5, "gt" for > 1.5."""
+    if bounds.high is not None:
+        return "le" if bounds.high_inclusive else "lt"
+    return "ge" if bounds.low_inclusive else "gt"
 
 
 def pressures(text: str, present: frozenset[str], found: list[Measurement]) -> list[Measurement]:
@@ -291,12 +424,14 @@ def pressures(text: str, present: frozenset[str], found: list[Measurement]) -> l
             if _overlaps(match.span(), taken):
                 continue
             op = lexicon.comparator_op(match.group("op"))
-            if op is None:
+            second = _group(match, "dop")  # "≥ 160 mmHg (systolic) or ≥ 100 mmHg (diastolic)"
+            dbp_op = lexicon.comparator_op(second) if second else op
+            if op is None or dbp_op is None:
                 continue
             unit = match.group("unit")
-            for name in ("sbp", "dbp"):
+            for name, name_op in (("sbp", op), ("dbp", dbp_op)):
                 lab = lexicon.labs()[name]
-                bounds = bounds_of(op, float(match.group(name)))
+                bounds = bounds_of(name_op, float(match.group(name)))
                 out.append(
                     Measurement(
                         span=match.span(),

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from msgspec.structs import replace
+
 from trialfinder.criteria import lexicon
 from trialfinder.criteria._extract import (
     _group,
@@ -79,6 +81,13 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
                 return None
             op = _post_op(post)
         bounds = bounds_of(op, value)
+        low_text = _group(match, "low")
+        if low_text is not None:  # "from 18.5 to less than 25"
+            range_low = _score_value(score, low_text)
+            merged = None if range_low is None else _merge(bounds_of("ge", range_low), bounds)
+            if merged is None:
+                return None
+            bounds = merged
         chain = rule("score_chain")[1].match(text, end)
         if chain is not None:
             second_op = lexicon.comparator_op(chain.group("op"))
@@ -111,7 +120,7 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
         else:
             matches = [m for m in (regex.match(text, start) for start in starts) if m]
         for match in matches:
-            if _overlaps(match.span(), taken):
+            if _overlaps(match.span(), taken) or _crosses_a_field(match):
                 continue
             name = _group(match, "score")
             if name is not None:
@@ -141,10 +150,57 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
                     classes=found.classes,
                 )
             )
+            other = _other_side(score, found, text)
+            if other is not None:
+                taken.append(other.span)
+                out.append(replace(other, confidence=pattern.confidence))
             out += _also_named(text, match, found, names, pattern.confidence)
     return out
 
 
+def _other_side(score: lexicon.Score, found: ScoreConstraint, text: str) -> ScoreConstraint | None:
+    """Return the bound on the other side after "or": "BMI less than 20 or greater than 50".
+
+    Only a one-sided bound followed by one on the opposite side counts; "≤ 2 or ≤ 3" does not.
+    """
+    if (found.bounds.low is None) == (found.bounds.high is None):
+        return None
+    pattern, regex = rule("score_other_side")
+    match = regex.match(text, found.span[1])
+    if match is None:
+        return None
+    op = lexicon.comparator_op(match.group("op"))
+    value = _score_value(score, match.group("value"))
+    if op is None or value is None:
+        return None
+    bounds = bounds_of(op, value)
+    if (bounds.low is None) == (found.bounds.low is None):
+        return None
+    return ScoreConstraint(
+        span=(match.start("op"), match.end()),
+        confidence=0.0,
+        rule=pattern.name,
+        score=found.score,
+        bounds=bounds,
+    )
+
+
+def _crosses_a_field(match: re.Match[str]) -> bool:
+    """Return True when the gap runs into another field of a PDQ list or names a lab outside
+    brackets: "Performance status: Not specified Hematopoietic: WBC greater than 4,000", not
+    "BMI (weight in kg divided by height in m²) of 18 to 30"."""
+    gap = _group(match, "gap")
+    if gap is None or len(gap) < 3:
+        return False  # most gaps: "", " ", ": "
+    return gap.count(":") > 1 or _lab_finder().search(_BRACKETED.sub("", gap)) is not None
+
+
+@cache
+def _lab_finder() -> re.Pattern[str]:
+    return re.compile(lexicon.lab_regex(), re.IGNORECASE)
+
+
+_BRACKETED = re.compile(r"\([^()]*\)")
 _JOINED = re.compile(r"(?:\bor\b|\band\b|/)")
 
 

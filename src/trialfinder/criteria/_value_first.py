@@ -73,6 +73,18 @@ def _before_analyte() -> tuple[Rule, ...]:
     return tuple(out)
 
 
+@cache
+def _unit_after() -> re.Pattern[str]:
+    """Return a regex for the unit written after a count's name: "cells/mm(3)", "/mm3"."""
+    return re.compile(r"\s*(?:T[\s-])?(?:cells?\s*)?(?P<unit>" + lexicon.unit_regex() + ")")
+
+
+def _has_unit_after(text: str, end: int) -> bool:
+    """Return True when a unit follows the name ending at ``end``: "cells/mm(3)", "per µL"."""
+    after = text[end : end + 30]
+    return ("/" in after or "per " in after) and _unit_after().match(text, end) is not None
+
+
 _REACH = 80  # characters a value, its unit and its comparator take before the name, at most
 
 
@@ -103,7 +115,10 @@ def values_first(
     for pattern, regex in _before_analyte():
         if pattern.name not in rows:
             continue
-        for match, (analyte_start, analyte_end) in _matches(regex, text, mentions):
+        candidates = mentions
+        if pattern.label == "unit_after":  # cheaper to look for the unit first
+            candidates = [m for m in mentions if _has_unit_after(text, m[1])]
+        for match, (analyte_start, analyte_end) in _matches(regex, text, candidates):
             analyte = text[analyte_start:analyte_end]
             if _overlaps((match.start(), analyte_end), taken):
                 after = _read_after(out, analyte_start)
@@ -128,7 +143,13 @@ def values_first(
             if pattern.label == "reversed":
                 op = _TURNED[op]
             bounds, end = bounds_of(op, value), analyte_end
-            unit: str = match.group("unit")
+            if pattern.label == "unit_after":
+                unit_match = _unit_after().match(text, analyte_end)
+                if unit_match is None:
+                    continue  # "≥ 2 platelet transfusions": a count of events, not cells
+                unit, end = unit_match.group("unit"), unit_match.end()
+            else:
+                unit = match.group("unit")
             chain = rule("lab_chain")[1].match(text, end)
             if chain is not None and (chain.group("unit") or unit).strip() == unit.strip():
                 second_op = lexicon.comparator_op(chain.group("op"))

@@ -3,7 +3,8 @@
 The API is three functions, shared by the criteria engine and patient matching:
 
 - ``parse_unit("mg/dl")`` → ``"mg/dL"``: the pint expression of a unit as written in criteria;
-- ``convert(1.2, "mg/dL", "umol/L", analyte="creatinine")`` → ``106.08…``;
+- ``convert(1.2, "mg/dL", "umol/L", analyte="creatinine")`` → ``106.08…``; ``convert(101.5, "°F",
+  "degC")`` → ``38.6…`` (an offset unit);
 - ``is_convertible(unit, to_unit, analyte=None)``.
 
 Units as written ("x10^9/L", "/mm³", "ml/(min.1.73m2)") are accepted wherever a unit is.
@@ -70,7 +71,9 @@ def _factor(unit: str, to_unit: str, analyte: str | None) -> tuple[float, float]
     try:
         one = ureg.Quantity(1.0, source)
         if one.dimensionality == ureg.Quantity(1.0, target).dimensionality:
-            return float(one.to(target).magnitude), 0.0  # no offset units (°C) in clinical use
+            # Temperatures have an offset (°F → °C): read it from where 0 lands.
+            offset = float(ureg.Quantity(0.0, source).to(target).magnitude)
+            return float(one.to(target).magnitude) - offset, offset
         lab = lexicon.labs().get(analyte or "")
         if lab is None or lab.molar_mass is None:
             raise UnitError(

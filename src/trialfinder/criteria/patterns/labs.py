@@ -10,21 +10,65 @@ from __future__ import annotations
 from trialfinder.criteria.tables import Pattern
 
 _GAP = r"""(?P<gap>\)?(?:[^\d;.≥≤<>=()\n]|\([^()\n]{0,60}\)|\n(?!\s*\n)){0,60}?)"""
-_ULN = r"""(?P<uln>(?:[x×*]|times|-?fold)\s*(?:the\s+)?(?:institutional\s+|upper\s+)?
-    (?:ULN|IULN|ULRR|upper\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:normal|reference)(?:\s+range)?
-    |upper\s+normal\s+limits?|the\s+upper\s+limit))"""
+# The upper limit of normal, however written: "ULN", "UNL", "upper level of the normal value".
+_ULN_NAME = r"""(?:the\s+)?(?:institutional\s+|upper\s+)?
+    (?:ULN|IULN|ULRR|UNL|upper\s+(?:limits?|levels?)\s+(?:of\s+)?(?:the\s+)?(?:normal|reference)
+    (?:\s+(?:range|values?))?|(?:upper\s+normal|normal\s+upper)\s+limits?|the\s+upper\s+limit)"""
+_ULN = r"(?P<uln>(?:[x×*]|times|-?fold)\s*" + _ULN_NAME + ")"
+# A comparator's sign repeated in brackets after its words: "greater than or equal to (≥) 27".
+ECHO = r"(?:\(\s*\\?[≥≤<>=]{1,2}\s*\)\s*)?"  # "(\<=)": an escaped sign
 
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="lab_uln",
         kind="lab",
-        regex=r"(?P<analyte>{LAB})" + _GAP + r"(?P<op>{CMP})\s*(?P<value>{NUM})\s*" + _ULN,
+        regex=r"(?P<analyte>{LAB})"
+        + _GAP
+        + r"(?:\(\s*)?(?:(?P<op>{CMP})|(?P<within>within|up\s+to))\s*(?P<value>{NUM})\s*"
+        + _ULN,
         examples=(
             "ALT/AST ≤ 2.5 × ULN",
             "Total bilirubin ≤ 1.5 times the upper limit of normal",
             "Aspartate aminotransferase (AST) less than 2 times upper limit of normal",
+            "ALT (more than 3.5 times the upper level of the normal value)",
+            "serum transaminases levels <3 times UNL",
+            "aspartate aminotransferase within 2 times the upper limit of normal range",
+            "Transaminases (SGOT and/or SGPT) may be up to 2.5 X institutional ULN",
         ),
         non_examples=("ALT ≤ 40 U/L",),
+    ),
+    # The comparator after the multiple: "AST or ALT is five times higher than the upper limit".
+    Pattern(
+        name="lab_uln_above",
+        kind="lab",
+        regex=r"(?P<analyte>{LAB})"
+        + _GAP
+        + r"""(?:is\s+|are\s+)?(?P<value>{NUM})\s*(?P<uln>(?:[x×*]|times|-?fold)\s*
+        (?P<op>higher\s+than|greater\s+than|more\s+than|above)\s*"""
+        + _ULN_NAME
+        + ")",
+        examples=(
+            "AST or ALT is 5 times higher than the upper limit of normal range",
+            "transaminases 3 times above ULN",
+        ),
+        non_examples=("ALT ≤ 3 × ULN", "ALT 3 times higher than baseline"),
+    ),
+    # The limit itself, no multiple written: "Bilirubin must be < institutional upper limit of
+    # normal", "creatinine no greater than ULN"; the applier reads it as 1 × ULN.
+    Pattern(
+        name="lab_uln_implied",
+        kind="lab",
+        regex=r"(?P<analyte>{LAB})"
+        + _GAP
+        + r"(?:\(\s*)?(?P<op>{CMP})\s*(?P<value>)(?P<uln>"
+        + _ULN_NAME
+        + r")(?!\s*[+-]\s*\d)",
+        examples=(
+            "Bilirubin must be < institutional upper limit of normal (ULN)",
+            "BUN no greater than ULN",
+            "serum creatinine exceeding the upper limit of normal",
+        ),
+        non_examples=("ALT ≤ 2.5 × ULN", "creatinine within normal limits", "PT > ULN + 4 seconds"),
     ),
     Pattern(
         name="lab_titre",
@@ -49,7 +93,9 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="lab",
         regex=r"(?P<analyte>{LAB})"
         + _GAP
-        + r"(?:\(\s*)?(?P<op>{CMP})\s*(?P<value>{NUM})\s*(?P<unit>{UNIT})?",  # "blasts (>5%)"
+        + r"(?:\(\s*)?(?P<op>{CMP})\s*"  # "blasts (>5%)"
+        + ECHO
+        + r"(?P<value>{NUM})\s*(?P<unit>{UNIT})?",
         examples=(
             "eGFR ≥30 ml/(min.1.73m2)",
             "leukemic blasts in the bone marrow (>5%)",
@@ -61,6 +107,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "Hemoglobin ≥ 9 g/dL",
             "absolute neutrophil count (ANC) ≥1.5 × 10^9/L",
             "serum creatinine \\> 1.5 mg/dL",
+            "hemoglobin greater than or equal to (≥) 9 g/dL",
+            "Temperature > 101.5 F",
         ),
         non_examples=("platelet transfusion within 7 days", "ECOG ≤ 1"),
     ),
@@ -77,8 +125,16 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="lab_chain",
         kind="lab_chain",
-        regex=r"""\s*(?:\([^()]{0,40}\)\s*)?(?:,\s*)?(?:and|but|&|to)?\s*(?P<op>{CMP})\s*(?P<value>{NUM})\s*(?P<unit>{UNIT})?""",
-        examples=(" and ≤10%", " and < 11 mg/dL", " (3.39 mg/mmol) and < 500 mg/g", " to ≤ 90%"),
+        regex=r"""\s*(?:\([^()]{0,40}\)\s*)?(?:,\s*)?(?:and|but|&|to)?\s*(?P<op>{CMP})\s*"""
+        + ECHO
+        + r"""(?P<value>{NUM})\s*(?P<unit>{UNIT})?""",
+        examples=(
+            " and ≤10%",
+            " and < 11 mg/dL",
+            " (3.39 mg/mmol) and < 500 mg/g",
+            " to ≤ 90%",
+            " and less than (\\<) 90 mL/min/1.73 m\\^2",
+        ),
         non_examples=(" and platelets",),
     ),
     # A second bound for a subgroup, read after the first: "≤ 1.5 × ULN or ≤ 3 × ULN for
@@ -88,24 +144,61 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="lab_subgroup",
         kind="lab_subgroup",
-        regex=r"""\s*(?:[(,;]\s*)?(?:or|and|but)?\s*                   # "or", "("
-        (?P<op>{CMP})\s*(?P<value>{NUM})\s*(?:"""
+        regex=r"""\s*(?:\([^()\d]{0,20}\)\s*)?                             # "(ULN)"
+        (?:(?:for|in)\s+(?P<first>(?:(?!\b(?:or|and)\b)[^()\n;,.\d≤≥<>=:]){3,30}?)\s*)?  # "for men"
+        (?:[(,;]\s*)?(?:or|and|but)?\s*                                  # "or", "("
+        (?:(?P<op>{CMP})\s*(?P<value>{NUM})\s*(?:"""
         + _ULN
-        + r"""|(?P<unit>{UNIT}))?\s*                                # "× ULN", "mg/dL"
+        + r"""|(?P<unit>{UNIT}))?                                   # "≤ 3 × ULN", "≤ 3 mg/dL"
+        |(?<=\()\s*(?P<value_only>{NUM})\s*"""
+        + _ULN.replace("?P<uln>", "?P<uln_only>")
+        + r""")\s*                                                  # "(5 times ULN"
         (?:for|in|if|when)\s+(?:case\s+of\s+|the\s+(?:presence|setting)\s+of\s+)?
         (?:(?:patients|subjects|participants|people|those|cases)\s+)?
         (?:(?:with|who\s+have|having)\s+)?
         (?:(?:known|documented|confirmed|presumed)\s+)?(?:due\s+to\s+)?
         (?P<subgroup>(?:[^()\n;,.\d≤≥<>=]|\n(?!\s*\n)){3,60}?)     # "Gilbert's syndrome"
-        (?:\s+(?:is|are)\s+present)?\s*(?=[);,.]|\n\s*\n|$)""",
+        (?:\s+(?:is|are)\s+present)?\s*(?=[();,.]|\n\s*\n|$)""",
         examples=(
             " or ≤ 3 × ULN for Gilbert's syndrome",
             " (≤ 5 × ULN for patients with liver metastases)",
             " (< 5 x ULN if liver metastases are present)",
             " or ≤ 3.0 mg/dL in patients with documented Gilbert's syndrome",
             " (no greater than 5 times ULN in case of liver\n        metastases)",
+            " (ULN) or ≤3 x ULN for patients with Gilbert's disease (see below)",
+            " for men and ≥470 ms for women",
+            " (5 times ULN if liver involvement)",
         ),
         non_examples=(" and ≤ 10%", " or ≤ 3 × ULN", " and ≤ 5 × ULN for 2 weeks"),
+        confidence=0.8,
+    ),
+    # The subgroup named before its bound: "≥ 450 msec for males or for females ≥ 470 msec",
+    # "≤ 1.5 × ULN (patients with Gilbert's syndrome: ≤ 3 × ULN)". A subgroup must open with
+    # "for", "in" or "patients", so "and ECOG ≤ 2" and "NOTE: ≤ 5 × ULN" are no subgroups.
+    Pattern(
+        name="lab_subgroup_first",
+        kind="lab_subgroup",
+        regex=r"""\s*(?:\([^()\d]{0,20}\)\s*)?(?:[(,;]\s*)?(?:(?:or|and|but)\s+)?  # "(msec) or"
+        (?:(?:for|in)\s+(?:(?:patients|subjects|participants|those)\s+)?
+          |(?:patients|subjects|participants|those)\s+)
+        (?:(?:with|who\s+have|having)\s+)?(?:(?:known|documented|confirmed)\s+)?
+        (?P<subgroup>(?:(?!\b(?:or|and)\b)[^()\n;,.\d≤≥<>=:]){3,60}?)  # "females"
+        \s*:?\s*
+        (?P<op>{CMP})\s*(?P<value>{NUM})\s*(?:"""
+        + _ULN
+        + r"""|(?P<unit>{UNIT}))?""",
+        examples=(
+            " or for females ≥ 470 msec",
+            " (msec) or for females >= 470 msec",
+            " (patients with Gilbert's syndrome: ≤ 3 × ULN)",
+        ),
+        non_examples=(
+            " and ECOG ≤ 2",
+            " and ≤ 10%",
+            " or ≤ 3 × ULN for Gilbert's syndrome",
+            " NOTE: ≤5x ULN is acceptable",
+            " in at least one eye",
+        ),
         confidence=0.8,
     ),
     # A value written before its analyte (each row ends with it; the parser tries them only
@@ -121,6 +214,19 @@ PATTERNS: tuple[Pattern, ...] = (
         non_examples=("≥ 2 platelet transfusions", "> 95% of blasts"),
         needs_number=True,
         confidence=0.8,
+    ),
+    # A count whose unit follows the cells it counts: "≥ 500 CD4+ cells/mm(3)", "lower than
+    # 40000 platelets/mm3"; the applier takes the unit after the name and needs one.
+    Pattern(
+        name="lab_value_first_unit_after",
+        kind="lab_value_first",
+        label="unit_after",
+        regex=r"""(?P<op>{CMP})\s*(?P<value>{NUM})\s*                    # "≥ 500"
+        (?P<analyte>{LAB})""",
+        examples=("≥ 500 CD4+ cells", "lower than 40000 platelets"),
+        non_examples=("≥ 2.5 × ULN", "platelets ≥ 100"),
+        needs_number=True,
+        confidence=0.75,
     ),
     Pattern(
         name="lab_value_first_postfix",
@@ -191,6 +297,20 @@ PATTERNS: tuple[Pattern, ...] = (
         \s*(?P<unit>mm\s*Hg)?""",
         examples=("resting blood pressure (BP, <160/100 mmHg)", "BP ≥ 140/90 mmHg", "BP>150/95"),
         non_examples=("BP 140/90 mmHg", "blood pressure ≥ 140 mmHg"),
+        trigger=("blood pressure", "bp"),
+    ),
+    Pattern(
+        name="blood_pressure_named_pair",
+        kind="pressure_pair",
+        regex=r"""\b(?:blood\s+pressure|BP)\b(?:\s*\(BP\))?[^\d;]{0,30}?      # the name, a gap
+        (?P<op>{CMP})\s*(?P<sbp>\d{2,3})\s*(?P<unit>mm\s*Hg)?\s*           # "≥ 160 mmHg"
+        \(?\s*systolic\s*\)?\s*(?:,|and/or|or|and)\s*                    # "(systolic) or"
+        (?P<dop>{CMP})?\s*(?P<dbp>\d{2,3})\s*(?:mm\s*Hg)?\s*\(?\s*diastolic\b""",
+        examples=(
+            "blood pressure ≥ 160 mmHg (systolic) or ≥ 100 mmHg (diastolic)",
+            "BP > 140 mm Hg systolic or > 90 mm Hg diastolic",
+        ),
+        non_examples=("blood pressure ≥ 140 mmHg", "BP ≥ 140/90 mmHg"),
         trigger=("blood pressure", "bp"),
     ),
 )

@@ -6,37 +6,58 @@ the scale of the score (numbers, roman numerals or letters).
 
 from __future__ import annotations
 
+from trialfinder.criteria.patterns.labs import ECHO
 from trialfinder.criteria.tables import Pattern
 
 # A bracket may hold one more: "Zubrod (Eastern Cooperative Oncology Group (ECOG)) 0-2"; the gap
 # may hold the ")" that closes a bracket opened before the name ("Oncology Group (ECOG)
 # performance status 0-2", "status (Karnofsky scale) must be greater than 70"), a bracket that
-# opens on the score ("(AUDIT) (score of 8 or higher)") and a wrapped line ("total\r\n score").
+# opens on the score ("(AUDIT) (score of 8 or higher)") and a wrapped line ("total\r\n score",
+# "(ECOG)\r\n Performance Status"), unless the next line opens on a "Header:".
 _GAP = r"""(?P<gap>(?:(?!,\s*(?:or|and)\b)[^\d;.≥≤<>=()\n]
     |\((?:[^()\n]|\([^()\n]{0,20}\)){0,60}\)|\)
-    |\((?=\s*(?:a\s+)?(?:total\s+)?scores?\b)|\r?\n[ \t]*(?=(?-i:[a-z]))){0,45}?)"""
+    |\((?=\s*(?:a\s+)?(?:total\s+)?scores?\b)|\r?\n[ \t]*(?=[a-z](?![a-z]*:))){0,45}?)"""
 # A value may run into its unit: "BMI > 40kg/m2", "VAS of at least 50mm"; a value in years is an
-# age ("Lansky for patients < 16 years").
+# age ("Lansky for patients < 16 years"), and "4,000" is a count, not a score.
 _VALUE = (
-    r"(?:\d+(?:\.\d+)?|IV|VI|III|II|I|V|[ABC])(?!(?!kg\b|kg/|mm\b|cm\b)\w|\.\d)"
+    r"(?:\d+(?:\.\d+)?|IV|VI|III|II|I|V|[ABC])(?!(?!kg\b|kg/|mm\b|cm\b)\w|\.\d|,\d{3})"
     r"(?!\s*(?:years?|yrs?|months?)\b)"
 )
-# "Karnofsky 60%-100%": a per cent sign may follow each value.
+# "Karnofsky 60%-100%": a per cent sign may follow each value; "0, 1, or 2": a comma may come
+# before the last "or".
 _VALUES = (
     r"(?P<values>"
     + _VALUE
-    + r"(?:\s*%?\s*(?:,|or|and|-|–|~|to|through|/)\s*(?-i:"
+    + r"(?:\s*%?\s*(?:,\s*(?:or|and)?|or|and|-|–|~|to|through|/)\s*(?-i:"
     + _VALUE
     + r"))*)"
 )
 
 PATTERNS: tuple[Pattern, ...] = (
+    # A range whose upper end has its own comparator: "BMI from 18.5 to less than 25.0"; the
+    # lower end is inclusive. Before score_comparator, which would read only "less than 25".
+    Pattern(
+        name="score_range_open",
+        kind="score",
+        regex=r"(?P<score>{SCORE})"
+        + _GAP
+        + r"""(?:of\s+|from\s+)?(?P<low>\d+(?:\.\d+)?)\s*(?:kg/m\s*(?:2|²|\^2)\s*)?  # "18.5"
+        (?:over\s+)?(?:to|-|–)\s*(?P<op>{CMP})\s*(?P<value>\d+(?:\.\d+)?)         # "to < 25"
+        """,
+        examples=(
+            "body Mass Index (BMI) from 18.5 to less than 25.0",
+            "Body mass index (BMI) 18.5 over to less than 30",
+        ),
+        non_examples=("BMI 18.5 to 25", "BMI less than 25"),
+    ),
     Pattern(
         name="score_comparator",
         kind="score",
         regex=r"(?P<score>{SCORE})"
         + _GAP
-        + r"(?P<op>{CMP})\s*(?P<value>[-−]?"  # "T-score ≤ -2.5"
+        + r"(?:\(\s*)?(?P<op>{CMP})\s*"  # "IPSS-R (>3.5)"
+        + ECHO
+        + r"(?P<value>[-−]?"  # "T-score ≤ -2.5"
         + _VALUE
         + r")(?!\s*(?:SD|standard\s+deviations?)\b)\s*%?",
         examples=(
@@ -50,6 +71,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "Body Mass Index (BMI) greater than 40kg/m2.",
             "Performance status (Karnofsky scale) must be greater than 70.",
             "Alcohol Use Disorders Identification Test (AUDIT) (score of ≥ 8)",
+            "BMI greater than or equal to (≥) 27.0 kilogram per square metre",
+            "IPSS-R (>3.5)",
         ),
         non_examples=(
             "ECOG performance status 0-1",
@@ -96,7 +119,10 @@ PATTERNS: tuple[Pattern, ...] = (
             "WHO physical status score is 0~1",
             "Mini-Mental State Examination total\r\n         score between 12 and 26",
             "Karnofsky 60%-100%",
+            "Eastern Cooperative Oncology Group (ECOG)\r\n  Performance Status of 0-1",
             "Fitzpatrick Skin Type I to VI",
+            "ECOG performance score (PS) of 0, 1, or 2.",
+            "ECOG performance status of 0,1, or 2",
         ),
         non_examples=(
             "ECOG performance status",
@@ -116,11 +142,13 @@ PATTERNS: tuple[Pattern, ...] = (
         + _VALUE
         + r""")\s+(?:points?\s+)?                                    # "≥ 20 points"
         (?:according\s+to|on|by|per|using|as\s+(?:measured|assessed)\s+by)\s+
-        (?:the\s+)?(?P<score>{SCORE})                                # the scale's name""",
+        (?:the\s+)?(?:\d{1,2}[-\s]item\s+)?                           # "the 17-item"
+        (?P<score>{SCORE})                                           # the scale's name""",
         examples=(
             "at least grade 3 according to Guillain-Barre Study Group grading scale",
             "≥ 20 on the MADRS",
             "greater than 2 points on the Expanded Disability Status Scale",
+            "score > 16 on the 17-item HRSD",
         ),
         non_examples=("≥ 20 on the day of screening", "ECOG ≤ 1"),
         trigger=("according", " on ", " by ", " per ", "using"),
@@ -148,12 +176,27 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=(" and ≤ 35", " kg/m2 and < 40"),
         non_examples=(" and ECOG",),
     ),
+    # The other side of an excluded middle, read after a score's bound: "BMI less than 20 or
+    # greater than 50", "AUDIT score of < 5 or > 26"; the applier keeps it only when it limits the
+    # other side, as a second constraint (the two cannot hold at once).
+    Pattern(
+        name="score_other_side",
+        kind="score_chain",
+        regex=r"""\s*(?:kg/m\s*(?:2|²|\^2)\s*)?(?:,\s*)?or\s+(?P<op>{CMP})\s*
+        (?P<value>\d+(?:\.\d+)?)(?![\d.]|\s*(?:years?|yrs?|months?)\b)""",
+        examples=(" or greater than 50", " or > 26", " kg/m2 or > 40"),
+        non_examples=(" and ≤ 35", " or ECOG 2", " or > 65 years"),
+    ),
     Pattern(
         name="score_generic",
         kind="score",
         regex=r"""(?-i:\b(?P<name>[A-Z][A-Za-z0-9\-]{1,15}(?:\s+[A-Z][A-Za-z0-9\-]{1,15}){0,3}))
-        \s+(?:total\s+)?score\s*(?:of\s*)?(?P<op>{CMP})\s*(?P<value>\d+(?:\.\d+)?)""",
-        examples=("FACIT-Fatigue score ≥ 30", "Total UPDRS score of at least 20"),
+        \)?\s+(?:total\s+)?score\s*(?:of\s*)?(?P<op>{CMP})\s*(?P<value>\d+(?:\.\d+)?)""",
+        examples=(
+            "FACIT-Fatigue score ≥ 30",
+            "Total UPDRS score of at least 20",
+            "Concentration Test (SOMC) score ≥ 20",
+        ),
         non_examples=("a score ≥ 30", "score of 12"),
         confidence=0.7,
         trigger=("score",),
