@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from trialfinder.criteria._short_forms import abbreviates as _abbreviates
 from trialfinder.criteria.constraints import (
     AgeConstraint,
     Bounds,
@@ -17,7 +18,7 @@ from trialfinder.criteria.constraints import (
     TreatmentConstraint,
     Unparsed,
 )
-from trialfinder.criteria.parser import _abbreviates, parse_criteria, parse_criterion
+from trialfinder.criteria.parser import parse_criteria, parse_criterion
 
 
 def test_age_range_inclusive() -> None:

@@ -19,6 +19,13 @@ from trialfinder.criteria._extract import (
 )
 from trialfinder.criteria._labs import formula_of, measurements, pressures
 from trialfinder.criteria._scores import scores
+from trialfinder.criteria._short_forms import (
+    Mention,
+    is_short_form,
+    merge_short_forms,
+    short_form_definitions,
+    without_redefined,
+)
 from trialfinder.criteria._value_first import values_first
 from trialfinder.criteria.constraints import (
     AgeConstraint,
@@ -34,7 +41,7 @@ from trialfinder.criteria.constraints import (
     Unparsed,
 )
 from trialfinder.criteria.splitter import split_criteria, unescape
-from trialfinder.criteria.tables import finditer
+from trialfinder.criteria.tables import Pattern, finditer
 
 __all__ = ["parse_criteria", "parse_criterion"]
 
@@ -204,118 +211,32 @@ def _longest_first(
     return sorted(kept, key=lambda m: m[0])
 
 
-# A bracket that holds one short form: "(allo-SCT)", "(DDD)", "(ART)-naive", "(EGFR-TKI)".
-_SHORT_FORM = re.compile(r"\s*\(\s*(?P<short>[A-Za-z0-9][\w+/.-]{0,11}?)\s*\)")
-# A bracket right after an abbreviation that holds its full name: "ART (antiretroviral therapy)".
-_LONG_FORM = re.compile(r"\s*\(\s*(?P<long>[^()\n]{4,80}?)\s*\)")
-_Mention = tuple[int, int, lexicon.Term, str]
-
-
-def _is_short_form(word: str) -> bool:
-    """Return True for an abbreviation-like token: two or more letters, one upper-case."""
-    return (
-        any(c.isupper() for c in word) and sum(c.isalpha() for c in word) >= 2 and " " not in word
-    )
-
-
-def _abbreviates(short: str, long: str) -> bool:
-    """Return True when ``short`` abbreviates the end of ``long`` (Schwartz and Hearst, 2003).
-
-    Each letter or digit of the short form appears in the long form in order, read from the
-    right, and the first one begins a word: "allo-SCT" abbreviates "allogeneic haematopoietic
-    stem cell transplantation", "DDD" "Degenerative Disc Disease", not "leg pain".
-    """
-    letters = [c.lower() for c in short if c.isalnum()]
-    if not letters or re.search(rf"\b{re.escape(short)}\b", long, re.IGNORECASE):
-        return False
-    at = len(long) - 1
-    for index in range(len(letters) - 1, -1, -1):
-        char = letters[index]
-        while at >= 0 and (
-            long[at].lower() != char or (index == 0 and at > 0 and long[at - 1].isalnum())
-        ):
-            at -= 1
-        if at < 0:
-            return False
-        at -= 1
-    return True
-
-
-def _words_before(text: str, end: int, count: int) -> str:
-    """Return up to ``count`` words of ``text`` that end at ``end``, within the clause."""
-    words = re.split(r"(?<=\s)(?=\S)", text[:end])
-    before = "".join(words[-count:])
-    return re.split(r"[;:.,()\[\]](?:\s|$)|[()\[\]]", before)[-1]
-
-
-def _bracket_partner(text: str, start: int, end: int) -> tuple[int, int, int, bool] | None:
-    """Return the bracket after a mention that names it again, or None.
-
-    The result is the bracket's content span, the bracket's end and whether the content is the
-    full name (the mention being its short form).
-    """
-    short_match = _SHORT_FORM.match(text, end)
-    if short_match is not None:
-        short = short_match.group("short")
-        long = _words_before(text, end, min(len(short) + 5, 2 * len(short)))
-        if (
-            _is_short_form(short)
-            # The full name ends with the mention: "NSCLC (EGFR)" is not one.
-            and [c for c in short if c.isalnum()][-1].lower() in text[start:end].lower()
-            and _abbreviates(short, long)
-        ):
-            return (*short_match.span("short"), short_match.end(), False)
-        return None
-    long_match = _LONG_FORM.match(text, end)
-    if (
-        long_match is not None
-        and _is_short_form(text[start:end])
-        # The full name opens the bracket: "ART (antiretroviral therapy)", not "AS (> 17 on
-        # the Anxiety Sensitivity Index)".
-        and long_match.group("long")[0].lower() == text[start].lower()
-        and _abbreviates(text[start:end], long_match.group("long"))
-    ):
-        return (*long_match.span("long"), long_match.end(), True)
-    return None
-
-
-def _merge_short_forms(
-    text: str, first: list[_Mention], second: list[_Mention]
-) -> tuple[list[_Mention], list[_Mention]]:
-    """Return both mention lists with a full name and its bracketed short form as one mention.
-
-    "Degenerative Disc Disease (DDD)" is one condition, spanning both, with the full name's
-    concept; the short form's own mention (of either list) is dropped. So is the other order,
-    "ART (antiretroviral therapy)".
-    """
-    if "(" not in text or len(first) + len(second) < 2:
-        return first, second
-    mentions = [(m, 0) for m in first] + [(m, 1) for m in second]
-    dropped: set[int] = set()
-    grown: dict[int, _Mention] = {}
-    for index, ((start, end, term, source), _) in enumerate(mentions):
-        partner = _bracket_partner(text, start, end)
-        if partner is None:
-            continue
-        inside_start, inside_end, bracket_end, long_inside = partner
-        inside = [
-            other
-            for other, (m, _) in enumerate(mentions)
-            if other != index and inside_start <= m[0] and m[1] <= inside_end
-        ]
-        if not inside:
-            continue
-        dropped.update(inside)
-        if long_inside:
-            # The full name is in the bracket: keep its concept, over the whole span.
-            longest = max(inside, key=lambda other: mentions[other][0][1] - mentions[other][0][0])
-            term, source = mentions[longest][0][2:]
-        grown[index] = (start, bracket_end, term, source)
-    lists: tuple[list[_Mention], list[_Mention]] = ([], [])
-    for index, (mention, which) in enumerate(mentions):
-        if index not in dropped:
-            lists[which].append(grown.get(index, mention))
-    return lists
+# Labels of "mention_modifier" rows matched right after a mention: "any" drops conditions and
+# therapies, "condition" conditions only, "therapy" therapies only. Rows labelled "not_therapy"
+# or "not_procedure" are searched over the whole criterion instead: a therapy mention (for
+# "not_procedure", one of class procedure) inside their ``scope`` group is no treatment.
+def _without_no_treatments(
+    text: str, rows: list[tuple[Pattern, re.Pattern[str]]], mentions: list[Mention]
+) -> list[Mention]:
+    """Return ``mentions`` without those inside the scope of a "not_therapy" row, or of a
+    "not_procedure" row for a procedure. A row runs only where it could drop a mention."""
+    has_procedure = any(term.group == "procedure" for _, _, term, _ in mentions)
+    scopes = [
+        (*match.span("scope"), pattern.label == "not_therapy")
+        for pattern, regex in rows
+        if pattern.label == "not_therapy" or (pattern.label == "not_procedure" and has_procedure)
+        for match in finditer(pattern, regex, text)
+    ]
+    if not scopes:
+        return mentions
+    return [
+        (start, end, term, source)
+        for start, end, term, source in mentions
+        if not any(
+            s <= start and end <= e and (every or term.group == "procedure")
+            for s, e, every in scopes
+        )
+    ]
 
 
 def parse_criterion(text: str, *, mesh_terms: Sequence[str] = ()) -> list[Constraint]:
@@ -329,6 +250,10 @@ def parse_criterion(text: str, *, mesh_terms: Sequence[str] = ()) -> list[Constr
     return _parse(text, mesh_terms)
 
 
+# A memo key: the criterion, its MeSH mentions and the short forms the trial defines in it.
+_Key = tuple[str, tuple[tuple[int, int, str], ...], tuple[tuple[str, str], ...]]
+
+
 class _Memo:
     """The constraints of recently parsed criteria, by text and the MeSH mentions in it.
 
@@ -339,15 +264,13 @@ class _Memo:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.items: dict[tuple[str, tuple[tuple[int, int, str], ...]], list[Constraint]] = {}
+        self.items: dict[_Key, list[Constraint]] = {}
 
-    def get(self, key: tuple[str, tuple[tuple[int, int, str], ...]]) -> list[Constraint] | None:
+    def get(self, key: _Key) -> list[Constraint] | None:
         found = self.items.get(key)
         return None if found is None else list(found)
 
-    def put(
-        self, key: tuple[str, tuple[tuple[int, int, str], ...]], value: list[Constraint]
-    ) -> None:
+    def put(self, key: _Key, value: list[Constraint]) -> None:
         if self.size <= 0:
             return
         if len(self.items) >= self.size:
@@ -361,19 +284,27 @@ class _Memo:
 MEMO = _Memo(50_000)
 
 
-def _parse(text: str, mesh_terms: Sequence[str]) -> list[Constraint]:
-    """Return the constraints of a criterion, read once per text and MeSH mentions."""
+def _parse(
+    text: str, mesh_terms: Sequence[str], trial_definitions: dict[str, str] | None = None
+) -> list[Constraint]:
+    """Return the constraints of a criterion, read once per text, MeSH mentions and the short
+    forms that the rest of the trial's criteria define ("isolated myeloid sarcoma (MS)")."""
     clean = unescape(text)
     mesh_found = (
         [(s, e, t, "mesh") for s, e, t in _mesh_index(tuple(mesh_terms)).find(clean)]
         if mesh_terms
         else []
     )
-    key = (text, tuple((s, e, t.concept) for s, e, t, _ in mesh_found))
+    used = (
+        tuple((short, long) for short, long in trial_definitions.items() if short in clean)
+        if trial_definitions
+        else ()
+    )
+    key = (text, tuple((s, e, t.concept) for s, e, t, _ in mesh_found), used)
     cached = MEMO.get(key)
     if cached is not None:
         return cached
-    found = _read(text, clean, mesh_found)
+    found = _read(text, clean, mesh_found, used)
     MEMO.put(key, found)
     return found
 
@@ -382,6 +313,7 @@ def _read(
     text: str,
     clean: str,
     mesh_found: list[tuple[int, int, lexicon.Term, str]],
+    trial_definitions: tuple[tuple[str, str], ...] = (),
 ) -> list[Constraint]:
     present = triggers_of(clean)
     found: list[Constraint] = []
@@ -406,7 +338,8 @@ def _read(
     # A mention that only names a gene, a scale or a therapy's target: "ALK" in "anaplastic
     # lymphoma kinase", "lung cancer TNM staging", "cancer therapy".
     rows = applicable("mention_modifier", present)
-    modifiers = [(p, regex) for p, regex in rows if p.label != "name"]
+    after_therapy = [regex for p, regex in rows if p.label in {"any", "therapy"}]
+    after_condition = [regex for p, regex in rows if p.label in {"any", "condition"}]
     # An organisation's or a book's name: "International Association for the Study of Lung
     # Cancer", "Diagnostic and Statistical Manual of Mental Disorders".
     names = [
@@ -434,7 +367,7 @@ def _read(
     therapy_mentions = [
         m
         for m in _longest_first(mentions)
-        if not any(p.label == "any" and regex.match(clean, m[1]) for p, regex in modifiers)
+        if not any(regex.match(clean, m[1]) for regex in after_therapy)
         and not (names and any(s <= m[0] and m[1] <= e for s, e in names))
     ]
 
@@ -446,7 +379,7 @@ def _read(
     condition_mentions = [
         m
         for m in _longest_first(condition_mentions)
-        if not any(regex.match(clean, m[1]) for _, regex in modifiers)
+        if not any(regex.match(clean, m[1]) for regex in after_condition)
         and not (names and any(s <= m[0] and m[1] <= e for s, e in names))
         and not any(s <= m[0] and m[1] <= e for s, e in numeric)
         and not any(
@@ -461,8 +394,20 @@ def _read(
         )
         and not any(s <= t[0] and t[1] <= e for s, e in numeric)
     ]
+    # After the conditions, so that "tumor" stays part of "on the most recent tumor biopsy".
+    if therapy_mentions:
+        therapy_mentions = _without_no_treatments(clean, rows, therapy_mentions)
 
-    condition_mentions, therapy_mentions = _merge_short_forms(
+    if any(is_short_form(clean[m[0] : m[1]]) for m in condition_mentions + therapy_mentions):
+        definitions = {**dict(trial_definitions), **short_form_definitions(clean)}
+        if definitions:
+            condition_mentions = without_redefined(
+                clean, condition_mentions, lexicon.condition_index(), definitions
+            )
+            therapy_mentions = without_redefined(
+                clean, therapy_mentions, lexicon.therapy_index(), definitions
+            )
+    condition_mentions, therapy_mentions = merge_short_forms(
         clean, condition_mentions, therapy_mentions
     )
 
@@ -534,7 +479,12 @@ def parse_criteria(text: str, *, mesh_terms: Sequence[str] = ()) -> ParsedCriter
         mesh_terms: the record's condition MeSH terms, used as extra condition concepts.
     """
     lists = split_criteria(text)
+    defined = short_form_definitions(unescape(text))
     return ParsedCriteria(
-        inclusion=[ParsedCriterion.of(c, _parse(c.text, mesh_terms)) for c in lists.inclusion],
-        exclusion=[ParsedCriterion.of(c, _parse(c.text, mesh_terms)) for c in lists.exclusion],
+        inclusion=[
+            ParsedCriterion.of(c, _parse(c.text, mesh_terms, defined)) for c in lists.inclusion
+        ],
+        exclusion=[
+            ParsedCriterion.of(c, _parse(c.text, mesh_terms, defined)) for c in lists.exclusion
+        ],
     )

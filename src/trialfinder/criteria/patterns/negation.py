@@ -209,6 +209,195 @@ PATTERNS: tuple[Pattern, ...] = (
             " antibody positive",
         ),
     ),
+    # A drug named after an allergy word is the allergen, not a treatment the patient had:
+    # "allergic to penicillin" is a condition (labelling conventions of ctgov_dev.json).
+    Pattern(
+        name="therapy_before_allergy",
+        kind="mention_modifier",
+        label="therapy",
+        regex=r"""[\s-]+(?:allerg(?:y|ies|ic)|hypersensitivit(?:y|ies)|anaphylaxis)\b""",
+        examples=(" allergy", "-allergic patients", " hypersensitivity reactions"),
+        non_examples=(" within 4 weeks", " allergen immunotherapy"),
+        trigger=("allerg", "hypersensitiv", "anaphyla"),
+    ),
+    # A condition named after the drug or therapy that caused it: "radiation pneumonitis",
+    # "opioid overdose", "cannabis use disorder". Looser links ("chemotherapy-related
+    # toxicity") still name a therapy the patient had, and "insulin dependent" one he needs.
+    Pattern(
+        name="therapy_naming_a_condition",
+        kind="mention_modifier",
+        label="therapy",
+        regex=r"""[\s-]+(?:pneumonitis|pneumonia|necrosis|dermatitis|proctitis|cystitis|enteritis
+        |recall|addiction|abuse|misuse|overdose|poisoning|intoxication
+        |withdrawal|use\s+disorders?)\b""",
+        examples=(" pneumonitis", " misuse without treatment", " use disorder", "-recall"),
+        non_examples=(
+            " within 4 weeks",
+            "-related toxicity",
+            " use within 14 days",
+            " dependent (needs insulin)",
+        ),
+        trigger=(
+            "pneumon",
+            "necrosis",
+            "dermatitis",
+            "proctitis",
+            "cystitis",
+            "enteritis",
+            "recall",
+            "addiction",
+            "abuse",
+            "misuse",
+            "overdose",
+            "poisoning",
+            "intoxication",
+            "withdrawal",
+            "disorder",
+        ),
+    ),
+    # A therapy word that names a scale, a specialist or a service: "HCT comorbidity index",
+    # "radiation oncologist", "transplant unit".
+    Pattern(
+        name="therapy_naming_a_scale_or_service",
+        kind="mention_modifier",
+        label="therapy",
+        regex=r"""\s+(?:comorbidity\s+)?(?:index|indices|scales?|questionnaires?|inventory
+        |oncologists?|physicians?|surgeons?|specialists?|nurses?|departments?|clinics?
+        |services?)\b""",
+        examples=(" comorbidity index (HCT-CI) < 5", " oncologist", " department"),
+        non_examples=(" within 4 weeks", " units/day"),
+        trigger=(
+            "index",
+            "indices",
+            "scale",
+            "questionnaire",
+            "inventory",
+            "oncologist",
+            "physician",
+            "surgeon",
+            "specialist",
+            "nurse",
+            "department",
+            "clinic",
+            "service",
+        ),
+    ),
+    # A heading in capitals: "RADIOTHERAPY: Radiotherapy within 21 days", "MONOCLONAL
+    # ANTIBODIES AND INVESTIGATIONAL DRUGS: At least 21 days". The lookbehind (case kept) sees
+    # the mention's last four letters; what follows it up to the colon is in capitals too.
+    Pattern(
+        name="therapy_heading_in_capitals",
+        kind="mention_modifier",
+        label="therapy",
+        regex=r"""(?-i:(?<=[A-Z]{4})(?:\s+(?:AND|OR|&)\s+[A-Z][A-Z/ -]*)?\s*:)""",
+        examples=("RADIOTHERAPY: Radiotherapy within 21 days", "ANTIBODIES AND DRUGS: At least"),
+        non_examples=("Radiotherapy: within 21 days", "RT: 60 Gy", "CHEMOTHERAPY or surgery:"),
+        trigger=(":",),
+    ),
+    # An app or program named by a therapy's short form: "participate in the CBT application".
+    # The lookbehind keeps "steroid application" (applying a steroid) a treatment.
+    Pattern(
+        name="therapy_as_app",
+        kind="mention_modifier",
+        label="therapy",
+        regex=r"""(?-i:(?<=[A-Z][A-Z]))\s+(?:apps?|applications?|software|platform|website)\b
+        |\s+(?:apps?|software|platform|website)\b""",
+        examples=("CBT application", " app on a smartphone", " software"),
+        non_examples=("steroid application within 2 weeks", " therapy"),
+        trigger=("app", "software", "platform", "website"),
+    ),
+    # Rows labelled "not_therapy" / "not_procedure" are searched over the whole criterion; a
+    # therapy (or procedure) mention inside their ``scope`` group is no treatment. The scope of
+    # a list runs to the clause's end or to words that turn to what the patient had or needs.
+    Pattern(
+        name="therapy_as_allergen",
+        kind="mention_modifier",
+        label="not_therapy",
+        regex=r"""\b(?:allerg(?:y|ies|ic)|hypersensitivit(?:y|ies)|anaphyla(?:xis|ctic))
+        (?:\s+(?:reactions?|responses?))?                 # "allergic reaction"
+        (?:\s+or\s+[a-z]+(?:\s+reactions?)?)?             # "hypersensitivity or anaphylaxis"
+        \s+(?:to|against|towards?)\s+
+        (?P<scope>(?:(?!\b(?:or|and|nor)\s+(?:any\s+)?(?:prior|previous|current|concurrent
+          |concomitant|ongoing|recent|treat|therap|use|using|receiv|tak(?:e|ing)|need(?:s|ed|ing)?\b|requir
+          |history|patients?|subjects?|participants?|active|known)
+          |\b(?:who|which|that|requiring|needing|receiving|treated|within)\b)(?!\n\s*\n)[^.;:]){1,150})
+        """,
+        examples=(
+            "patients allergic to penicillin",
+            "Known allergy to contrast media",
+            "hypersensitivity to any component of pembrolizumab",
+            "Allergic reaction against steroids or local anaesthetic",
+        ),
+        non_examples=(
+            "intolerant to imatinib",
+            "platinum sensitivity",
+            "allergic rhinitis treated with steroids",
+        ),
+        trigger=("allerg", "hypersensitiv", "anaphyla"),
+    ),
+    # A procedure named as the way a diagnosis was made is no treatment history: "NSCLC proven
+    # by mediastinoscopy or needle biopsy", "chronic hepatitis on liver biopsy". Words of
+    # progression or time between keep "progression on prior surgery" what it was.
+    Pattern(
+        name="procedure_as_diagnostic_means",
+        kind="mention_modifier",
+        label="not_procedure",
+        regex=r"""\b(?:confirm|prov[ei]|document|diagnos|establish|verifi|demonstrat|evidence
+        |detect|identifi)\w*
+        (?:(?!\b(?:progress|relaps|recurr|fail|respon|resist|refractor|intoleran|after|following
+          |since|prior|before|previous|steril|menopaus)\w*)(?!\n\s*\n)[^.;:]){0,80}?
+        \b(?:by|on|via|through|using)\s+
+        (?P<scope>(?:(?!\b(?:prior|previous\w*|after|following|since|history|underg\w*|underw\w*
+          |receiv\w*|treat\w*|therap\w*|requir\w*|need(?:s|ed|ing)?|indicat\w*|scheduled|planned|will
+          |candidates?|eligible|who|as|and\s+ha[sdv]e?)\b
+          |\()(?!\n\s*\n)[^.;:]){1,200})""",
+        examples=(
+            "primary unresectable NSCLC proven by mediastinoscopy or needle biopsy",
+            "Evidence of chronic hepatitis on liver biopsy done within 12 months",
+            "diagnosis confirmed by bone marrow biopsy",
+        ),
+        non_examples=(
+            "documented progression on prior surgery",
+            "Histologically confirmed cancer, scheduled for surgery",
+            "Diagnosis of radiculopathy at C5 requiring discectomy",
+            "Documentation of surgical sterilisation by hysterectomy",
+        ),
+        trigger=(
+            "confirm",
+            "prov",
+            "document",
+            "diagnos",
+            "establish",
+            "verifi",
+            "demonstrat",
+            "evidence",
+            "detect",
+            "identifi",
+        ),
+    ),
+    # A biopsy named as where a sample comes from: "archival or newly obtained biopsy".
+    Pattern(
+        name="procedure_as_sample",
+        kind="mention_modifier",
+        label="not_procedure",
+        regex=r"""\b(?:archival|archived|fresh|freshly|newly|obtained|available|evaluable
+        |adequate|sufficient)
+        (?:\s*(?:or|and|/)\s*[a-z]+(?:\s+obtained)?)?    # "archival or newly obtained"
+        \s+(?P<scope>(?:[\w-]+\s+){0,3}?biops(?:y|ies))\b""",
+        examples=("an archival or newly obtained biopsy", "fresh tumor biopsy or archival tissue"),
+        non_examples=("willing to undergo a tumor biopsy",),
+        trigger=("biops",),
+    ),
+    # A therapy's short form inside a hyphenated product name: "the NOVO-CART® Disc study".
+    Pattern(
+        name="therapy_in_product_name",
+        kind="mention_modifier",
+        label="not_therapy",
+        regex=r"""(?P<scope>\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+)\s*[®™]""",
+        examples=("enrollment in the NOVO-CART® Disc study", "Dexa-C™ system"),
+        non_examples=("CAR-T cell therapy", "Humira®"),
+        trigger=("®", "™"),
+    ),
     # Names of organisations, trials and reference books: a condition or therapy inside one is
     # part of the name, not the patient's ("National Comprehensive Cancer Network"). Rows with
     # label "name" are searched over the whole criterion; mentions inside a match are dropped.
@@ -267,7 +456,7 @@ PATTERNS: tuple[Pattern, ...] = (
         regex=r"""(?-i:
         (?:Manual|(?:International|WHO)\s+Classification|Committee|Association|Society
         |Cent(?:er|re)|Union|Foundation|Institute|College|Academy|Federation|Council|Alliance
-        |Consortium|Organi[sz]ation)
+        |Consortium|Organi[sz]ation|Department|Division|School|Faculty|Journal)
         \s+(?:for|of|on|against)\s+                        # "Association for", "Manual of"
         (?:the\s+)?(?:Study\s+of\s+|Research\s+(?:on|in|of)\s+)?
         (?:(?:[A-Z][\w'’-]*|and|of)\s+){0,4}[A-Z][\w'’-]*  # "Lung Cancer", "Mental Disorders"
@@ -278,6 +467,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "American Joint Committee on Cancer (AJCC) staging",
             "International Classification of Headache Disorders (ICHD-3)",
             "Union for International Cancer Control",
+            "performed within the Department of Neurological Surgery",
         ),
         non_examples=(
             "meets the ACR Criteria for the Classification of RA",
@@ -303,6 +493,11 @@ PATTERNS: tuple[Pattern, ...] = (
             "consortium",
             "organization",
             "organisation",
+            "department",
+            "division",
+            "school",
+            "faculty",
+            "journal",
         ),
     ),
 )
