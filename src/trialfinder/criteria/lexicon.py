@@ -127,11 +127,15 @@ def comparator_op(literal: str) -> str | None:
 
 @cache
 def comparator_regex() -> str:
-    """Return the regex of every comparator literal; word comparators are word-bounded."""
+    """Return the regex of every comparator literal.
+
+    Word comparators are word-bounded, except that a digit may follow at once: records write
+    "less than12 g/dL" and "greater than1500/μL".
+    """
     rows = read_tsv("comparators.tsv", ("literal", "op"))
     words = [r["literal"] for r in rows if r["literal"][0].isalpha()]
     symbols = [r["literal"] for r in rows if not r["literal"][0].isalpha()]
-    return r"(?:(?<![\w])" + trie_regex(words) + r"(?![\w])|" + trie_regex(symbols) + ")"
+    return r"(?:(?<![\w])" + trie_regex(words) + r"(?![^\W\d])|" + trie_regex(symbols) + ")"
 
 
 # --- numbers ----------------------------------------------------------------------------------

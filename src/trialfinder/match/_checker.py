@@ -7,6 +7,8 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+from msgspec.structs import replace as replace_struct
+
 from trialfinder.criteria import lexicon
 from trialfinder.criteria.constraints import (
     AgeConstraint,
@@ -39,6 +41,17 @@ OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", 
 """Statuses in which a trial can still take a patient."""
 
 _NOTE_REACH = 80  # characters before a diagnosis in the note searched for a criterion qualifier
+# A measurement subgroup that is one sex and nothing more: "men", "for males", "in women",
+# "female patients". "Females using Fredericia formula" or "women of childbearing potential" are
+# no such subgroup: they say more than the sex, so they are looked up as conditions.
+_SEX_SUBGROUP = re.compile(
+    r"""(?:(?:for|in|among)\s+)?(?:(?:adult|the)\s+)?
+    (?:(?P<female>wom[ae]n|females?|girls?)|(?P<male>m[ae]n|males?|boys?))
+    (?:\s+(?:patients?|subjects?|participants?))?""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Analytes that name a group: the patient's value of each member is checked against the bound.
+_MEMBERS = {"transaminases": ("alt", "ast")}
 _PREGNANCY_QUESTIONS = {
     "pregnant": "Is the patient pregnant?",
     "breastfeeding": "Is the patient breastfeeding?",
@@ -116,7 +129,11 @@ class Checker:
         ]
 
     def _in_subgroup(self, subgroup: str) -> bool:
-        """Return True when the profile states a condition naming ``subgroup``, not negated."""
+        """Return True when the patient is of the sex ``subgroup`` names ("for men": QTcF
+        bounds per sex), or the profile states a condition naming it, not negated."""
+        sex = _sex_of_subgroup(subgroup)
+        if sex is not None:
+            return self.profile.sex == sex
         match = self._find(self.concepts.conditions, concept_keys([subgroup]), words_of(subgroup))
         if match is None:
             return False
@@ -226,6 +243,8 @@ class Checker:
         return self._evidence(c, holds, reason, check=check)
 
     def _measurement(self, c: Measurement) -> Evidence:
+        if c.analyte in _MEMBERS:
+            return self._group_measurement(c, _MEMBERS[c.analyte])
         name = c.analyte.replace("_", " ")
         question = f"What is the patient's {name} ({c.unit or c.canonical_unit})?"
         if c.uln_multiple or c.titre or c.canonical is None:
@@ -260,6 +279,21 @@ class Checker:
             fact=f"{found.name or name} {shown}",
             fact_span=_span(found.span),
         )
+
+    def _group_measurement(self, c: Measurement, members: tuple[str, ...]) -> Evidence:
+        """Check a bound on a group ("transaminases ≤ 100 U/L") against each member the patient
+        has (ALT, AST). A bound with an upper limit holds when every member is within it; a
+        bound with only a lower limit ("transaminases > 100 U/L", i.e. raised) holds when any
+        member is above it, so that it stays the negation of the opposite bound."""
+        labs = lexicon.labs()
+        checked = [
+            self._measurement(replace_struct(c, analyte=member, loinc=labs[member].loinc))
+            for member in members
+        ]
+        holds_each = [e.holds for e in checked]
+        holds = all_hold(holds_each) if c.bounds.high is not None else any_holds(holds_each)
+        deciding = next(e for e in checked if e.holds is holds)
+        return replace_struct(deciding, reason="; ".join(e.reason for e in checked))
 
     def _observation(self, loinc: str, analyte: str) -> Observation | None:
         best: Observation | None = None
@@ -420,6 +454,14 @@ class Checker:
             return None
         best = min(found, key=lambda f: (f[0], f[1]))
         return best[2], best[3]
+
+
+def _sex_of_subgroup(subgroup: str) -> str | None:
+    """Return "female" or "male" when a measurement subgroup is one sex ("for men"), else None."""
+    match = _SEX_SUBGROUP.fullmatch(subgroup.strip())
+    if match is None:
+        return None
+    return "female" if match.group("female") else "male"
 
 
 def _bounds_text(bounds: object, unit: str) -> str:
