@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from pathlib import Path
 
@@ -84,3 +85,16 @@ def delete_trials_rows_in_either_order(db: sqlite3.Connection, nct_ids: list[str
         for nct_id in nct_ids[half:]:
             db.execute("delete from trials where nct_id = ?", (nct_id,))
             db.execute("delete from trial_countries where nct_id = ?", (nct_id,))
+
+
+def site_near_rim(
+    lat: float, lon: float, radius_km: float, bearing: float, reach: float
+) -> tuple[float, float]:
+    """Return a site ``reach`` radii from the circle's centre along ``bearing`` (radians).
+
+    The place-set properties draw sites from 0 to 1.2 radii, so many fall near the rim.
+    """
+    degrees = radius_km * reach / 111.0
+    site_lat = max(-90.0, min(90.0, lat + degrees * math.cos(bearing)))
+    site_lon = lon + degrees * math.sin(bearing) / max(math.cos(math.radians(lat)), 0.05)
+    return site_lat, max(-180.0, min(180.0, site_lon))

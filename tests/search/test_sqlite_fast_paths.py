@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from support import shared_data
+from support import shared_data, site_near_rim
 from trialfinder.ingest import ingest
 from trialfinder.search import SearchQuery, count_studies, facet_studies, parse_geo
 from trialfinder.store import Store, open_store, sqlite_search
@@ -52,11 +52,7 @@ def _cell(lat: float, lon: float) -> int:
 def test_inside_cells_hold_only_sites_in_the_circle(
     lat: float, lon: float, radius_km: float, bearing: float, reach: float
 ) -> None:
-    # A site somewhere around the circle's rim (0 to 1.2 radii from the centre).
-    degrees = radius_km * reach / 111.0
-    site_lat = max(-90.0, min(90.0, lat + degrees * math.cos(bearing)))
-    site_lon = lon + degrees * math.sin(bearing) / max(math.cos(math.radians(lat)), 0.05)
-    site_lon = max(-180.0, min(180.0, site_lon))
+    site_lat, site_lon = site_near_rim(lat, lon, radius_km, bearing, reach)
     params: dict[str, object] = {}
     box = geo_box(GeoArea(lat, lon, radius_km), params)
     inside, border = circle_cells(lat, lon, radius_km, box)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from support import shared_data, writable_sqlite_store
+from support import shared_data, site_near_rim, writable_sqlite_store
 from trialfinder.ingest import ingest
 from trialfinder.model import GeoPoint
 from trialfinder.store import open_store
@@ -74,11 +74,7 @@ def _area(cell: int, side: int) -> int:
 def test_areas_and_cells_cover_each_site_of_the_box_once(
     lat: float, lon: float, radius_km: float, bearing: float, reach: float
 ) -> None:
-    # A site somewhere around the circle's rim (0 to 1.2 radii from the centre).
-    degrees = radius_km * reach / 111.0
-    site_lat = max(-90.0, min(90.0, lat + degrees * math.cos(bearing)))
-    site_lon = lon + degrees * math.sin(bearing) / max(math.cos(math.radians(lat)), 0.05)
-    site_lon = max(-180.0, min(180.0, site_lon))
+    site_lat, site_lon = site_near_rim(lat, lon, radius_km, bearing, reach)
     params: dict[str, object] = {}
     box = geo_box(GeoArea(lat, lon, radius_km), params)
     areas, inside, border = circle_areas(lat, lon, radius_km, box)
