@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trialfinder.criteria._extract import _all_triggers, triggers_in, triggers_of
+from trialfinder.criteria._extract import (
+    NUMBER,
+    _all_triggers,
+    applicable,
+    rules,
+    runs,
+    triggers_in,
+    triggers_of,
+)
 from trialfinder.criteria._labs import _after_analyte
 from trialfinder.criteria._regex_facts import leading_strings
 from trialfinder.criteria.lexicon import lab_index
@@ -92,9 +100,9 @@ def test_leading_strings_are_read_from_the_regex_tree(
 
 
 def test_leading_strings_are_found_for_plain_rows_and_not_for_open_ones() -> None:
-    assert _prefix_finder(_row(r"\bable\s+to")) is not None
-    assert _prefix_finder(_row(r"(?:no|not)?\s*prior")) is None
-    assert _prefix_finder(_row(r"\w+mab")) is None
+    assert _prefix_finder(r"\bable\s+to") is not None
+    assert _prefix_finder(r"(?:no|not)?\s*prior") is None
+    assert _prefix_finder(r"\w+mab") is None
 
 
 @pytest.mark.parametrize("text", TEXTS[:400] + TEXTS[-5:])
@@ -170,3 +178,28 @@ def test_the_lab_index_takes_the_longest_name_whatever_its_case() -> None:
         "FEV-1/FVC",
         "Cr",
     ]
+
+
+KINDS = sorted({row.kind for row in ROWS})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(KINDS),
+    triggers=st.sets(st.sampled_from([*_all_triggers(), NUMBER, "not a trigger"]), max_size=12),
+)
+def test_applicable_keeps_the_rows_runs_allows_in_table_order(
+    kind: str, triggers: set[str]
+) -> None:
+    """The bit-mask gates give, row for row, what ``runs`` gives on each row in turn."""
+    present = frozenset(triggers)
+    expected = [row for row in rules(kind) if runs(row[0], present)]
+    assert applicable(kind, present) == expected
+    assert applicable(kind, present) == expected  # the kept list, a second time
+
+
+def test_applicable_opens_a_row_by_any_of_its_triggers() -> None:
+    for kind in KINDS:
+        for pattern, regex in rules(kind):
+            for trigger in pattern.trigger:
+                assert (pattern, regex) in applicable(kind, frozenset({trigger, NUMBER}))

@@ -158,23 +158,58 @@ def runs(pattern: Pattern, present: frozenset[str]) -> bool:
     return not pattern.trigger or not present.isdisjoint(pattern.trigger)
 
 
+_SELECTED_SIZE = 4096
+
+
+class _Gates:
+    """The rows of one kind as bit masks, so that ``applicable`` costs a few set operations.
+
+    Bit ``i`` stands for row ``i`` in table order. The rows each mask selects are kept, so a
+    criterion whose triggers open the same rows as an earlier one's reuses that list.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.rows = rules(kind)
+        self.untriggered = 0  # rows that run whatever the triggers
+        self.without_number = 0  # rows that run when no number is present
+        self.by_trigger: dict[str, int] = {}
+        for index, (pattern, _) in enumerate(self.rows):
+            bit = 1 << index
+            if not pattern.needs_number:
+                self.without_number |= bit
+            if not pattern.trigger:
+                self.untriggered |= bit
+            for trigger in pattern.trigger:
+                self.by_trigger[trigger] = self.by_trigger.get(trigger, 0) | bit
+        self.triggers = frozenset(self.by_trigger)
+        self.selected: dict[int, tuple[Rule, ...]] = {}
+
+    def of(self, present: frozenset[str]) -> tuple[Rule, ...]:
+        """Return the rows that ``runs`` allows when ``present`` are the criterion's triggers."""
+        mask = self.untriggered
+        by_trigger = self.by_trigger
+        for trigger in self.triggers.intersection(present):
+            mask |= by_trigger[trigger]
+        if NUMBER not in present:
+            mask &= self.without_number
+        found = self.selected.get(mask)
+        if found is None:
+            found = tuple(row for index, row in enumerate(self.rows) if mask >> index & 1)
+            if len(self.selected) >= _SELECTED_SIZE:
+                self.selected.clear()  # a bound on memory for kinds with many rows
+            self.selected[mask] = found
+        return found
+
+
 @cache
-def _gated(kind: str) -> tuple[tuple[Rule, bool, frozenset[str] | None], ...]:
-    """Return the rows of one kind with what gates them: needs_number, and the triggers."""
-    return tuple(
-        ((pattern, regex), pattern.needs_number, frozenset(pattern.trigger) or None)
-        for pattern, regex in rules(kind)
-    )
+def _gates(kind: str) -> _Gates:
+    """Return the gates of one kind, built once, when its rows are first asked for."""
+    return _Gates(kind)
 
 
 def applicable(kind: str, present: frozenset[str]) -> list[Rule]:
     """Return the compiled rows of one kind that ``runs`` allows on a criterion."""
-    number = NUMBER in present
-    return [
-        row
-        for row, needs_number, trigger in _gated(kind)
-        if (number or not needs_number) and (trigger is None or not present.isdisjoint(trigger))
-    ]
+    return list(_gates(kind).of(present))
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:

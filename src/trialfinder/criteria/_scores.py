@@ -117,8 +117,10 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
             if not runs(pattern, present) or (not names and "score" in regex.groupindex):
                 continue  # a row naming the scale after its value needs a scale's name
             matches = list(finditer(pattern, regex, text))
-        else:
+        elif starts:
             matches = [m for m in (regex.match(text, start) for start in starts) if m]
+        else:
+            continue  # no scale named: a row that starts at a name has nowhere to start
         for match in matches:
             if _overlaps(match.span(), taken) or _crosses_a_field(match):
                 continue

@@ -416,12 +416,15 @@ def start_positions(text: str, starts: tuple[str, ...]) -> list[int]:
 
 
 @cache
-def _prefix_finder(pattern: Pattern) -> re.Pattern[str] | None:
-    """Return a regex finding, in a lower-cased ASCII text, every place where the row's regex
+def _prefix_finder(regex: str) -> re.Pattern[str] | None:
+    """Return a regex finding, in a lower-cased ASCII text, every place where a row's ``regex``
     could match: where one of the strings that all its matches begin with occurs. None when
     no such strings can be told from the regex (it may begin with any letter, say).
+
+    Keyed by the regex, whose hash a string keeps, not by the row, whose hash is worked out
+    over every field at each call.
     """
-    prefixes = leading_strings(expand(pattern.regex))
+    prefixes = leading_strings(expand(regex))
     if prefixes is None:
         return None
     # One character consumed, the rest looked ahead: every position is tried, overlapping
@@ -448,7 +451,7 @@ def finditer(pattern: Pattern, regex: re.Pattern[str], text: str) -> Iterator[re
     """Return what ``regex.finditer(text)`` returns, trying only the row's ``starts``, or
     in an ASCII text only where the strings that every match begins with occur."""
     if not pattern.starts:
-        finder = _prefix_finder(pattern) if text.isascii() else None
+        finder = _prefix_finder(pattern.regex) if text.isascii() else None
         if finder is None:
             return regex.finditer(text)
         return _finditer_from(regex, text, _prefix_positions(finder, text))
@@ -469,7 +472,7 @@ def _finditer_from(regex: re.Pattern[str], text: str, starts: list[int]) -> Iter
 def search(pattern: Pattern, regex: re.Pattern[str], text: str) -> re.Match[str] | None:
     """Return what ``regex.search(text)`` returns, trying only the row's ``starts``."""
     if not pattern.starts:
-        finder = _prefix_finder(pattern) if text.isascii() else None
+        finder = _prefix_finder(pattern.regex) if text.isascii() else None
         if finder is None:
             return regex.search(text)
         return next(_finditer_from(regex, text, _prefix_positions(finder, text)), None)
