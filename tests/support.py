@@ -13,6 +13,7 @@ from trialfinder.ingest import ingest
 from trialfinder.store import Store, open_store
 from trialfinder.store.base import StoredRecord
 from trialfinder.store.sqlite import SQLiteStore
+from trialfinder.store.sqlite_geo import ROW_STRIDE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -98,3 +99,23 @@ def site_near_rim(
     site_lat = max(-90.0, min(90.0, lat + degrees * math.cos(bearing)))
     site_lon = lon + degrees * math.sin(bearing) / max(math.cos(math.radians(lat)), 0.05)
     return site_lat, max(-180.0, min(180.0, site_lon))
+
+
+def sqlite_distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """SQLite's own evaluation of the store's distance formula."""
+    db = sqlite3.connect(":memory:")
+    (km,) = db.execute(
+        """
+        select 6371.0088 * 2 * asin(min(1.0, sqrt(
+            pow(sin(radians(? - ?) / 2), 2)
+            + cos(radians(?)) * cos(radians(?)) * pow(sin(radians(? - ?) / 2), 2)
+        )))
+        """,
+        (lat2, lat1, lat1, lat2, lon2, lon1),
+    ).fetchone()
+    return float(km)
+
+
+def grid_cell(lat: float, lon: float) -> int:
+    """The 0.01° site-grid cell of a point, as the SQLite store numbers it."""
+    return math.floor((lat + 90.0) * 100.0) * ROW_STRIDE + math.floor((lon + 180.0) * 100.0)

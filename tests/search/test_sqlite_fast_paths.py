@@ -11,34 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from support import shared_data, site_near_rim
+from support import grid_cell, shared_data, site_near_rim, sqlite_distance_km
 from trialfinder.ingest import ingest
 from trialfinder.search import SearchQuery, count_studies, facet_studies, parse_geo
 from trialfinder.store import Store, open_store, sqlite_search
 from trialfinder.store.base import GeoArea, StudyFilter, StudySort
-from trialfinder.store.sqlite_geo import ROW_STRIDE, circle_cells, geo_box
+from trialfinder.store.sqlite_geo import circle_cells, geo_box
 
 # Suva and Auckland: circles across the date line (their box is the whole width of the map).
 PLACES = ("Boston, MA", "Houston, TX", "Paris", "Tokyo", "Sydney", "Reykjavik", "Suva", "Auckland")
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """SQLite's own evaluation of the store's distance formula."""
-    db = sqlite3.connect(":memory:")
-    (km,) = db.execute(
-        """
-        select 6371.0088 * 2 * asin(min(1.0, sqrt(
-            pow(sin(radians(? - ?) / 2), 2)
-            + cos(radians(?)) * cos(radians(?)) * pow(sin(radians(? - ?) / 2), 2)
-        )))
-        """,
-        (lat2, lat1, lat1, lat2, lon2, lon1),
-    ).fetchone()
-    return float(km)
-
-
-def _cell(lat: float, lon: float) -> int:
-    return math.floor((lat + 90.0) * 100.0) * ROW_STRIDE + math.floor((lon + 180.0) * 100.0)
 
 
 @settings(max_examples=300, deadline=None)
@@ -56,11 +37,11 @@ def test_inside_cells_hold_only_sites_in_the_circle(
     params: dict[str, object] = {}
     box = geo_box(GeoArea(lat, lon, radius_km), params)
     inside, border = circle_cells(lat, lon, radius_km, box)
-    cell = _cell(site_lat, site_lon)
+    cell = grid_cell(site_lat, site_lon)
     in_box = box.lat_low <= site_lat <= box.lat_high and box.lon_low <= site_lon <= box.lon_high
     if any(low <= cell <= high for low, high in inside):
         assert in_box
-        assert _distance_km(lat, lon, site_lat, site_lon) <= radius_km
+        assert sqlite_distance_km(lat, lon, site_lat, site_lon) <= radius_km
     elif in_box:
         assert any(low <= cell <= high for low, high in border)
 

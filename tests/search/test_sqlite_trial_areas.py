@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from support import shared_data, site_near_rim, writable_sqlite_store
+from support import grid_cell, shared_data, site_near_rim, sqlite_distance_km, writable_sqlite_store
 from trialfinder.ingest import ingest
 from trialfinder.model import GeoPoint
 from trialfinder.store import open_store
@@ -39,25 +39,6 @@ EXPECTED_AREAS = """
 """
 
 
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """SQLite's own evaluation of the store's distance formula."""
-    db = sqlite3.connect(":memory:")
-    (km,) = db.execute(
-        """
-        select 6371.0088 * 2 * asin(min(1.0, sqrt(
-            pow(sin(radians(? - ?) / 2), 2)
-            + cos(radians(?)) * cos(radians(?)) * pow(sin(radians(? - ?) / 2), 2)
-        )))
-        """,
-        (lat2, lat1, lat1, lat2, lon2, lon1),
-    ).fetchone()
-    return float(km)
-
-
-def _cell(lat: float, lon: float) -> int:
-    return math.floor((lat + 90.0) * 100.0) * ROW_STRIDE + math.floor((lon + 180.0) * 100.0)
-
-
 def _area(cell: int, side: int) -> int:
     row, column = divmod(cell, ROW_STRIDE)
     return side * 1_000_000_000 + row // side * ROW_STRIDE + column // side
@@ -78,7 +59,7 @@ def test_areas_and_cells_cover_each_site_of_the_box_once(
     params: dict[str, object] = {}
     box = geo_box(GeoArea(lat, lon, radius_km), params)
     areas, inside, border = circle_areas(lat, lon, radius_km, box)
-    cell = _cell(site_lat, site_lon)
+    cell = grid_cell(site_lat, site_lon)
     keys = [_area(cell, side) for side in AREA_CELLS]
     in_areas = sum(low <= key <= high for key in keys for low, high in areas)
     in_inside = sum(low <= cell <= high for low, high in inside)
@@ -88,7 +69,7 @@ def test_areas_and_cells_cover_each_site_of_the_box_once(
     assert covered == 1 if in_box else covered <= 1
     if in_areas or in_inside:
         assert in_box
-        assert _distance_km(lat, lon, site_lat, site_lon) <= radius_km
+        assert sqlite_distance_km(lat, lon, site_lat, site_lon) <= radius_km
 
 
 @pytest.fixture(scope="module")
