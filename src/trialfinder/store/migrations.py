@@ -6,11 +6,11 @@ A migration is never edited once released: change the schema by appending a new 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from trialfinder.store.sqlite_facet_keys import fill_facet_keys
-from trialfinder.store.sqlite_text import fill_condition_index
+from trialfinder.store.sqlite_facet_keys import refresh_facet_keys
+from trialfinder.store.sqlite_text import insert_condition_rows
 from trialfinder.store.sqlite_totals import FACET_KEY_COLUMNS
 
 
@@ -72,10 +72,32 @@ def _remove_trial(row: str) -> str:
                 );"""
 
 
+def _rowid_batches(db: sqlite3.Connection, table: str) -> Iterator[list[int]]:
+    """Yield the rowids of ``table`` (a name from this module) in ascending batches of 5,000."""
+    last = 0
+    while rowids := [
+        row[0]
+        for row in db.execute(
+            f"""
+            select rowid
+            from {table}
+            where rowid > :last
+            order by rowid
+            limit 5000
+            """,
+            {"last": last},
+        )
+    ]:
+        yield rowids
+        last = rowids[-1]
+
+
 def _fill_0007(db: sqlite3.Connection) -> None:
-    """Migration 0007's rows: the condition index and every trial's facet key."""
-    fill_condition_index(db)
-    fill_facet_keys(db)
+    """Migration 0007's rows: the condition index and every trial's facet key, in batches."""
+    for rowids in _rowid_batches(db, "trials_fts"):
+        insert_condition_rows(db, rowids)
+    for rowids in _rowid_batches(db, "trials"):
+        refresh_facet_keys(db, rowids)
 
 
 SQLITE_MIGRATIONS: tuple[Migration, ...] = (

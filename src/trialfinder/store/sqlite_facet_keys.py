@@ -126,29 +126,6 @@ def _key_id(db: sqlite3.Connection, key: tuple[Any, ...]) -> int:
     return key_id
 
 
-def fill_facet_keys(db: sqlite3.Connection) -> None:
-    """Give every stored trial its facet key (migration 0007), in batches."""
-    last = 0
-    while True:
-        rowids = [
-            row[0]
-            for row in db.execute(
-                """
-                select rowid
-                from trials
-                where rowid > :last
-                order by rowid
-                limit 5000
-                """,
-                {"last": last},
-            )
-        ]
-        if not rowids:
-            return
-        refresh_facet_keys(db, rowids)
-        last = rowids[-1]
-
-
 # -- reading ---------------------------------------------------------------------------------------
 
 

@@ -154,26 +154,3 @@ def delete_condition_rows(db: sqlite3.Connection, rowids: Sequence[object]) -> N
         """,
         rows,
     )
-
-
-def fill_condition_index(db: sqlite3.Connection) -> None:
-    """Index every row of `trials_fts` in `trials_cond_fts` (migration 0007), in batches."""
-    last = 0
-    while True:
-        rowids = [
-            row[0]
-            for row in db.execute(
-                """
-                select rowid
-                from trials_fts
-                where rowid > :last
-                order by rowid
-                limit 5000
-                """,
-                {"last": last},
-            )
-        ]
-        if not rowids:
-            return
-        insert_condition_rows(db, rowids)
-        last = rowids[-1]
