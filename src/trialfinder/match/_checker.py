@@ -77,6 +77,11 @@ def all_hold(values: Sequence[bool | None]) -> bool | None:
     return None if any(v is None for v in values) else True
 
 
+def _date_unknown(window: TimeWindow) -> str:
+    """Return the reason's note that a window cannot be checked for want of a date."""
+    return f"; date unknown for '{window.relation} {window.amount:g} {window.unit}'"
+
+
 def _in_window(date: dt.date, window: TimeWindow, on: dt.date) -> bool | None:
     if window.days is None:
         return None
@@ -377,11 +382,8 @@ class Checker:
             within = (
                 None if condition.onset is None else _in_window(condition.onset, c.window, self.on)
             )
-            if within is None:
-                holds, reason = None, f"{reason}; date unknown for '{c.window.relation} "
-                reason += f"{c.window.amount:g} {c.window.unit}'"
-            else:
-                holds = within
+            holds = within
+            reason += _date_unknown(c.window) if within is None else ""
         if holds is not None and c.negated:
             holds = not holds
         return self._evidence(
@@ -422,9 +424,7 @@ class Checker:
         if present and c.window is not None:
             last = self.on if treatment.current else (treatment.end or treatment.start)
             holds = None if last is None else _in_window(last, c.window, self.on)
-            if holds is None:
-                reason += f"; date unknown for '{c.window.relation} {c.window.amount:g} "
-                reason += f"{c.window.unit}'"
+            reason += _date_unknown(c.window) if holds is None else ""
         if holds is not None and c.negated:
             holds = not holds
         return self._evidence(
