@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -77,25 +79,39 @@ def postgres_size(url: str) -> int:
 # -- building ----------------------------------------------------------------------------------
 
 
-def build(sqlite_path: Path, server: str, database: str, count: int) -> dict[str, float]:
+MIN_FREE_DISK = 6 * 2**30
+"""A build stops (resumable) when its disk has less free space than this."""
+
+
+def build(
+    sqlite_path: Path, server: str, database: str, count: int, resume: bool = False
+) -> dict[str, float]:
     """Write `count` replicated studies to a new SQLite file and a new PostgreSQL database.
 
+    With `resume`, both stores are kept and writing starts again at the last batch that both
+    hold (a batch rewritten is the same records, so the upserts leave them as they were). The
+    build stops, resumable, when free disk falls under `MIN_FREE_DISK`.
     Returns seconds spent in `write_batch` per backend, and PostgreSQL's `vacuum analyze`.
     """
-    if sqlite_path.exists():
-        raise SystemExit(f"{sqlite_path} exists; remove it or drop --build")
+    if sqlite_path.exists() and not resume:
+        raise SystemExit(f"{sqlite_path} exists; remove it, drop --build or add --resume")
     sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{database}" with (force)')
-        admin.execute(f'create database "{database}"')
+    if not resume:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{database}" with (force)')
+            admin.execute(f'create database "{database}"')
     stores = {
         "sqlite": open_store(f"sqlite:///{sqlite_path}"),
         "postgres": open_store(with_database(server, database)),
     }
+    held = min(store.count_trials(StudyFilter(), 600.0) for store in stores.values())
+    skip = held // BATCH * BATCH
+    if skip:
+        print(f"  resuming after {skip:,} studies that both stores hold", flush=True)
     seconds = dict.fromkeys(BACKENDS, 0.0)
     started = time.perf_counter()
     batch: list[StoredRecord] = []
-    done = 0
+    done = skip
 
     def write() -> None:
         order = BACKENDS if (done // BATCH) % 2 == 0 else BACKENDS[::-1]
@@ -104,15 +120,17 @@ def build(sqlite_path: Path, server: str, database: str, count: int) -> dict[str
             stores[backend].write_batch(batch, [])
             seconds[backend] += time.perf_counter() - begun
 
-    for record in replicated_records(DEFAULT_DATA, count):
+    for record in itertools.islice(replicated_records(DEFAULT_DATA, count), skip, None):
         batch.append(record)
         if len(batch) == BATCH:
             write()
             done += len(batch)
             batch = []
             if done % 10_000 == 0:
-                rates = ", ".join(f"{b} {done / seconds[b]:,.0f}/s" for b in BACKENDS)
+                rates = ", ".join(f"{b} {(done - skip) / seconds[b]:,.0f}/s" for b in BACKENDS)
                 print(f"  {done:,} studies: {rates}", flush=True)
+            if shutil.disk_usage(sqlite_path.parent).free < MIN_FREE_DISK:
+                raise SystemExit(f"stopped at {done:,} studies: under 6 GiB of free disk; --resume")
     if batch:
         write()
     for store in stores.values():
@@ -204,6 +222,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", required=True, help="URL of a PostgreSQL server")
     parser.add_argument("--sqlite", type=Path, help="SQLite store file (default under /tmp/bench)")
     parser.add_argument("--build", action="store_true", help="build both stores first")
+    parser.add_argument(
+        "--resume", action="store_true", help="with --build: go on with a stopped build"
+    )
     parser.add_argument("--repeat", type=int, default=10, help="measured rounds (0: only build)")
     parser.add_argument("--only", nargs="*", help="query kinds to run (default: all, and match)")
     parser.add_argument(
@@ -224,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     pg_url = with_database(args.postgres, database)
     built: dict[str, float] = {}
     if args.build:
-        built = build(sqlite_path, args.postgres, database, args.studies)
+        built = build(sqlite_path, args.postgres, database, args.studies, args.resume)
         if args.repeat == 0:
             return
     # Opening each writable once applies any newer migration (search tables, indexes).
