@@ -33,7 +33,8 @@ _CONNECTOR = re.compile(
 )
 _DIGIT = re.compile(r"\d")
 _CONDITION_BEFORE = re.compile(r"\b(?:if|when|unless|provided)\s+(?:the\s+)?(?:\w+\s+){0,2}\Z")
-_SLASH_NAME = re.compile(r"\s*/\s*")
+# "/" joins two names, also after the first one's short form: "(AST)/Alanine aminotransferase".
+_SLASH_NAME = re.compile(r"\s*(?:\([^()\n]{1,12}\)\s*)?/\s*")
 _LIMIT_ROWS = frozenset({"lab_uln", "lab_uln_above", "lab_uln_implied"})
 _GRADE = re.compile(r"\bgrades?\b|\bscores?\b|\bCTCAE\b", re.IGNORECASE)
 # What follows a name that labels the value before it: a closing bracket, or "or"/"and"/a comma
@@ -218,11 +219,12 @@ def _canonical(lab: lexicon.Lab, bounds: Bounds, unit: str | None) -> Bounds | N
 def _slash_partner(gap: str, name: str, uln: bool) -> str | None:
     """Return the analyte joined to ``name`` by a slash at the start of the gap, if any.
 
-    The index skips a name after "/" (the FVC of "FEV1/FVC"); "AST/ALT ≤ 2.5 × ULN" and
-    "SGOT/SGPT" name two analytes of one unit. Different units ("INR/PT") pair only for a
+    The index skips a name after "/" (the FVC of "FEV1/FVC"); "AST/ALT ≤ 2.5 × ULN",
+    "SGOT/SGPT" and "Aspartate transaminase (AST)/Alanine aminotransferase (ALT)" name two
+    analytes of one unit. Different units ("INR/PT") pair only for a
     multiple of the ULN; a ratio ("FEV(1)/FVC") is a synonym of its own in vocab/labs.tsv.
     """
-    if "/" not in gap[:3]:
+    if "/" not in gap[:18]:
         return None
     partner = _SLASH_NAME.match(gap)
     if partner is None:
@@ -234,6 +236,25 @@ def _slash_partner(gap: str, name: str, uln: bool) -> str | None:
     if first.unit != second.unit and not uln:
         return None
     return found.group()
+
+
+def _in_specimen(
+    text: str, read: _Read, named: dict[str, tuple[lexicon.Lab, Bounds | None]]
+) -> dict[str, tuple[lexicon.Lab, Bounds | None]]:
+    """Return ``named`` with each analyte moved to its urine twin ("m_protein_urine") when the
+    words after the value name a urine specimen ("per 24-hour urine collection")."""
+    labs = lexicon.labs()
+    twins = {name: labs[f"{name}_urine"] for name in named if f"{name}_urine" in labs}
+    if not twins or not any(r.match(text, read.end) for _, r in rules("lab_specimen")):
+        return named
+    out: dict[str, tuple[lexicon.Lab, Bounds | None]] = {}
+    for name, (lab, canonical) in named.items():
+        twin = twins.get(name)
+        if twin is None:
+            out[name] = (lab, canonical)
+        else:
+            out[twin.name] = (twin, _canonical(twin, read.bounds, read.unit))
+    return out
 
 
 def measurements(text: str, formula: str | None) -> list[Measurement]:
@@ -296,6 +317,7 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
                     named[lab.name] = (lab, read.bounds if titre else canonical)
             if len(named) > 1:
                 named = {name: v for name, v in named.items() if name not in _GROUPS}
+            named = _in_specimen(text, read, named)
             # "creatinine or CrCl ≥ 60 mL/min": the unit rules creatinine out. An analyte of
             # _UNCONVERTED whose unit fits no analyte named is kept unconverted ("GFR ≥ 30 mL/min").
             fits = any(c is not None for _, c in named.values())

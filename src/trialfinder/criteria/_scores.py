@@ -21,6 +21,7 @@ from trialfinder.criteria._extract import (
     rules,
     runs,
 )
+from trialfinder.criteria._labs import _CHANGE_BEFORE
 from trialfinder.criteria.constraints import Bounds, ScoreConstraint
 from trialfinder.criteria.tables import finditer
 
@@ -124,6 +125,8 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
         for match in matches:
             if _overlaps(match.span(), taken) or _crosses_a_field(match):
                 continue
+            if _CHANGE_BEFORE.search(text, max(0, match.start() - 40), match.start()):
+                continue  # "Increase in SLEDAI > 2 points": a change, not a level
             name = _group(match, "score")
             if name is not None:
                 score = lexicon.score_of(name)

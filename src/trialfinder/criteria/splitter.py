@@ -39,12 +39,23 @@ class CriteriaLists(msgspec.Struct, frozen=True, kw_only=True):
     exclusion: list[CriterionText]
 
 
-# ClinicalTrials.gov stores markdown: "\>", "\<", "\[", "1\." are escaped punctuation.
+# ClinicalTrials.gov stores markdown: "\>", "\<", "\[", "1\." are escaped punctuation. Some
+# records escape an HTML entity as well: "QTc \&gt; 450 ms", "INR \&lt; 1.2".
 _ESCAPE = re.compile(r"\\(?=[^\w\s])")
+_ENTITY = re.compile(r"\\?&(lt|gt|le|ge);")
+_ENTITIES = {"lt": "<", "gt": ">", "le": "≤", "ge": "≥"}
+
+
+def _entity(match: re.Match[str]) -> str:
+    """Return the comparator an entity stands for, blank-padded to the entity's length."""
+    return " " * (len(match.group()) - 1) + _ENTITIES[match.group(1)]
 
 
 def unescape(text: str) -> str:
-    """Return ``text`` with markdown backslash escapes blanked out; the length is unchanged."""
+    """Return ``text`` with markdown backslash escapes blanked out and the comparator entities
+    ("&gt;") read; the length is unchanged."""
+    if "&" in text:
+        text = _ENTITY.sub(_entity, text)
     return _ESCAPE.sub(" ", text) if "\\" in text else text
 
 

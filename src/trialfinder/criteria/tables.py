@@ -45,6 +45,7 @@ KINDS = frozenset(
         "lab",
         "lab_chain",
         "lab_subgroup",
+        "lab_specimen",
         "lab_value_first",
         "formula",
         "score",
@@ -204,7 +205,8 @@ def templates() -> dict[str, str]:
     from trialfinder.criteria import lexicon  # local: lexicon imports this module
 
     return {
-        "{NUM}": r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+|(?i:"
+        # "10^-3" is a power of ten ("MRD ≥ 10^-3"), not the number 10.
+        "{NUM}": r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?(?!\d|\s*\^\s*[-−])|\.\d+|(?i:"
         + _number_words()
         + r")\b)",
         "{CMP}": "(?:" + lexicon.comparator_regex() + ")",

@@ -50,13 +50,15 @@ PATTERNS: tuple[Pattern, ...] = (
         name="age_comparator_keyword",
         kind="age",
         regex=_AGE
-        + r"""(?:[^\d.;]{0,12}?)                      # "patients aged (at enrolment)"
+        + r"""(?:(?!\)?\s*(?:or|and)\b)[^\d.;]){0,12}?  # "aged (at enrolment)", not "age) or"
         (?P<op>{CMP})\s*(?P<value>{NUM})\s*(?P<unit>{AGE_UNIT})?""",
         examples=("Age ≥18 years", "aged at least 18", "Age >= 65 years", "age over 18 years"),
         non_examples=(
             "Page 18",
             "average at least 18 hours",
             "Premature infants with gestational age of less than 33 weeks",
+            "(for participants >=16 years of age) or >=50 percent",
+            "at least 21 years of age and no more than 80 years",
         ),
         trigger=("age", "year", "yr", "old", "month", "y.o"),
         needs_number=True,
@@ -70,6 +72,26 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("≥18 years of age", "at least 18 years old", "younger than 65 years of age"),
         non_examples=("at least 18 years of smoking", "more than 5 years ago"),
         trigger=("age", "year", "yr", "old", "month", "y.o"),
+        needs_number=True,
+        starts=("{CMP}",),
+    ),
+    # The comparator before "the age of": "over the age of 18", "under the age of 65 years".
+    Pattern(
+        name="age_comparator_the_age_of",
+        kind="age",
+        regex=r"""(?!up\s+to\b)(?P<op>{CMP})\s*(?:the\s+)?age\s+(?:of\s+)?(?P<value>{NUM})\s*
+        (?P<unit>{AGE_UNIT})?""",
+        examples=(
+            "Subject must be over the age of 18 years old.",
+            "under the age of 65",
+            "Over age 18",
+        ),
+        non_examples=(
+            "over the age-adjusted limit of 5",
+            "at the age of 18",
+            "women of childbearing potential (up to age 55)",
+        ),
+        trigger=("age",),
         needs_number=True,
         starts=("{CMP}",),
     ),

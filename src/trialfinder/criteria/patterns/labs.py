@@ -141,6 +141,23 @@ PATTERNS: tuple[Pattern, ...] = (
     # Gilbert's syndrome", "(≤ 5 × ULN for patients with liver metastases)". The subgroup runs to
     # a bracket, comma, semicolon, full stop, blank line or the end, and holds no number or
     # comparator; the parser drops one that names a lab ("if alkaline phosphatase is normal").
+    # The specimen written after the value: "M-protein ≥ 200 milligrams (mg) per 24-hour urine
+    # collection" is the urine M-protein, not the serum one. The applier moves an analyte to its
+    # "<name>_urine" twin in vocab/labs.tsv when one exists and a row matches after the value.
+    Pattern(
+        name="specimen_urine_after_value",
+        kind="lab_specimen",
+        label="urine",
+        regex=r"""[^;.\n]{0,30}?                          # "milligrams (mg)"
+        (?:(?:per|/|in\s+(?:a\s+)?)\s*24[\s-]*(?:h|hrs?|hours?)\b[\s-]*(?:urine|collection)?
+        |\burin(?:e|ary)\s+(?:collection|protein\s+electrophoresis|excretion))""",
+        examples=(
+            " milligrams (mg) per 24-hour urine collection",
+            " mg/24 h",
+            " (mg)/24-hour urine collection by urine protein electrophoresis",
+        ),
+        non_examples=(" g/dL by serum protein electrophoresis", " mg/dL; urine protein < 1+"),
+    ),
     Pattern(
         name="lab_subgroup",
         kind="lab_subgroup",

@@ -187,7 +187,8 @@ PATTERNS: tuple[Pattern, ...] = (
         name="condition_before_therapy",
         kind="mention_modifier",
         label="condition",
-        regex=r"""-\w+\)?\s*(?:antibod(?:y|ies)|monoclonal|inhibitors?|blockade)\b  # "PD-1 ..."
+        regex=r"""-\w+(?:/\w+(?:-\w+)?)*\)?\s*                   # "PD-1 ...", "PD-1/L1 ..."
+        (?:antibod(?:y|ies)|monoclonal|inhibitors?|blockade)\b
         |(?:-\w+)?\)?\s*(?-i:[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\s+)?                  # "cancer therapy"
         (?:(?:chemo|radio|immuno)?(?:therapy|therapies)(?![\s-]*na[iï]ve)  # cancer chemotherapy
         |treatments?|drugs?|investigational|regimens?|setting|vaccines?|vaccination
@@ -195,6 +196,8 @@ PATTERNS: tuple[Pattern, ...] = (
         """,
         examples=(
             "-1 monoclonal antibody",
+            "-1/L1 inhibitor",
+            "-1/PD-L1 blockade",
             " therapy/ any cancer investigational drug",
             " setting.",
             " surgery.",
@@ -206,6 +209,7 @@ PATTERNS: tuple[Pattern, ...] = (
             " chemotherapy-naive",
             " with measurable lesions",
             "-1 infection",
+            "-1/2 infection",
             " antibody positive",
         ),
     ),
@@ -387,6 +391,70 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("an archival or newly obtained biopsy", "fresh tumor biopsy or archival tissue"),
         non_examples=("willing to undergo a tumor biopsy",),
         trigger=("biops",),
+    ),
+    # A bronchodilator named as the condition of a lung-function test is no treatment:
+    # "post-bronchodilator FEV1/FVC < 0.7", "(with or without bronchodilator)", "at least 6
+    # hours after bronchodilator use". "Use of a long-acting bronchodilator" stays one.
+    Pattern(
+        name="therapy_as_test_condition",
+        kind="mention_modifier",
+        label="not_therapy",
+        regex=r"""(?:\b(?:pre|post)[\s-]*|\b(?:with\s+or\s+without|after|following)\s+(?:a\s+)?)
+        (?P<scope>bronchodilators?)
+        (?=[\s-]*(?:FEV|FVC|forced|spirometr|PEF|test|use|administration|inhalation|\)|,|;|$))""",
+        examples=(
+            "post-bronchodilator FEV1/FVC ratio <0.60",
+            "post bronchodilator forced expiratory volume in one second",
+            "FEV1/FVC >0.7 (with or without bronchodilator)",
+            "(at least 6 hours after bronchodilator use)",
+        ),
+        non_examples=(
+            "use of a long-acting bronchodilator",
+            "on inhaled bronchodilator therapy",
+            "relapse after bronchodilator withdrawal",
+        ),
+        trigger=("bronchodilat",),
+    ),
+    # A biopsy paired with cytology, histology or an aspirate is the sample a diagnosis or
+    # count comes from, not a procedure the patient had: "Histologically proven
+    # (biopsy/cytology)", "bone marrow involvement on aspiration and biopsy".
+    Pattern(
+        name="procedure_as_sample_pair",
+        kind="mention_modifier",
+        label="not_procedure",
+        regex=r"""(?P<pair>\b(?:cytolog\w*|histolog\w*|aspirat\w*)\s*(?:/|\bor\b|\band\b)\s*
+          (?:[\w-]+\s+){0,2}?)?                          # "aspiration and (core) biopsy"
+        (?P<scope>(?<![\w-])biops(?:y|ies))
+        (?(pair)|(?=\s*(?:/|\bor\b|\band\b)\s*(?:cytolog|histolog|aspirat)))  # or "biopsy/cytology"
+        """,
+        examples=(
+            "Histologically proven (biopsy/cytology) adenocarcinoma",
+            "Less than 30% bone marrow involvement on aspiration and biopsy",
+            "confirmed by biopsy or cytology",
+        ),
+        non_examples=(
+            "Re-biopsy (histology or cytology) after treatment failure",
+            "willing to undergo a tumor biopsy",
+            "biopsy and resection of the tumour",
+        ),
+        trigger=("biops",),
+    ),
+    # A tumour word inside the name of a response or classification standard: "Response
+    # Evaluation Criteria in Solid Tumors", "WHO classification of tumours of haematopoietic
+    # and lymphoid tissues". Rows labelled "name" drop the mentions they cover.
+    Pattern(
+        name="name_of_a_tumour_standard",
+        kind="mention_modifier",
+        label="name",
+        regex=r"""\b(?:Criteria\s+(?:in|for)\s+Solid\s+Tumou?rs?
+        |classification\s+of\s+(?:[\w-]+\s+){0,2}?tumou?rs(?:\s+of\s+[\w\s,-]{1,60}?\btissues?)?)\b""",
+        examples=(
+            "per Response Evaluation Criteria in Solid Tumors (RECIST) 1.1",
+            "WHO classification of tumours of haematopoietic and lymphoid tissues",
+            "Response Evaluation Criteria for Solid Tumours",
+        ),
+        non_examples=("solid tumors that progressed", "classification of the tumor as stage II"),
+        trigger=("tumor", "tumour"),
     ),
     # A therapy's short form inside a hyphenated product name: "the NOVO-CART® Disc study".
     Pattern(

@@ -12,16 +12,18 @@ from trialfinder.criteria.tables import Pattern
 # A bracket may hold one more: "Zubrod (Eastern Cooperative Oncology Group (ECOG)) 0-2"; the gap
 # may hold the ")" that closes a bracket opened before the name ("Oncology Group (ECOG)
 # performance status 0-2", "status (Karnofsky scale) must be greater than 70"), a bracket that
-# opens on the score ("(AUDIT) (score of 8 or higher)") and a wrapped line ("total\r\n score",
-# "(ECOG)\r\n Performance Status"), unless the next line opens on a "Header:".
-_GAP = r"""(?P<gap>(?:(?!,\s*(?:or|and)\b)[^\d;.≥≤<>=()\n]
+# opens on the score ("(AUDIT) (score of 8 or higher)"), a wrapped line ("total\r\n score",
+# "(ECOG)\r\n Performance Status"), unless the next line opens on a "Header:", and the
+# scale's version ("HAM-D 17 item score ≥ 18").
+_GAP = r"""(?P<gap>(?:(?!,\s*(?:or|and)\b)[^\d;.≥≤<>=()\n]|\b\d{1,2}[\s-]*items?\b
     |\((?:[^()\n]|\([^()\n]{0,20}\)){0,60}\)|\)
     |\((?=\s*(?:a\s+)?(?:total\s+)?scores?\b)|\r?\n[ \t]*(?=[a-z](?![a-z]*:))){0,45}?)"""
 # A value may run into its unit: "BMI > 40kg/m2", "VAS of at least 50mm"; a value in years is an
-# age ("Lansky for patients < 16 years"), and "4,000" is a count, not a score.
+# age ("Lansky for patients < 16 years"), "4,000" is a count, and "17-item" names the version
+# of the scale ("Hamilton Rating Scale for Depression, 17-item"), not a score.
 _VALUE = (
     r"(?:\d+(?:\.\d+)?|IV|VI|III|II|I|V|[ABC])(?!(?!kg\b|kg/|mm\b|cm\b)\w|\.\d|,\d{3})"
-    r"(?!\s*(?:years?|yrs?|months?)\b)"
+    r"(?!\s*(?:years?|yrs?|months?)\b|[\s-]*items?\b)"
 )
 # "Karnofsky 60%-100%": a per cent sign may follow each value; "0, 1, or 2": a comma may come
 # before the last "or".
@@ -73,6 +75,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "Alcohol Use Disorders Identification Test (AUDIT) (score of ≥ 8)",
             "BMI greater than or equal to (≥) 27.0 kilogram per square metre",
             "IPSS-R (>3.5)",
+            "HAM-D 17 item score ≥ 18",
         ),
         non_examples=(
             "ECOG performance status 0-1",
@@ -130,6 +133,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "ECOG performance status (see Appendix 2)",
             "Karnofsky\r\n        Hematopoietic: 3",
             "HAM-D, or history of suicide attempt(s) in the past 12 months",
+            "Hamilton Rating Scale for Depression, 17-item",
         ),
         confidence=0.85,
     ),
@@ -140,7 +144,7 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="score",
         regex=r"(?P<op>{CMP})\s*(?:(?:grade|class|stage|score)\s+(?:of\s+)?)?(?P<value>"
         + _VALUE
-        + r""")\s+(?:points?\s+)?                                    # "≥ 20 points"
+        + r""")\s*%?\s+(?:points?\s+)?                       # "≥ 20 points", "≥ 40%"
         (?:according\s+to|on|by|per|using|as\s+(?:measured|assessed)\s+by)\s+
         (?:the\s+)?(?:\d{1,2}[-\s]item\s+)?                           # "the 17-item"
         (?P<score>{SCORE})                                           # the scale's name""",
@@ -149,6 +153,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "≥ 20 on the MADRS",
             "greater than 2 points on the Expanded Disability Status Scale",
             "score > 16 on the 17-item HRSD",
+            "Pre-operative score ≥ 40% on Oswestry Disability Index",
         ),
         non_examples=("≥ 20 on the day of screening", "ECOG ≤ 1"),
         trigger=("according", " on ", " by ", " per ", "using"),
