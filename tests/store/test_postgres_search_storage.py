@@ -43,10 +43,12 @@ def _record_in(
 
 def test_country_rows_give_each_country_its_first_site_position() -> None:
     record = _record_in(["United Kingdom", "France", "United Kingdom", "France", "Spain"])
+    # Each row also carries the trial's filter columns (migration 0009).
+    filters = ("RECRUITING", "INTERVENTIONAL", "ALL", "CHILD", "PHASE1", False, False)
     assert country_rows(record.rows) == [
-        ("NCT05397184", "United Kingdom", 0),
-        ("NCT05397184", "France", 1),
-        ("NCT05397184", "Spain", 4),
+        ("NCT05397184", "United Kingdom", 0, *filters),
+        ("NCT05397184", "France", 1, *filters),
+        ("NCT05397184", "Spain", 4, *filters),
     ]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 
 from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, plan_upserts
+from trialfinder.store.postgres_geo import AREA_ROWS, DELETE_AREAS
 from trialfinder.store.rows import (
     SEARCH_COLUMNS,
     TRIAL_COLUMNS,
@@ -187,6 +188,8 @@ def write(
 
     replaced = sorted(nct_id for nct_id in written if nct_id in stored)
     if replaced:
+        # Found by the locations they come from, so before those go.
+        conn.execute(DELETE_AREAS, {"nct_ids": replaced})
         for table in _CHILD_TABLES:
             conn.execute(
                 f"""
@@ -214,14 +217,29 @@ def write(
         counts.quarantined += len(quarantined)
 
 
-def country_rows(rows: TrialRows) -> list[tuple[str, str, int]]:
+COUNTRY_FILTER_COLUMNS = (
+    "overall_status",
+    "study_type",
+    "sex",
+    "std_ages",
+    "phases",
+    "healthy_volunteers",
+    "has_results",
+)
+"""The trial's filter columns that each of its `trial_countries` rows carries (migration 0009)."""
+
+_COUNTRY_FILTER_INDEXES = tuple(TRIAL_COLUMNS.index(c) for c in COUNTRY_FILTER_COLUMNS)
+
+
+def country_rows(rows: TrialRows) -> list[tuple[Any, ...]]:
     """`trial_countries` rows: the record's distinct site countries, as the SQLite store writes
     them, each with the position of the trial's first site there (the site a page of a country
-    search shows)."""
+    search shows) and the trial's `COUNTRY_FILTER_COLUMNS`."""
     first: dict[str, int] = {}
     for site, location in zip(rows.sites, rows.locations, strict=True):
         first.setdefault(site[5], location[1])
-    return [(nct_id, country, first[country]) for nct_id, country in rows.countries]
+    filters = tuple(rows.trial[i] for i in _COUNTRY_FILTER_INDEXES)
+    return [(nct_id, country, first[country], *filters) for nct_id, country in rows.countries]
 
 
 def _copy(
@@ -237,7 +255,8 @@ def _copy(
 def _insert_trials(
     conn: Connection, records: list[StoredRecord], sites: dict[str, SiteRow]
 ) -> None:
-    """Upsert trials and sites, then copy in their child, location and raw rows.
+    """Upsert trials and sites, then copy in their child, location and raw rows, and list the
+    trials' areas (`postgres_geo.AREA_ROWS`).
 
     `records` are in NCT id order; none of them has child rows stored (new, or just deleted).
     """
@@ -289,7 +308,7 @@ def _insert_trials(
             ),
             (
                 "trial_countries",
-                ("nct_id", "country", "first_position"),
+                ("nct_id", "country", "first_position", *COUNTRY_FILTER_COLUMNS),
                 [row for r in records for row in country_rows(r.rows)],
             ),
             # Readings of replaced trials were deleted with their child rows: a trial written
@@ -310,3 +329,4 @@ def _insert_trials(
         ):
             if rows:
                 _copy(cursor, table, columns, rows)
+        cursor.execute(AREA_ROWS, {"nct_ids": [r.nct_id for r in records]})

@@ -883,4 +883,92 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             "drop index trials_document",
         ),
     ),
+    Migration(
+        name="0008_search_trial_areas",
+        statements=(
+            # A circle near a big city holds ~100k located sites at 100k studies: read from
+            # the GiST index one by one, each with its distance computed. As in SQLite (0005,
+            # 0008, 0009; store/geo_cells.py), the circle is read by grid instead: whole areas
+            # give trials, cells wholly inside give sites with no distance computed, and only
+            # border cells' sites are measured (store/postgres_geo.py). The cell of a site:
+            # 0.01° rows and columns, row × 40,000 + column (geo_cells.LOCATION_CELL).
+            """
+            create index locations_cell on locations ((
+                cast(floor((locations.lat + 90.0) * 100.0) as integer) * 40000
+                + cast(floor((locations.lon + 180.0) * 100.0) as integer)
+            ))
+                include (nct_id, lat, lon)
+                where lat is not null and lon is not null
+            """,
+            # Each trial once per 1° and 0.25° area (100 × 100 and 25 × 25 cells) holding one
+            # of its sites. Area id = cells per side × 1e9 + area row × 40,000 + area column.
+            # The store writes a trial's rows with its locations and deletes them by key.
+            """
+            create table trial_areas (
+                area bigint not null,
+                nct_id text collate "C" not null
+            )
+            """,
+            """
+            insert into trial_areas (area, nct_id)
+            select distinct
+                side * 1000000000::bigint + cell / 40000 / side * 40000 + cell % 40000 / side,
+                nct_id
+            from (
+                select
+                    cast(floor((lat + 90.0) * 100.0) as integer) * 40000
+                        + cast(floor((lon + 180.0) * 100.0) as integer) as cell,
+                    nct_id
+                from locations
+                where lat is not null and lon is not null
+            ) as located
+            cross join (values (100), (25)) as levels (side)
+            order by 1, 2
+            """,
+            "alter table trial_areas add primary key (area, nct_id)",
+        ),
+    ),
+    Migration(
+        name="0009_search_country_filters",
+        statements=(
+            # A country with filters that leave few of its trials ("Brazil, open, healthy
+            # volunteers": none of 10k) walked every trial along the last-update index, testing
+            # each. Each country row now carries its trial's filter columns (written with it,
+            # as the trial's other child rows), so such a filter reads the country's rows of
+            # one narrow index, testing them there, and finds the few trials or none
+            # (store/postgres_filters.py, `sparse_country_trials`). `country` is included as
+            # well: without it the planner reads `lower(country)` from the rows, not the index.
+            """
+            alter table trial_countries
+                add column overall_status text,
+                add column study_type text,
+                add column sex text,
+                add column std_ages text,
+                add column phases text,
+                add column healthy_volunteers boolean,
+                add column has_results boolean
+            """,
+            """
+            update trial_countries
+            set
+                overall_status = trials.overall_status,
+                study_type = trials.study_type,
+                sex = trials.sex,
+                std_ages = trials.std_ages,
+                phases = trials.phases,
+                healthy_volunteers = trials.healthy_volunteers,
+                has_results = trials.has_results
+            from trials
+            where trials.nct_id = trial_countries.nct_id
+            """,
+            """
+            create index trial_countries_filters on trial_countries (lower(country), nct_id)
+                include (
+                    country, overall_status, study_type, sex, std_ages, phases,
+                    healthy_volunteers, has_results
+                )
+            """,
+            "drop index trial_countries_country",
+        ),
+    ),
 )

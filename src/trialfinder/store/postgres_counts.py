@@ -17,6 +17,7 @@ import psycopg
 from trialfinder.errors import StoreError
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import StudyFilter
+from trialfinder.store.postgres_filters import sparse_country_trials
 from trialfinder.store.postgres_search import study_search_sql, time_limit
 
 Connection = psycopg.Connection[Any]
@@ -55,8 +56,11 @@ def facet_counts(
 
 
 def _count(conn: Connection, where: StudyFilter, time_limit_s: float) -> int:
-    sql, params = study_search_sql(where, None)
     with time_limit(conn, time_limit_s, where):
+        narrowed = sparse_country_trials(conn, where)
+        if narrowed is None:
+            return 0
+        sql, params = study_search_sql(narrowed, None)
         row = conn.execute(
             f"select count(*) from (\n{sql}) as hits",
             params,
@@ -104,14 +108,17 @@ FACETS = ("overallStatus", "phase", "studyType", "sex", "stdAge", "country")
 
 
 def _facets(conn: Connection, where: StudyFilter, time_limit_s: float) -> dict[str, dict[str, int]]:
-    sql, params = study_search_sql(where, None, _FACET_COLUMNS)
-    if sql.startswith("with "):
-        hits = sql.replace("\nselect\n", ",\nhits as materialized (\nselect\n", 1) + ")\n"
-    else:
-        hits = "with hits as materialized (\n" + sql + ")\n"
-    with time_limit(conn, time_limit_s, where):
-        rows = conn.execute(hits + _FACET_SQL, params).fetchall()
     facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    with time_limit(conn, time_limit_s, where):
+        narrowed = sparse_country_trials(conn, where)
+        if narrowed is None:
+            return facets
+        sql, params = study_search_sql(narrowed, None, _FACET_COLUMNS)
+        if sql.startswith("with "):
+            hits = sql.replace("\nselect\n", ",\nhits as materialized (\nselect\n", 1) + ")\n"
+        else:
+            hits = "with hits as materialized (\n" + sql + ")\n"
+        rows = conn.execute(hits + _FACET_SQL, params).fetchall()
     for name, value, count in sorted(rows, key=lambda row: (row[0], -row[2], str(row[1]))):
         facets[name][str(value)] = int(count)
     return facets

@@ -29,6 +29,8 @@ from trialfinder.store.base import (
     TextSearch,
     TextTerm,
 )
+from trialfinder.store.postgres_filters import column_conditions, sparse_country_trials
+from trialfinder.store.postgres_geo import circle_trials
 from trialfinder.store.search_order import criteria_conditions, growing_radii, order_by
 
 Connection = psycopg.Connection[Any]
@@ -233,7 +235,17 @@ def _nearest_cte(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> st
 
 def _place_condition(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> str:
     """The trial has a located site inside the circle meeting the site filters (no distance
-    order: pages not ordered by distance find their trials' nearest sites after the cut)."""
+    order: pages not ordered by distance find their trials' nearest sites after the cut).
+
+    Without site filters the circle is read by grid (`postgres_geo`): whole areas give their
+    trials, so a dense circle costs about its trials, not its sites. With them every site is
+    tested, through the GiST index.
+    """
+    if not (where.countries or where.location_words):
+        params.update(geo_params(geo))
+        return f"""trials.nct_id in (
+    {circle_trials(geo, _DISTANCE_KM, params)}
+)"""
     source, conditions = _in_circle(where, geo, params)
     return f"""trials.nct_id in (
     select locations.nct_id
@@ -312,21 +324,8 @@ def study_search_sql(
         params, "sponsor_word", "lower(trials.lead_sponsor)", where.sponsor_words
     )
     # With the whole document, its table's copy of the status: one bitmap finds both.
-    status = "trial_documents.overall_status" if in_documents else "trials.overall_status"
-    for name, column, values in (
-        ("statuses", status, where.statuses),
-        ("study_types", "trials.study_type", where.study_types),
-        ("sexes", "trials.sex", where.sexes),
-    ):
-        if values:
-            params[name] = list(values)
-            conditions.append(f"{column} = any(%({name})s::text[])")
-    if where.phases:
-        params["phases"] = list(where.phases)
-        conditions.append("string_to_array(trials.phases, ',') && %(phases)s::text[]")
-    if where.age_groups:
-        params["age_groups"] = list(where.age_groups)
-        conditions.append("string_to_array(trials.std_ages, ',') && %(age_groups)s::text[]")
+    status = "trial_documents" if in_documents else "trials"
+    conditions += column_conditions(where, params, "trials", status)
     if where.age_years is not None:
         params["age_years"] = float(where.age_years)
         params["no_age_limit"] = _NO_AGE_LIMIT
@@ -344,13 +343,6 @@ def study_search_sql(
             conditions.append(
                 f"coalesce({column}, %({name}_default)s) between %({name}_low)s and %({name}_high)s"
             )
-    for name, column, flag in (
-        ("healthy_volunteers", "trials.healthy_volunteers", where.healthy_volunteers),
-        ("has_results", "trials.has_results", where.has_results),
-    ):
-        if flag is not None:
-            params[name] = bool(flag)
-            conditions.append(f"{column} = %({name})s")
     criteria_params, criteria_where = criteria_conditions(where, lambda name: f"%({name})s")
     params.update(criteria_params)
     conditions.extend(criteria_where)
@@ -462,10 +454,13 @@ def search_trials(
     time_limit_s: float,
 ) -> list[StudyHit]:
     """Return one page of trials matching `where` (see `PostgresStore.search_trials`)."""
-    sql, params = study_search_sql(where, sort)
-    params.update(limit=limit, offset=offset)
     with time_limit(conn, time_limit_s, where):
-        if where.geo is not None and _nearest_first(where, sort):
+        narrowed = sparse_country_trials(conn, where)
+        sql, params = study_search_sql(narrowed or where, sort)
+        params.update(limit=limit, offset=offset)
+        if narrowed is None:
+            rows = []
+        elif where.geo is not None and _nearest_first(where, sort):
             rows = _nearest_page(conn, where.geo, sql, params)
         else:
             rows = conn.execute(sql, params).fetchall()
