@@ -32,6 +32,7 @@ from trialfinder.store.base import (
 from trialfinder.store.postgres_filters import column_conditions, sparse_country_trials
 from trialfinder.store.postgres_geo import circle_trials
 from trialfinder.store.search_order import criteria_conditions, growing_radii, order_by
+from trialfinder.store.sqlite_text import label_weights
 
 Connection = psycopg.Connection[Any]
 
@@ -45,10 +46,9 @@ TEXT_LABELS = {
 }
 """The tsvector weight label of each full-text column (PostgreSQL has four labels for six)."""
 
-LABEL_WEIGHTS = (0.15, 0.5, 0.7, 1.0)
-"""ts_rank weights of labels D, C, B, A: SQLite's bm25 column weights (title 10, conditions 8,
-keywords 6, interventions 5, summary 2, criteria 1) scaled to title = 1, a shared label taking
-the mean of its columns."""
+LABEL_WEIGHTS = label_weights(TEXT_LABELS)
+"""ts_rank weights of labels D, C, B, A, from SQLite's bm25 table (`sqlite_text.FTS_WEIGHTS`)
+scaled to the heaviest column = 1, a shared label taking the mean of its columns."""
 
 TEXT_CONFIG = "trialfinder_english"
 """The text search configuration made by the migration: English stems, accents folded."""

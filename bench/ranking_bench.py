@@ -1,0 +1,428 @@
+"""Relevance of the library's search on TREC Clinical Trials 2021, and its field weights tuned.
+
+Run ``python bench/ranking_bench.py [--data ../shared/data] [--tune] [--postgres URL]``. A
+fresh SQLite store (a temporary file) holds the judged trials whose records are in ``ctgov/``,
+``ctgov-xml/`` and ``ctgov-xml-2023/`` (all statuses; read with ``match_bench``'s folders).
+Each topic (a patient note) is searched with ``search_studies`` in two forms, derived from the
+note alone, never from the judgements:
+
+- ``query.cond``: the note's main condition as ``match.profile_from_note`` reads it: the present
+  (not negated) active condition named most often, the first named on a tie; without an active
+  one, the same among all present conditions. No condition: no search (counts as no answer).
+- ``query.term``: the note's five most frequent words (lower-cased, at least four letters,
+  ``match_bench``'s stop words out; the first seen on a tie), joined with OR.
+
+Figures per form, averaged over the topics that have a covered trial judged 1 or 2: NDCG@10
+(gain = grade, a trial not judged for the topic counts 0), NDCG@10 over the judged trials only
+(the unjudged hits taken out of the list, as ``match_bench`` ranks judged trials only), P@10
+(eligible = relevant), the share of the top 10 that is unjudged, and how many topics get any
+hit. Topics are split before any tuning by their number: odd ones tune, even ones are held out
+(the split ``match_bench`` uses).
+
+``--tune`` searches a grid of weights on the tuning half (four free weights, the structure the
+PostgreSQL labels can follow: title; conditions = keywords; interventions; summary = criteria;
+title and conditions above summary and criteria), maximising the mean of both forms' NDCG@10
+(ties: the point nearest the shipped table), and reports the best beside the shipped table
+(``FTS_WEIGHTS``) and that table with each label's columns averaged. The tuned table is to be
+adopted only if its held-out figure (the same mean) is higher; it says which. As a check only,
+the grid is also tuned on the even topics and shown on the odd ones. A table is applied by
+setting ``sqlite_text.FTS_WEIGHTS`` (and the PostgreSQL label weights derived from it with
+``sqlite_text.label_weights``) in this process, which every search reads. BM25's own k1 (1.2)
+and b (0.75) are fixed inside SQLite FTS5 and cannot be tuned.
+
+``--postgres URL`` also measures the PostgreSQL store (``ts_rank`` with the label weights) on
+the same trials and queries: the database ``trialfinder_ranking_bench`` is (re)made on that
+server. The SQLite grid takes about 45 s; the whole run with PostgreSQL about 2 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from backends_bench import with_database  # noqa: E402
+from match_bench import FOLDERS, STOP, ndcg_at  # noqa: E402
+from trialfinder.ingest import ingest_records  # noqa: E402
+from trialfinder.match import profile_from_note  # noqa: E402
+from trialfinder.search import SearchQuery, search_studies  # noqa: E402
+from trialfinder.sources import RawRecord, parse_record, read_source  # noqa: E402
+from trialfinder.store import Store, open_store, postgres_search, sqlite_text  # noqa: E402
+
+K = 10
+FORMS = ("cond", "term")
+TERM_WORDS = 5
+_NOTE_WORD = re.compile(r"[a-z][a-z0-9]+")
+HITS = 1000
+"""Hits read per search: enough for ten judged ones (the store holds ~570 trials)."""
+
+Weights = tuple[float, float, float, float, float, float]
+
+GRID = {
+    "title": (2.0, 5.0, 10.0, 15.0, 20.0),
+    "conditions": (2.0, 4.0, 7.0, 10.0, 15.0, 20.0),
+    "interventions": (1.0, 2.0, 5.0, 8.0, 12.0),
+    "summary": (0.5, 1.0, 1.5, 3.0),
+}
+"""Values tried for each free weight (conditions also sets keywords, summary also criteria)."""
+
+
+# -- queries from a note ------------------------------------------------------------------------
+
+
+def cond_query(note: str) -> str:
+    """Return the note's main condition for ``query.cond`` ("" when it names none)."""
+    present = [c for c in profile_from_note(note).conditions if not c.negated and c.text]
+    active = [c for c in present if c.status == "active"] or present
+    names = [str(c.text) for c in active]
+    if not names:
+        return ""
+    counts = Counter(names)
+    return max(names, key=lambda n: (counts[n], -names.index(n)))
+
+
+def term_query(note: str) -> str:
+    """Return the note's most frequent words, ORed, for ``query.term``."""
+    words = [w for w in _NOTE_WORD.findall(note.lower()) if len(w) >= 4 and w not in STOP]
+    counts = Counter(words)
+    ordered = sorted(counts, key=lambda w: (-counts[w], words.index(w)))
+    return " OR ".join(ordered[:TERM_WORDS])
+
+
+# -- measures -----------------------------------------------------------------------------------
+
+
+def ndcg(ranked: list[str], grades: dict[str, int], k: int = K) -> float:
+    """Return NDCG@k of ``ranked`` with gain = grade; a trial missing from ``grades`` gains 0."""
+    gains = {n: grades.get(n, 0) for n in ranked[:k]}
+    return ndcg_at(ranked, {**grades, **gains}, k)
+
+
+def judged_ndcg(ranked: list[str], grades: dict[str, int], k: int = K) -> float:
+    """Return NDCG@k of ``ranked`` with the trials missing from ``grades`` taken out first."""
+    return ndcg_at([n for n in ranked if n in grades], grades, k)
+
+
+def precision(ranked: list[str], grades: dict[str, int], k: int = K) -> float:
+    """Return the share of the first ``k`` places held by trials graded 2 (eligible)."""
+    return sum(grades.get(n, 0) == 2 for n in ranked[:k]) / k
+
+
+def unjudged(ranked: list[str], grades: dict[str, int], k: int = K) -> float:
+    """Return the share of the first ``k`` places held by trials not judged for the topic."""
+    return sum(n not in grades for n in ranked[:k]) / k
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Mean figures of one query form over a set of topics."""
+
+    topics: int
+    answered: int
+    ndcg: float
+    judged_ndcg: float
+    precision: float
+    unjudged: float
+
+
+def summarise(rankings: dict[str, list[str]], judged: dict[str, dict[str, int]]) -> Scores:
+    """Return the mean figures of ``rankings`` (topic → ranked NCT ids) over its topics."""
+    topics = list(rankings)
+    return Scores(
+        topics=len(topics),
+        answered=sum(bool(rankings[t]) for t in topics),
+        ndcg=statistics.fmean(ndcg(rankings[t], judged[t]) for t in topics),
+        judged_ndcg=statistics.fmean(judged_ndcg(rankings[t], judged[t]) for t in topics),
+        precision=statistics.fmean(precision(rankings[t], judged[t]) for t in topics),
+        unjudged=statistics.fmean(unjudged(rankings[t], judged[t]) for t in topics),
+    )
+
+
+# -- the store and the searches -----------------------------------------------------------------
+
+
+def judged_records(data: Path, wanted: set[str]) -> Iterator[RawRecord]:
+    """Yield the raw records of the wanted trials found in the shared folders."""
+    for folder in FOLDERS:
+        for record in read_source(data / folder):
+            if parse_record(record).nct_id in wanted:
+                yield record
+
+
+def search_order(store: Store, query: SearchQuery) -> list[str]:
+    """Return the NCT ids ``search_studies`` answers for ``query``, best first."""
+    if not (query.cond or query.term):
+        return []
+    return [hit.nct_id for hit in search_studies(store, query, page_size=HITS).hits]
+
+
+def queries_of(note: str) -> dict[str, SearchQuery]:
+    """Return the two searches of a note, by form."""
+    return {"cond": SearchQuery(cond=cond_query(note)), "term": SearchQuery(term=term_query(note))}
+
+
+@contextmanager
+def weights_set(weights: Weights) -> Iterator[None]:
+    """Make every search of this process rank with ``weights`` (``FTS_WEIGHTS`` order): bm25 on
+    SQLite, and on PostgreSQL the label weights ``label_weights`` derives from them."""
+    saved = sqlite_text.FTS_WEIGHTS, postgres_search.LABEL_WEIGHTS
+    sqlite_text.FTS_WEIGHTS = weights
+    postgres_search.LABEL_WEIGHTS = sqlite_text.label_weights(postgres_search.TEXT_LABELS, weights)
+    try:
+        yield
+    finally:
+        sqlite_text.FTS_WEIGHTS, postgres_search.LABEL_WEIGHTS = saved
+
+
+def structured(title: float, conditions: float, interventions: float, summary: float) -> Weights:
+    """Return the six column weights of four free ones (keywords = conditions, criteria =
+    summary), in ``FTS_COLUMNS`` order."""
+    return (title, conditions, interventions, conditions, summary, summary)
+
+
+def allowed(weights: Weights) -> bool:
+    """Return whether title and conditions both weigh more than summary and criteria."""
+    title, conditions, _, keywords, summary, criteria = weights
+    return min(title, conditions, keywords) > max(summary, criteria)
+
+
+def rank_all(
+    store: Store, queries: dict[str, dict[str, SearchQuery]], weights: Weights
+) -> dict[str, dict[str, list[str]]]:
+    """Return form → topic → ranked NCT ids under ``weights``."""
+    with weights_set(weights):
+        return {
+            form: {t: search_order(store, q[form]) for t, q in queries.items()} for form in FORMS
+        }
+
+
+def objective(
+    rankings: dict[str, dict[str, list[str]]], judged: dict[str, dict[str, int]]
+) -> float:
+    """Return what tuning maximises: the mean over both forms of the mean NDCG@10."""
+    return statistics.fmean(
+        statistics.fmean(ndcg(order, judged[t]) for t, order in by_topic.items())
+        for by_topic in rankings.values()
+    )
+
+
+def distance(a: Weights, b: Weights) -> float:
+    """Return how far two weight tables are apart (sum of absolute log ratios), for ties."""
+    return sum(abs(math.log(x / y)) for x, y in zip(a, b, strict=True) if x > 0 and y > 0)
+
+
+def tune(
+    store: Store,
+    queries: dict[str, dict[str, SearchQuery]],
+    judged: dict[str, dict[str, int]],
+    start: Weights,
+) -> tuple[Weights, float, int]:
+    """Return the grid point with the best objective on these topics (ties: nearest to
+    ``start``), its objective and how many points were tried."""
+    best: tuple[float, float, Weights] | None = None
+    tried = 0
+    for point in itertools.product(*GRID.values()):
+        weights = structured(*point)
+        if not allowed(weights):
+            continue
+        tried += 1
+        score = objective(rank_all(store, queries, weights), judged)
+        key = (score, -distance(weights, start), weights)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    assert best is not None
+    return best[2], best[0], tried
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+def topic_number(topic: str) -> int:
+    """Return the number of a TREC 2021 topic id ("trec-202112" → 12)."""
+    return int(topic.removeprefix("trec-2021"))
+
+
+def is_odd(number: int) -> bool:
+    """Return whether a topic number is odd: the odd topics tune, the even ones are held out."""
+    return number % 2 == 1
+
+
+HELD = "held out (even)"
+HALVES: dict[str, Callable[[int], bool]] = {
+    "tuning (odd)": is_odd,
+    HELD: lambda n: not is_odd(n),
+    "all": lambda n: True,
+}
+
+
+def report(
+    label: str,
+    rankings: dict[str, dict[str, list[str]]],
+    judged: dict[str, dict[str, int]],
+) -> dict[str, float]:
+    """Print one weight table's figures per half and form; return its objective per half."""
+    found: dict[str, float] = {}
+    for half, keep in HALVES.items():
+        means: list[float] = []
+        for form in FORMS:
+            chosen = {t: r for t, r in rankings[form].items() if keep(topic_number(t))}
+            s = summarise(chosen, judged)
+            means.append(s.ndcg)
+            print(
+                f"| {label} | {half} | {form} | {s.topics} | {s.answered} | {s.ndcg:.3f} | "
+                f"{s.judged_ndcg:.3f} | {s.precision:.3f} | {s.unjudged:.0%} |"
+            )
+        found[half] = statistics.fmean(means)
+    return found
+
+
+def paired(
+    new: dict[str, dict[str, list[str]]],
+    old: dict[str, dict[str, list[str]]],
+    judged: dict[str, dict[str, int]],
+    keep: Callable[[int], bool],
+) -> str:
+    """Return, per form, on how many topics the ``new`` rankings' NDCG@10 beats, ties and
+    trails the ``old`` ones'."""
+    parts = []
+    for form in FORMS:
+        changes = [
+            ndcg(new[form][t], judged[t]) - ndcg(order, judged[t])
+            for t, order in old[form].items()
+            if keep(topic_number(t))
+        ]
+        better = sum(c > 1e-9 for c in changes)
+        worse = sum(c < -1e-9 for c in changes)
+        parts.append(f"{form} {better} better, {len(changes) - better - worse} same, {worse} worse")
+    return "; ".join(parts)
+
+
+def weights_text(weights: Weights) -> str:
+    """Return ``weights`` as "title 10, conditions 8, …"."""
+    return ", ".join(f"{c} {w:g}" for c, w in zip(sqlite_text.FTS_COLUMNS, weights, strict=True))
+
+
+def read_judgements(trec: Path) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """Return the topics' notes and every judgement (topic → NCT id → grade)."""
+    topics = {
+        row["_id"]: row["text"]
+        for row in map(json.loads, (trec / "topics.jsonl").read_text().splitlines())
+    }
+    grades: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in (trec / "qrels.tsv").read_text().splitlines()[1:]:
+        topic, nct_id, grade = line.split("\t")
+        grades[topic][nct_id] = int(grade)
+    return topics, grades
+
+
+def postgres_store(server: str, records: list[RawRecord]) -> Store:
+    """Return a PostgreSQL store holding ``records`` in a fresh database on ``server``."""
+    import psycopg
+
+    database = "trialfinder_ranking_bench"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{database}" with (force)')
+        admin.execute(f'create database "{database}"')
+    store = open_store(with_database(server, database))
+    ingest_records(store, records, criteria=False)
+    return store
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures for BENCHMARKS.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).parents[2] / "shared" / "data")
+    parser.add_argument("--tune", action="store_true", help="search the weight grid (odd topics)")
+    parser.add_argument(
+        "--postgres", help="also measure PostgreSQL: URL of a server (a database is made on it)"
+    )
+    args = parser.parse_args(argv)
+    topics, all_grades = read_judgements(args.data / "trec2021")
+    wanted = {n for grades in all_grades.values() for n in grades}
+    records = list(judged_records(args.data, wanted))
+
+    with tempfile.TemporaryDirectory(prefix="ranking-bench-") as folder:
+        stores = {"SQLite": open_store(f"sqlite:///{Path(folder) / 'trials.db'}")}
+        ingest_records(stores["SQLite"], records, criteria=False)
+        if args.postgres:
+            stores["PostgreSQL"] = postgres_store(args.postgres, records)
+        present = {t.nct_id for t in stores["SQLite"].iter_trials()}
+        judged = {
+            t: {n: g for n, g in grades.items() if n in present} for t, grades in all_grades.items()
+        }
+        # NDCG is defined where the topic has a covered trial judged 1 or 2.
+        scored = sorted((t for t, g in judged.items() if any(g.values())), key=topic_number)
+        queries = {t: queries_of(topics[t]) for t in scored}
+        print(
+            f"{len(present)} judged trials in the store; {len(scored)} topics with a covered "
+            f"trial judged 1 or 2 ({sum(is_odd(topic_number(t)) for t in scored)} odd, "
+            f"{sum(not is_odd(topic_number(t)) for t in scored)} even); "
+            f"{sum(1 for t in scored if not queries[t]['cond'].cond)} without a condition"
+        )
+        for topic in scored[:6]:
+            q = queries[topic]
+            print(f"  {topic}: query.cond={q['cond'].cond!r} query.term={q['term'].term!r}")
+
+        shipped: Weights = tuple(sqlite_text.FTS_WEIGHTS)  # type: ignore[assignment]
+        averaged = structured(
+            shipped[0], (shipped[1] + shipped[3]) / 2, shipped[2], (shipped[4] + shipped[5]) / 2
+        )
+        tables = {"shipped": shipped, "shipped, labels averaged": averaged}
+        if args.tune:
+            for name, keep in (("tuned", is_odd), ("tuned on even (check only)", HALVES[HELD])):
+                chosen = {t: q for t, q in queries.items() if keep(topic_number(t))}
+                started = time.perf_counter()
+                best, score, tried = tune(stores["SQLite"], chosen, judged, averaged)
+                print(
+                    f"grid for {name!r}: {tried} points in {time.perf_counter() - started:.0f} s, "
+                    f"best {score:.4f}: {weights_text(best)}"
+                )
+                tables[name] = best
+
+        print(
+            "\n| store | weights | topics | form | n | answered | NDCG@10 | NDCG@10 judged only "
+            "| P@10 | unjudged in top 10 |\n|---|---|---|---|---|---|---|---|---|---|"
+        )
+        objectives: dict[tuple[str, str], dict[str, float]] = {}
+        rankings: dict[tuple[str, str], dict[str, dict[str, list[str]]]] = {}
+        for backend, store in stores.items():
+            for label, weights in tables.items():
+                rankings[backend, label] = rank_all(store, queries, weights)
+                objectives[backend, label] = report(
+                    f"{backend} | {label}", rankings[backend, label], judged
+                )
+        print()
+        for (backend, label), halves in objectives.items():
+            means = ", ".join(f"{h} {v:.4f}" for h, v in halves.items())
+            print(f"{backend}, {label} ({weights_text(tables[label])}): mean NDCG@10 {means}")
+        if args.tune:
+            gain = objectives["SQLite", "tuned"][HELD] - objectives["SQLite", "shipped"][HELD]
+            verdict = "adopt the tuned weights" if gain > 0 else "keep the shipped weights"
+            print(f"\nSQLite held-out change {gain:+.4f}: {verdict}")
+            for backend in stores:
+                for half, keep in HALVES.items():
+                    new, old = rankings[backend, "tuned"], rankings[backend, "shipped"]
+                    print(
+                        f"{backend}, tuned against shipped, {half}, topic by topic: "
+                        + paired(new, old, judged, keep)
+                    )
+        for store in stores.values():
+            store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""The field weights of full-text ranking: one table (`sqlite_text.FTS_WEIGHTS`) that the
+PostgreSQL label weights follow, a title or condition hit ranking above a hit in the summary or
+criteria on both backends, and the NDCG of `bench/ranking_bench.py` (the table on judged data)."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from support import FIXTURES, REPO_ROOT
+from trialfinder.ingest import parse_raw
+from trialfinder.search import SearchQuery, search_studies
+from trialfinder.sources.base import RawRecord
+from trialfinder.store import Store, open_store
+from trialfinder.store.base import StoredRecord
+from trialfinder.store.postgres_search import LABEL_WEIGHTS, TEXT_LABELS
+from trialfinder.store.sqlite_text import FTS_COLUMNS, FTS_WEIGHTS, label_weights
+
+WEIGHT = dict(zip(FTS_COLUMNS, FTS_WEIGHTS, strict=True))
+WORD = "zorblaxine"
+"""A made-up word: each test trial holds it once, in one column."""
+
+
+def test_every_full_text_column_has_a_postgres_label() -> None:
+    assert sorted(TEXT_LABELS) == sorted(FTS_COLUMNS)
+
+
+def test_postgres_label_weights_are_derived_from_the_table() -> None:
+    assert label_weights(TEXT_LABELS) == LABEL_WEIGHTS
+
+
+def test_a_label_weighs_its_columns_mean_over_the_heaviest_column() -> None:
+    labels = {c: label for c, label in zip(FTS_COLUMNS, "ABCBDD", strict=True)}
+    # D: (2 + 1) / 2 / 10; C: 5 / 10; B: (8 + 6) / 2 / 10; A: 10 / 10.
+    assert label_weights(labels, (10.0, 8.0, 5.0, 6.0, 2.0, 1.0)) == (0.15, 0.5, 0.7, 1.0)
+    # The heaviest column need not be the title.
+    assert label_weights(labels, (4.0, 8.0, 2.0, 8.0, 1.0, 1.0)) == (0.125, 0.25, 1.0, 0.5)
+
+
+@pytest.mark.parametrize("column", ["title", "conditions", "keywords"])
+def test_title_and_condition_weigh_more_than_summary_and_criteria(column: str) -> None:
+    assert WEIGHT[column] > max(WEIGHT["summary"], WEIGHT["criteria"])
+
+
+# -- the weights as the stores apply them --------------------------------------------------------
+
+
+def _with_word(column: str) -> StoredRecord:
+    """The fixture trial under another NCT id, with `WORD` added to one column's text."""
+    study: dict[str, Any] = json.loads((FIXTURES / "NCT05397184.json").read_text())
+    protocol = study["protocolSection"]
+    nct_id = f"NCT0000000{FTS_COLUMNS.index(column)}"
+    protocol["identificationModule"]["nctId"] = nct_id
+    where: dict[str, tuple[dict[str, Any], str]] = {
+        "title": (protocol["identificationModule"], "briefTitle"),
+        "interventions": (protocol["armsInterventionsModule"]["interventions"][0], "name"),
+        "summary": (protocol["descriptionModule"], "briefSummary"),
+        "criteria": (protocol["eligibilityModule"], "eligibilityCriteria"),
+    }
+    if column in ("conditions", "keywords"):
+        protocol["conditionsModule"].setdefault(column, []).append(WORD)
+    else:
+        module, key = where[column]
+        module[key] = f"{module[key]} {WORD}"
+    parsed = parse_raw(RawRecord("test", column, json.dumps(study).encode(), "ctgov_json"))
+    assert isinstance(parsed, StoredRecord)
+    return parsed
+
+
+def test_a_title_or_condition_hit_ranks_above_a_summary_or_criteria_hit(store: Store) -> None:
+    store.write_batch([_with_word(c) for c in FTS_COLUMNS], [])
+    hits = search_studies(store, SearchQuery(term=WORD)).hits
+    place = {FTS_COLUMNS[int(hit.nct_id[-1])]: rank for rank, hit in enumerate(hits)}
+    assert sorted(place) == sorted(FTS_COLUMNS)
+    heavy = ("title", "conditions", "keywords")
+    light = ("summary", "criteria")
+    assert max(place[c] for c in heavy) < min(place[c] for c in light)
+
+
+def test_sqlite_ranks_single_hits_in_the_order_of_the_weights(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
+    store.write_batch([_with_word(c) for c in FTS_COLUMNS], [])
+    hits = search_studies(store, SearchQuery(term=WORD)).hits
+    store.close()
+    ranked = [FTS_COLUMNS[int(hit.nct_id[-1])] for hit in hits]
+    # Trials of equal length, one occurrence each: bm25 orders them by column weight alone.
+    assert [WEIGHT[c] for c in ranked] == sorted(FTS_WEIGHTS, reverse=True)
+
+
+# -- the bench's measure --------------------------------------------------------------------------
+
+
+@functools.cache
+def _bench() -> ModuleType:
+    """`bench/ranking_bench.py`, imported once from its file (bench/ is not a package)."""
+    path = REPO_ROOT / "bench" / "ranking_bench.py"
+    spec = importlib.util.spec_from_file_location("ranking_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ndcg_counts_an_unjudged_trial_as_zero_gain() -> None:
+    grades = {"A": 2, "B": 0, "C": 1}
+    # DCG of A, X (unjudged), C: 2/log2(2) + 0 + 1/log2(4) = 2.5; ideal A, C, B: 2 + 1/log2(3).
+    ideal = 2 + 1 / math.log2(3)
+    assert _bench().ndcg(["A", "X", "C"], grades, 10) == pytest.approx(2.5 / ideal)
+    assert round(2.5 / ideal, 4) == 0.9502
+
+
+def test_judged_only_ndcg_takes_unjudged_trials_out_first() -> None:
+    grades = {"A": 2, "B": 0, "C": 1}
+    # A, C, B once X is out: the ideal order.
+    assert _bench().judged_ndcg(["A", "X", "C", "B"], grades, 10) == pytest.approx(1.0)
+
+
+def test_ndcg_cuts_at_k() -> None:
+    grades = {"A": 2, "C": 1}
+    # Only X and A count at k = 2: (0 + 2/log2(3)) / (2 + 1/log2(3)).
+    expected = (2 / math.log2(3)) / (2 + 1 / math.log2(3))
+    assert _bench().ndcg(["X", "A", "C"], grades, 2) == pytest.approx(expected)
+    assert round(expected, 4) == 0.4796
