@@ -24,3 +24,12 @@ def pg_real_store(postgres_database: str) -> Iterator[PostgresStore]:
         ingest(store, [studies])
         yield store
         store.close()
+
+
+@pytest.fixture
+def pg_url(postgres_database: str) -> Iterator[str]:
+    """An empty throwaway PostgreSQL schema: its URL."""
+    from pg_cluster import throwaway_schema
+
+    with throwaway_schema(postgres_database) as url:
+        yield url

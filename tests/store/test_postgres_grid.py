@@ -5,7 +5,6 @@ read, never which trials it holds: exactly those with a located site within the 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -145,14 +144,6 @@ def _stored_areas(url: str) -> set[tuple[int, str]]:
     rows = _rows(url, "select area, nct_id from trial_areas")
     assert len(rows) == len(set(rows))
     return {(int(area), str(nct_id)) for area, nct_id in rows}
-
-
-@pytest.fixture
-def pg_url(postgres_database: str) -> Iterator[str]:
-    from pg_cluster import throwaway_schema
-
-    with throwaway_schema(postgres_database) as url:
-        yield url
 
 
 def _moved(store: PostgresStore, nct_id: str, n: int) -> StoredRecord:

@@ -5,7 +5,6 @@ search finds."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -50,14 +49,6 @@ def test_country_rows_give_each_country_its_first_site_position() -> None:
         ("NCT05397184", "France", 1, *filters),
         ("NCT05397184", "Spain", 4, *filters),
     ]
-
-
-@pytest.fixture
-def pg_url(postgres_database: str) -> Iterator[str]:
-    from pg_cluster import throwaway_schema
-
-    with throwaway_schema(postgres_database) as url:
-        yield url
 
 
 def _rows(url: str, sql: str) -> list[tuple[object, ...]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -92,14 +91,6 @@ def _record(status: str, last_update: str) -> StoredRecord:
     parsed = parse_raw(RawRecord("test", "file", json.dumps(study).encode(), "ctgov_json"))
     assert isinstance(parsed, StoredRecord)
     return parsed
-
-
-@pytest.fixture
-def pg_url(postgres_database: str) -> Iterator[str]:
-    from pg_cluster import throwaway_schema
-
-    with throwaway_schema(postgres_database) as url:
-        yield url
 
 
 COUNTRY_FILTERS = """

@@ -36,14 +36,6 @@ def _record(last_update: str, title: str = "Base Edited CAR7", nct_id: str = "")
 
 
 @pytest.fixture
-def pg_url(postgres_database: str) -> Iterator[str]:
-    from pg_cluster import throwaway_schema
-
-    with throwaway_schema(postgres_database) as url:
-        yield url
-
-
-@pytest.fixture
 def pg_store(pg_url: str) -> Iterator[PostgresStore]:
     store = open_store(pg_url)
     assert isinstance(store, PostgresStore)

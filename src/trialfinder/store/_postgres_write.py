@@ -21,6 +21,7 @@ import psycopg
 from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, plan_upserts
 from trialfinder.store.postgres_geo import AREA_ROWS, DELETE_AREAS
 from trialfinder.store.rows import (
+    FILTER_COLUMNS,
     SEARCH_COLUMNS,
     TRIAL_COLUMNS,
     SiteRow,
@@ -217,15 +218,7 @@ def write(
         counts.quarantined += len(quarantined)
 
 
-COUNTRY_FILTER_COLUMNS = (
-    "overall_status",
-    "study_type",
-    "sex",
-    "std_ages",
-    "phases",
-    "healthy_volunteers",
-    "has_results",
-)
+COUNTRY_FILTER_COLUMNS = FILTER_COLUMNS
 """The trial's filter columns that each of its `trial_countries` rows carries (migration 0009)."""
 
 _COUNTRY_FILTER_INDEXES = tuple(TRIAL_COLUMNS.index(c) for c in COUNTRY_FILTER_COLUMNS)

@@ -19,16 +19,9 @@ import sqlite3
 from typing import Any
 
 from trialfinder.store.base import StudyFilter
+from trialfinder.store.rows import FILTER_COLUMNS
 
-FACET_KEY_COLUMNS = (
-    "overall_status",
-    "study_type",
-    "sex",
-    "std_ages",
-    "phases",
-    "healthy_volunteers",
-    "has_results",
-)
+FACET_KEY_COLUMNS = FILTER_COLUMNS
 """The `trials` columns that `facet_totals` and `country_facet_totals` count trials by (and
 `facet_keys` names, migration 0007)."""
 
