@@ -20,6 +20,7 @@ from trialfinder.ingest import ingest
 from trialfinder.model import GeoPoint
 from trialfinder.store import open_store
 from trialfinder.store.base import GeoArea, StoredRecord, StudyFilter, StudySort
+from trialfinder.store.migrations import SQLITE_MIGRATIONS
 from trialfinder.store.sqlite import SQLiteStore
 from trialfinder.store.sqlite_geo import (
     AREA_CELLS,
@@ -213,7 +214,7 @@ def test_migration_0008_lists_the_areas_of_existing_sites(
     raw.close()
     reopened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
     assert isinstance(reopened, SQLiteStore)
-    assert reopened.schema_version == "0009_search_trial_areas_1_degree"
+    assert reopened.schema_version == SQLITE_MIGRATIONS[-1].name
     assert set(reopened._db.execute("select area, trial_rowid from trial_areas")) == areas
     assert reopened.search_trials(where, StudySort("distance"), 100, 0, 60.0) == page
     reopened.close()
@@ -235,7 +236,7 @@ def test_migration_0009_adds_the_1_degree_areas(store: SQLiteStore, tmp_path: Pa
     raw.close()
     reopened = open_store(f"sqlite:///{tmp_path / 'trials.db'}")
     assert isinstance(reopened, SQLiteStore)
-    assert reopened.schema_version == "0009_search_trial_areas_1_degree"
+    assert reopened.schema_version == SQLITE_MIGRATIONS[-1].name
     assert set(reopened._db.execute("select area, trial_rowid from trial_areas")) == areas
     assert reopened.count_trials(StudyFilter(geo=boston), 60.0) == counted
     reopened.close()

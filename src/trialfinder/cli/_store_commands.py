@@ -1,4 +1,4 @@
-"""Store commands: ingest, sync, stats, show, quarantine."""
+"""Store commands: ingest, sync, stats, show, quarantine, reindex."""
 
 from __future__ import annotations
 
@@ -276,3 +276,38 @@ def quarantine_command(
     for entry in entries:
         table.add_row(entry.code, f"{entry.origin} {entry.position}", entry.reason)
     console.print(table)
+
+
+@app.command("reindex")
+@command
+def reindex_command(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """Rebuild the tantivy text index of an SQLite store (`<db>.tantivy`) from the store."""
+    import time
+
+    from trialfinder.store.sqlite import SQLiteStore
+
+    store = open_store(database)
+    started = time.perf_counter()
+    try:
+        if not isinstance(store, SQLiteStore):
+            raise fail(
+                f"{store.url}: only SQLite stores keep a tantivy text index "
+                "(PostgreSQL searches its own tsvector index)"
+            )
+        with progress_bar() as progress:
+            task = progress.add_task("indexing text", total=None, rate=0.0)
+
+            def on_progress(done: int, total: int) -> None:
+                elapsed = time.perf_counter() - started
+                rate = done / elapsed if elapsed else 0.0
+                progress.update(task, completed=done, total=total, rate=rate)
+
+            trials = store.rebuild_text_index(on_progress)
+        path = store.text_index_path
+    finally:
+        store.close()
+    seconds = time.perf_counter() - started
+    if as_json:
+        print_json({"trials": trials, "seconds": round(seconds, 3), "index": str(path)})
+        return
+    console.print(f"indexed the text of {trials:,} trials in {seconds:.1f} s into {path}")

@@ -583,6 +583,46 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        name="0010_text_index_log",
+        statements=(
+            # The change log of the tantivy text index (store/sqlite_tantivy.py): every trial
+            # written or deleted, in the same transaction; the index records the last seq it
+            # applied. `autoincrement` keeps the last seq in `sqlite_sequence` when applied
+            # entries are deleted. The store id tells a rebuilt store from the one an index
+            # was made of.
+            """
+            create table text_index_log (
+                seq integer primary key autoincrement,
+                nct_id text not null
+            )
+            """,
+            """
+            create table text_index_store (
+                store_id text not null
+            )
+            """,
+            "insert into text_index_store (store_id) values (lower(hex(randomblob(16))))",
+            """
+            create trigger trials_text_index_insert after insert on trials
+            begin
+                insert into text_index_log (nct_id) values (new.nct_id);
+            end
+            """,
+            """
+            create trigger trials_text_index_update after update on trials
+            begin
+                insert into text_index_log (nct_id) values (new.nct_id);
+            end
+            """,
+            """
+            create trigger trials_text_index_delete after delete on trials
+            begin
+                insert into text_index_log (nct_id) values (old.nct_id);
+            end
+            """,
+        ),
+    ),
 )
 
 

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from trialfinder.errors import StoreError
 from trialfinder.model import Trial
-from trialfinder.store import sqlite_counts, sqlite_search, sqlite_sites, sqlite_write
+from trialfinder.store import (
+    sqlite_counts,
+    sqlite_search,
+    sqlite_sites,
+    sqlite_tantivy,
+    sqlite_write,
+)
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import (
     QuarantineEntry,
@@ -33,6 +40,8 @@ from trialfinder.store.rows import (
     decompress,
 )
 
+_log = logging.getLogger(__name__)
+
 WRITE_CACHE_KIB = 256 * 1024
 """Page cache of a writing connection (SQLite's default is 2 MiB)."""
 
@@ -48,6 +57,11 @@ class SQLiteStore:
         self._lock = threading.RLock()
         # Counts and facets remembered until the database changes (0: none remembered).
         self._counts = AnswerCache(count_cache_size)
+        # The tantivy text index beside the file, kept and read only when the setting asks.
+        self.text_index_path = sqlite_tantivy.index_path(self.path)
+        self._text_index: sqlite_tantivy.TextIndexReader | None = None
+        if sqlite_tantivy.text_index_setting() == "tantivy":
+            self._text_index = sqlite_tantivy.TextIndexReader(self.text_index_path)
         try:
             if read_only:
                 uri = f"file:{self.path.resolve()}?mode=ro"
@@ -153,10 +167,35 @@ class SQLiteStore:
         with self._lock:
             try:
                 with self._db:
+                    if self._text_index is not None:
+                        sqlite_tantivy.prune_log(self._db, self.text_index_path)
                     sqlite_write.write_records(self._db, records, quarantined, counts)
+                    if self._text_index is None:
+                        sqlite_tantivy.clear_log_without_index(self._db, self.text_index_path)
             except sqlite3.Error as error:
                 raise StoreError(f"{self.path}: write failed ({error})") from None
+            if self._text_index is not None:
+                self._catch_up_text_index()
         return counts
+
+    def _catch_up_text_index(self) -> None:
+        """Apply the committed writes to the tantivy index. A failure leaves the index behind
+        the log: readers search FTS5 until the next writer or `reindex` catches it up."""
+        try:
+            sqlite_tantivy.catch_up(self._db, self.text_index_path)
+        except (OSError, ValueError, sqlite3.Error) as error:
+            _log.warning("%s: text index not updated (%s)", self.text_index_path, error)
+
+    def rebuild_text_index(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Build the tantivy text index from the stored trials, replacing any there was;
+        return the trials indexed. `progress(done, total)` follows the build."""
+        with self._lock:
+            try:
+                return sqlite_tantivy.rebuild(self._db, self.text_index_path, progress)
+            except (OSError, ValueError) as error:
+                raise StoreError(
+                    f"{self.text_index_path}: text index build failed ({error})"
+                ) from None
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -324,7 +363,9 @@ class SQLiteStore:
     ) -> list[StudyHit]:
         """Return one page of trials matching `where`, best (per `sort`) first."""
         with self._lock:
-            return sqlite_search.search_trials(self._db, where, sort, limit, offset, time_limit_s)
+            return sqlite_search.search_trials(
+                self._db, where, sort, limit, offset, time_limit_s, self._text_index
+            )
 
     def count_trials(self, where: StudyFilter, time_limit_s: float) -> int:
         """Return how many trials match `where`."""

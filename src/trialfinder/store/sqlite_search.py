@@ -9,6 +9,7 @@ statement's text depends only on which filters are set. Counts and facets are in
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -28,6 +29,8 @@ from trialfinder.store.sqlite_geo import (
     geo_ctes,
     nearest_locations,
 )
+from trialfinder.store.sqlite_tantivy import TextIndexReader
+from trialfinder.store.sqlite_tantivy_search import needs_check, serves, tantivy_page
 from trialfinder.store.sqlite_text import fts_query, text_index
 from trialfinder.store.sqlite_totals import column_conditions, match_bounds, words
 
@@ -101,6 +104,7 @@ def study_query(
     near_km: float | None = None,
     update_bound: tuple[str, str, str | None] | None = None,
     trial_columns: tuple[str, ...] = (),
+    rowids: Sequence[int] | None = None,
 ) -> tuple[list[str], str, dict[str, Any]]:
     """(common table expressions, select statement, params) of `study_search_sql`.
 
@@ -109,7 +113,7 @@ def study_query(
     `near_km`: sites farther are left out (see `geo_ctes`). `update_bound` ("desc", value,
     done): only trials updated after value and, unless done is None, not after done, read along
     the last-update index, which holds the filtered columns ("asc": before value, not before
-    done).
+    done). `rowids`: only these trials (checked one by one).
     """
     params: dict[str, Any] = {}
     ctes: list[str] = []
@@ -137,7 +141,7 @@ def study_query(
             in_place = "trial_rowid from nearest"
             joins.append("join nearest on nearest.trial_rowid = trials.rowid")
     elif _has_site_filter(where):
-        probe = bool(where.text) or update_bound is not None
+        probe = bool(where.text) or update_bound is not None or rowids is not None
         conditions.append(_trial_site_condition(where, params, probe))
 
     match = fts_query(where.text)
@@ -160,6 +164,9 @@ def study_query(
     elif in_place and near_km is None:
         conditions.append("trials.rowid in (select trial_rowid from geo_hits)")
 
+    if rowids is not None:
+        params["rowids"] = json.dumps(list(rowids))
+        conditions.append("trials.rowid in (select value from json_each(:rowids))")
     if where.nct_ids:
         params["nct_ids"] = json.dumps([n.upper() for n in where.nct_ids])
         conditions.append("trials.nct_id in (select value from json_each(:nct_ids))")
@@ -301,10 +308,14 @@ def search_trials(
     limit: int,
     offset: int,
     time_limit_s: float,
+    text_index: TextIndexReader | None = None,
 ) -> list[StudyHit]:
-    """Return one page of trials matching `where` (see `SQLiteStore.search_trials`)."""
+    """Return one page of trials matching `where` (see `SQLiteStore.search_trials`); the
+    ranked page from `text_index` when it serves the search and holds what the store holds."""
     with time_limit(db, time_limit_s):
-        rows = _page(db, where, sort, limit, offset)
+        rows = _indexed_page(db, where, sort, limit, offset, text_index)
+        if rows is None:
+            rows = _page(db, where, sort, limit, offset)
         if not _has_site_filter(where):
             return [
                 StudyHit(nct_id=n, score=s, site=None, site_status="", distance_km=d)
@@ -360,6 +371,40 @@ def search_trials(
             )
         )
     return hits
+
+
+def _indexed_page(
+    db: sqlite3.Connection,
+    where: StudyFilter,
+    sort: StudySort,
+    limit: int,
+    offset: int,
+    text_index: TextIndexReader | None,
+) -> list[tuple[Any, ...]] | None:
+    """The page's rows (as `_page` gives them) from the tantivy index, or None (use FTS5)."""
+    if text_index is None or not serves(where, sort):
+        return None
+    index = text_index.current(db)
+    if index is None:
+        return None
+    check = None
+    if needs_check(where):
+        rest = dataclasses.replace(where, text=(), geo=None)
+
+        def check(rowids: list[int]) -> set[int]:
+            ctes, sql, params = study_query(rest, None, rowids=rowids)
+            sql = (("with " + ",\n".join(ctes) + "\n") if ctes else "") + sql
+            return {row[0] for row in db.execute(sql, params)}
+
+    try:
+        page = tantivy_page(db, index, where, limit, offset, check)
+    except (OSError, ValueError):
+        return None  # an index tantivy cannot read (damaged on disk): FTS5 answers
+    if page is None:
+        return None
+    if _has_site_filter(where):
+        return [(nct_id, score, None, None) for nct_id, score in page]
+    return [(nct_id, score, None, None, None) for nct_id, score in page]
 
 
 def _page(
