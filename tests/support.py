@@ -8,10 +8,11 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from hypothesis import strategies as st
 
 from trialfinder.ingest import ingest
 from trialfinder.store import Store, open_store
-from trialfinder.store.base import StoredRecord
+from trialfinder.store.base import GeoArea, StoredRecord
 from trialfinder.store.sqlite import SQLiteStore
 from trialfinder.store.sqlite_geo import ROW_STRIDE
 
@@ -119,3 +120,20 @@ def sqlite_distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> fl
 def grid_cell(lat: float, lon: float) -> int:
     """The 0.01° site-grid cell of a point, as the SQLite store numbers it."""
     return math.floor((lat + 90.0) * 100.0) * ROW_STRIDE + math.floor((lon + 180.0) * 100.0)
+
+
+CENTRES = ((42.36, -71.06), (48.86, 2.35), (35.68, 139.69), (-33.87, 151.21), (-23.55, -46.63))
+"""Places near real sites: Boston, Paris, Tokyo, Sydney, São Paulo."""
+
+
+def circles_near_sites() -> st.SearchStrategy[GeoArea]:
+    """Circles around `CENTRES`, moved up to half a degree and 1–600 km wide, at random."""
+    return st.builds(
+        lambda centre, lat_shift, lon_shift, radius_km: GeoArea(
+            centre[0] + lat_shift, centre[1] + lon_shift, radius_km
+        ),
+        st.sampled_from(CENTRES),
+        st.floats(-0.5, 0.5),
+        st.floats(-0.5, 0.5),
+        st.floats(1, 600),
+    )

@@ -15,7 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from support import grid_cell, shared_data, site_near_rim, sqlite_distance_km, writable_sqlite_store
+from support import (
+    circles_near_sites,
+    grid_cell,
+    shared_data,
+    site_near_rim,
+    sqlite_distance_km,
+    writable_sqlite_store,
+)
 from trialfinder.ingest import ingest
 from trialfinder.model import GeoPoint
 from trialfinder.store import open_store
@@ -107,25 +114,12 @@ def _exact_trials(db: sqlite3.Connection, geo: GeoArea) -> set[int]:
     return {rowid for (rowid,) in rows}
 
 
-# Centres near real sites (Boston, Paris, Tokyo, Sydney, São Paulo), moved and grown at random.
-CENTRES = ((42.36, -71.06), (48.86, 2.35), (35.68, 139.69), (-33.87, 151.21), (-23.55, -46.63))
-
-
 @settings(max_examples=60, deadline=None)
-@given(
-    centre=st.sampled_from(CENTRES),
-    lat_shift=st.floats(-0.5, 0.5),
-    lon_shift=st.floats(-0.5, 0.5),
-    radius_km=st.floats(1, 600),
-)
+@given(geo=circles_near_sites())
 def test_place_search_finds_the_trials_of_the_exact_distances(
     module_store: SQLiteStore,
-    centre: tuple[float, float],
-    lat_shift: float,
-    lon_shift: float,
-    radius_km: float,
+    geo: GeoArea,
 ) -> None:
-    geo = GeoArea(centre[0] + lat_shift, centre[1] + lon_shift, radius_km)
     db = module_store._db
     assert _place_trials(db, geo) == _exact_trials(db, geo)
 

@@ -11,8 +11,8 @@ import msgspec
 import psycopg
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
+from support import circles_near_sites
 from trialfinder.model import GeoPoint
 from trialfinder.search import SearchQuery, count_studies, parse_geo
 from trialfinder.store import open_store
@@ -50,25 +50,12 @@ def _exact_trials(url: str, geo: GeoArea) -> set[str]:
     return {nct_id for (nct_id,) in _rows(url, sql, geo_params(geo))}
 
 
-# Centres near real sites (Boston, Paris, Tokyo, Sydney, São Paulo), moved and grown at random.
-CENTRES = ((42.36, -71.06), (48.86, 2.35), (35.68, 139.69), (-33.87, 151.21), (-23.55, -46.63))
-
-
 @settings(max_examples=60, deadline=None)
-@given(
-    centre=st.sampled_from(CENTRES),
-    lat_shift=st.floats(-0.5, 0.5),
-    lon_shift=st.floats(-0.5, 0.5),
-    radius_km=st.floats(1, 600),
-)
+@given(geo=circles_near_sites())
 def test_grid_finds_the_trials_of_the_exact_distances(
     pg_real_store: PostgresStore,
-    centre: tuple[float, float],
-    lat_shift: float,
-    lon_shift: float,
-    radius_km: float,
+    geo: GeoArea,
 ) -> None:
-    geo = GeoArea(centre[0] + lat_shift, centre[1] + lon_shift, radius_km)
     assert _grid_trials(pg_real_store.url, geo) == _exact_trials(pg_real_store.url, geo)
 
 
