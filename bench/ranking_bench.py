@@ -1,8 +1,11 @@
 """Relevance of the library's search on TREC Clinical Trials 2021, and its field weights tuned.
 
-Run ``python bench/ranking_bench.py [--data ../shared/data] [--tune] [--postgres URL]``. A
-fresh SQLite store (a temporary file) holds the judged trials whose records are in ``ctgov/``,
-``ctgov-xml/`` and ``ctgov-xml-2023/`` (all statuses; read with ``match_bench``'s folders).
+Run ``python bench/ranking_bench.py [--data ../shared/data] [--engine fts5|tantivy|both]
+[--tune] [--postgres URL]``. A fresh SQLite store (a temporary file) holds the judged trials
+whose records are in ``ctgov/``, ``ctgov-xml/`` and ``ctgov-xml-2023/`` (all statuses; read with
+``match_bench``'s folders). ``--engine`` picks its full-text engine (``TRIALFINDER_TEXT_INDEX``):
+FTS5's bm25 (the default), the tantivy index (one store with its index; each column's BM25
+boosted by ``sqlite_text.TANTIVY_BOOSTS``), or both, each in its own store.
 Each topic (a patient note) is searched with ``search_studies`` in two forms, derived from the
 note alone, never from the judgements:
 
@@ -24,15 +27,20 @@ PostgreSQL labels can follow: title; conditions = keywords; interventions; summa
 title and conditions above summary and criteria), maximising the mean of both forms' NDCG@10
 (ties: the point nearest the shipped table), and reports the best beside the shipped table
 (``FTS_WEIGHTS``) and that table with each label's columns averaged. The tuned table is to be
-adopted only if its held-out figure (the same mean) is higher; it says which. As a check only,
-the grid is also tuned on the even topics and shown on the odd ones. A table is applied by
-setting ``sqlite_text.FTS_WEIGHTS`` (and the PostgreSQL label weights derived from it with
-``sqlite_text.label_weights``) in this process, which every search reads. BM25's own k1 (1.2)
-and b (0.75) are fixed inside SQLite FTS5 and cannot be tuned.
+adopted only if its held-out figure (the same mean) is higher; it says which. Each SQLite
+engine is tuned on its own (tantivy from its ``TANTIVY_BOOSTS``, with the same grid and
+constraints); PostgreSQL is measured with FTS5's tables. As a check only, the grid is also tuned
+on the even topics and shown on the odd ones. A table is applied by setting
+``sqlite_text.FTS_WEIGHTS``, ``sqlite_text.TANTIVY_BOOSTS`` and the PostgreSQL label weights
+derived with ``sqlite_text.label_weights`` in this process, which every search reads. BM25's
+own k1 (1.2) and b (0.75) are fixed inside SQLite FTS5 (and tantivy) and cannot be tuned.
 
 ``--postgres URL`` also measures the PostgreSQL store (``ts_rank`` with the label weights) on
 the same trials and queries: the database ``trialfinder_ranking_bench`` is (re)made on that
-server. The SQLite grid takes about 45 s; the whole run with PostgreSQL about 2 minutes.
+server. The FTS5 grid takes about 35 s, the tantivy grid about 3 minutes (each grid twice:
+odd, then even as a check); the whole FTS5 run with PostgreSQL about 2 minutes. With both
+engines, each tantivy table's held-out mean is also shown against FTS5's shipped table (the
+question whether tantivy may rank by default).
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ import argparse
 import itertools
 import json
 import math
+import os
 import re
 import statistics
 import sys
@@ -61,6 +70,7 @@ from trialfinder.match import profile_from_note  # noqa: E402
 from trialfinder.search import SearchQuery, search_studies  # noqa: E402
 from trialfinder.sources import RawRecord, parse_record, read_source  # noqa: E402
 from trialfinder.store import Store, open_store, postgres_search, sqlite_text  # noqa: E402
+from trialfinder.store.sqlite_tantivy import TEXT_INDEX_SETTING  # noqa: E402
 
 K = 10
 FORMS = ("cond", "term")
@@ -70,6 +80,9 @@ HITS = 1000
 """Hits read per search: enough for ten judged ones (the store holds ~570 trials)."""
 
 Weights = tuple[float, float, float, float, float, float]
+
+ENGINES = {"fts5": "SQLite", "tantivy": "SQLite tantivy"}
+"""The SQLite full-text engines (``TRIALFINDER_TEXT_INDEX``) and their label in the tables."""
 
 GRID = {
     "title": (2.0, 5.0, 10.0, 15.0, 20.0),
@@ -177,14 +190,31 @@ def queries_of(note: str) -> dict[str, SearchQuery]:
 @contextmanager
 def weights_set(weights: Weights) -> Iterator[None]:
     """Make every search of this process rank with ``weights`` (``FTS_WEIGHTS`` order): bm25 on
-    SQLite, and on PostgreSQL the label weights ``label_weights`` derives from them."""
-    saved = sqlite_text.FTS_WEIGHTS, postgres_search.LABEL_WEIGHTS
-    sqlite_text.FTS_WEIGHTS = weights
+    SQLite, the column boosts of the tantivy index, and on PostgreSQL the label weights
+    ``label_weights`` derives from them."""
+    saved = sqlite_text.FTS_WEIGHTS, sqlite_text.TANTIVY_BOOSTS, postgres_search.LABEL_WEIGHTS
+    sqlite_text.FTS_WEIGHTS = sqlite_text.TANTIVY_BOOSTS = weights
     postgres_search.LABEL_WEIGHTS = sqlite_text.label_weights(postgres_search.TEXT_LABELS, weights)
     try:
         yield
     finally:
-        sqlite_text.FTS_WEIGHTS, postgres_search.LABEL_WEIGHTS = saved
+        sqlite_text.FTS_WEIGHTS, sqlite_text.TANTIVY_BOOSTS, postgres_search.LABEL_WEIGHTS = saved
+
+
+def sqlite_store(folder: Path, engine: str, records: list[RawRecord]) -> Store:
+    """Return a fresh SQLite store in ``folder`` holding ``records``, searched with ``engine``
+    (with ``tantivy``, the store keeps its index: built by the first write, kept by the rest)."""
+    saved = os.environ.get(TEXT_INDEX_SETTING)
+    os.environ[TEXT_INDEX_SETTING] = engine  # a store reads the setting when it opens
+    try:
+        store = open_store(f"sqlite:///{folder / f'{engine}.db'}")
+    finally:
+        if saved is None:
+            del os.environ[TEXT_INDEX_SETTING]
+        else:
+            os.environ[TEXT_INDEX_SETTING] = saved
+    ingest_records(store, records, criteria=False)
+    return store
 
 
 def structured(title: float, conditions: float, interventions: float, summary: float) -> Weights:
@@ -341,25 +371,48 @@ def postgres_store(server: str, records: list[RawRecord]) -> Store:
     return store
 
 
+def weight_tables(engine: str) -> dict[str, Weights]:
+    """Return the tables measured on ``engine``'s store before tuning: today's table, and for
+    FTS5 also that table with each PostgreSQL label's columns averaged."""
+    if engine == "tantivy":
+        return {"shipped": tuple(sqlite_text.TANTIVY_BOOSTS)}  # type: ignore[dict-item]
+    shipped: Weights = tuple(sqlite_text.FTS_WEIGHTS)  # type: ignore[assignment]
+    return {"shipped": shipped, "shipped, labels averaged": averaged(shipped)}
+
+
+def averaged(weights: Weights) -> Weights:
+    """Return ``weights`` in the grid's structure: conditions and keywords averaged, summary and
+    criteria averaged (each PostgreSQL label's columns)."""
+    return structured(
+        weights[0], (weights[1] + weights[3]) / 2, weights[2], (weights[4] + weights[5]) / 2
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the figures for BENCHMARKS.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).parents[2] / "shared" / "data")
+    parser.add_argument(
+        "--engine",
+        choices=(*ENGINES, "both"),
+        default="fts5",
+        help="the SQLite full-text engine measured (default fts5)",
+    )
     parser.add_argument("--tune", action="store_true", help="search the weight grid (odd topics)")
     parser.add_argument(
         "--postgres", help="also measure PostgreSQL: URL of a server (a database is made on it)"
     )
     args = parser.parse_args(argv)
+    engines = list(ENGINES) if args.engine == "both" else [args.engine]
     topics, all_grades = read_judgements(args.data / "trec2021")
     wanted = {n for grades in all_grades.values() for n in grades}
     records = list(judged_records(args.data, wanted))
 
     with tempfile.TemporaryDirectory(prefix="ranking-bench-") as folder:
-        stores = {"SQLite": open_store(f"sqlite:///{Path(folder) / 'trials.db'}")}
-        ingest_records(stores["SQLite"], records, criteria=False)
-        if args.postgres:
-            stores["PostgreSQL"] = postgres_store(args.postgres, records)
-        present = {t.nct_id for t in stores["SQLite"].iter_trials()}
+        stores = {ENGINES[e]: sqlite_store(Path(folder), e, records) for e in engines}
+        tables = {ENGINES[e]: weight_tables(e) for e in engines}
+        first = next(iter(stores.values()))
+        present = {t.nct_id for t in first.iter_trials()}
         judged = {
             t: {n: g for n, g in grades.items() if n in present} for t, grades in all_grades.items()
         }
@@ -376,21 +429,22 @@ def main(argv: list[str] | None = None) -> int:
             q = queries[topic]
             print(f"  {topic}: query.cond={q['cond'].cond!r} query.term={q['term'].term!r}")
 
-        shipped: Weights = tuple(sqlite_text.FTS_WEIGHTS)  # type: ignore[assignment]
-        averaged = structured(
-            shipped[0], (shipped[1] + shipped[3]) / 2, shipped[2], (shipped[4] + shipped[5]) / 2
-        )
-        tables = {"shipped": shipped, "shipped, labels averaged": averaged}
         if args.tune:
-            for name, keep in (("tuned", is_odd), ("tuned on even (check only)", HALVES[HELD])):
-                chosen = {t: q for t, q in queries.items() if keep(topic_number(t))}
-                started = time.perf_counter()
-                best, score, tried = tune(stores["SQLite"], chosen, judged, averaged)
-                print(
-                    f"grid for {name!r}: {tried} points in {time.perf_counter() - started:.0f} s, "
-                    f"best {score:.4f}: {weights_text(best)}"
-                )
-                tables[name] = best
+            for backend, store in stores.items():
+                start = averaged(tables[backend]["shipped"])
+                for name, keep in (("tuned", is_odd), ("tuned on even (check only)", HALVES[HELD])):
+                    chosen = {t: q for t, q in queries.items() if keep(topic_number(t))}
+                    started = time.perf_counter()
+                    best, score, tried = tune(store, chosen, judged, start)
+                    print(
+                        f"{backend} grid for {name!r}: {tried} points in "
+                        f"{time.perf_counter() - started:.0f} s, best {score:.4f}: "
+                        f"{weights_text(best)}"
+                    )
+                    tables[backend][name] = best
+        if args.postgres:
+            stores["PostgreSQL"] = postgres_store(args.postgres, records)
+            tables["PostgreSQL"] = dict(tables.get("SQLite") or weight_tables("fts5"))
 
         print(
             "\n| store | weights | topics | form | n | answered | NDCG@10 | NDCG@10 judged only "
@@ -399,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         objectives: dict[tuple[str, str], dict[str, float]] = {}
         rankings: dict[tuple[str, str], dict[str, dict[str, list[str]]]] = {}
         for backend, store in stores.items():
-            for label, weights in tables.items():
+            for label, weights in tables[backend].items():
                 rankings[backend, label] = rank_all(store, queries, weights)
                 objectives[backend, label] = report(
                     f"{backend} | {label}", rankings[backend, label], judged
@@ -407,21 +461,52 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for (backend, label), halves in objectives.items():
             means = ", ".join(f"{h} {v:.4f}" for h, v in halves.items())
-            print(f"{backend}, {label} ({weights_text(tables[label])}): mean NDCG@10 {means}")
-        if args.tune:
-            gain = objectives["SQLite", "tuned"][HELD] - objectives["SQLite", "shipped"][HELD]
-            verdict = "adopt the tuned weights" if gain > 0 else "keep the shipped weights"
-            print(f"\nSQLite held-out change {gain:+.4f}: {verdict}")
-            for backend in stores:
-                for half, keep in HALVES.items():
-                    new, old = rankings[backend, "tuned"], rankings[backend, "shipped"]
-                    print(
-                        f"{backend}, tuned against shipped, {half}, topic by topic: "
-                        + paired(new, old, judged, keep)
-                    )
+            shown = weights_text(tables[backend][label])
+            print(f"{backend}, {label} ({shown}): mean NDCG@10 {means}")
+        verdicts(stores, rankings, objectives, judged, tune=args.tune)
         for store in stores.values():
             store.close()
     return 0
+
+
+def verdicts(
+    stores: dict[str, Store],
+    rankings: dict[tuple[str, str], dict[str, dict[str, list[str]]]],
+    objectives: dict[tuple[str, str], dict[str, float]],
+    judged: dict[str, dict[str, int]],
+    *,
+    tune: bool,
+) -> None:
+    """Print each SQLite engine's adoption verdict (tuned against its shipped table on the
+    held-out topics), the topic-by-topic changes, and tantivy against FTS5 per table."""
+    if tune:
+        for backend in ENGINES.values():
+            if backend not in stores:
+                continue
+            gain = objectives[backend, "tuned"][HELD] - objectives[backend, "shipped"][HELD]
+            verdict = "adopt the tuned weights" if gain > 0 else "keep the shipped weights"
+            print(f"\n{backend} held-out change {gain:+.4f}: {verdict}")
+        for backend in stores:
+            if (backend, "tuned") not in rankings:
+                continue
+            for half, keep in HALVES.items():
+                new, old = rankings[backend, "tuned"], rankings[backend, "shipped"]
+                print(
+                    f"{backend}, tuned against shipped, {half}, topic by topic: "
+                    + paired(new, old, judged, keep)
+                )
+    fts5, tantivy = ENGINES["fts5"], ENGINES["tantivy"]
+    if fts5 in stores and tantivy in stores:
+        base = objectives[fts5, "shipped"][HELD]
+        for (backend, label), halves in objectives.items():
+            if backend == tantivy:
+                print(
+                    f"{tantivy} {label} against {fts5} shipped, held out: "
+                    f"{halves[HELD] - base:+.4f}; topic by topic: "
+                    + paired(
+                        rankings[backend, label], rankings[fts5, "shipped"], judged, HALVES[HELD]
+                    )
+                )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import functools
 import importlib.util
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -19,7 +20,7 @@ from support import FIXTURES, REPO_ROOT
 from trialfinder.ingest import parse_raw
 from trialfinder.search import SearchQuery, search_studies
 from trialfinder.sources.base import RawRecord
-from trialfinder.store import Store, open_store
+from trialfinder.store import Store, open_store, sqlite_text
 from trialfinder.store.base import StoredRecord
 from trialfinder.store.postgres_search import LABEL_WEIGHTS, TEXT_LABELS
 from trialfinder.store.sqlite_text import FTS_COLUMNS, FTS_WEIGHTS, label_weights
@@ -45,9 +46,16 @@ def test_a_label_weighs_its_columns_mean_over_the_heaviest_column() -> None:
     assert label_weights(labels, (4.0, 8.0, 2.0, 8.0, 1.0, 1.0)) == (0.125, 0.25, 1.0, 0.5)
 
 
+@pytest.mark.parametrize("table", ["FTS_WEIGHTS", "TANTIVY_BOOSTS"])
 @pytest.mark.parametrize("column", ["title", "conditions", "keywords"])
-def test_title_and_condition_weigh_more_than_summary_and_criteria(column: str) -> None:
-    assert WEIGHT[column] > max(WEIGHT["summary"], WEIGHT["criteria"])
+def test_title_and_condition_weigh_more_than_summary_and_criteria(column: str, table: str) -> None:
+    weight = dict(zip(FTS_COLUMNS, getattr(sqlite_text, table), strict=True))
+    assert weight[column] > max(weight["summary"], weight["criteria"])
+
+
+def test_the_tantivy_boosts_have_a_weight_for_every_column() -> None:
+    assert len(sqlite_text.TANTIVY_BOOSTS) == len(FTS_COLUMNS)
+    assert all(boost > 0 for boost in sqlite_text.TANTIVY_BOOSTS)
 
 
 # -- the weights as the stores apply them --------------------------------------------------------
@@ -130,3 +138,20 @@ def test_ndcg_cuts_at_k() -> None:
     expected = (2 / math.log2(3)) / (2 + 1 / math.log2(3))
     assert _bench().ndcg(["X", "A", "C"], grades, 2) == pytest.approx(expected)
     assert round(expected, 4) == 0.4796
+
+
+@pytest.mark.parametrize(("engine", "has_index"), [("fts5", False), ("tantivy", True)])
+def test_the_bench_store_searches_with_the_engine_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, has_index: bool
+) -> None:
+    monkeypatch.delenv("TRIALFINDER_TEXT_INDEX", raising=False)
+    body = (FIXTURES / "NCT05397184.json").read_bytes()
+    record = RawRecord("test", "NCT05397184", body, "ctgov_json")
+    store = _bench().sqlite_store(tmp_path, engine, [record])
+    try:
+        assert (tmp_path / f"{engine}.db.tantivy").exists() is has_index
+        assert [t.nct_id for t in store.iter_trials()] == ["NCT05397184"]
+    finally:
+        store.close()
+    # The setting is the caller's again: the store read it when it opened.
+    assert "TRIALFINDER_TEXT_INDEX" not in os.environ

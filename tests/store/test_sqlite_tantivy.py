@@ -18,7 +18,7 @@ from trialfinder.cli import app
 from trialfinder.errors import QueryError
 from trialfinder.model import GeoPoint, Location, Trial
 from trialfinder.search import query_from_params
-from trialfinder.store import open_store, sqlite_search, sqlite_tantivy
+from trialfinder.store import open_store, sqlite_search, sqlite_tantivy, sqlite_text
 from trialfinder.store.base import GeoArea, StoredRecord, StudyFilter, StudySort
 from trialfinder.store.sqlite import SQLiteStore
 from trialfinder.store.sqlite_tantivy_search import tantivy_matches, tantivy_page
@@ -196,6 +196,27 @@ def test_equal_scores_are_ordered_by_nct_id(store: SQLiteStore) -> None:
     assert page[0][1] == page[1][1]
     second = tantivy_page(store._db, _index(store), where, 1, 1)
     assert second == [page[1]]
+
+
+@pytest.mark.parametrize(
+    ("boosts", "order"),
+    [
+        ((10.0, 8.0, 5.0, 6.0, 2.0, 1.0), ["NCT00000001", "NCT00000004"]),
+        ((1.0, 1.0, 1.0, 1.0, 50.0, 1.0), ["NCT00000004", "NCT00000001"]),
+    ],
+    ids=["title and condition heavy", "summary heavy"],
+)
+def test_the_index_ranks_with_the_boosts_table(
+    store: SQLiteStore,
+    monkeypatch: pytest.MonkeyPatch,
+    boosts: tuple[float, ...],
+    order: list[str],
+) -> None:
+    # NCT00000001 has "anxiety" in its title and condition, NCT00000004 "lake" in its summary.
+    monkeypatch.setattr(sqlite_text, "TANTIVY_BOOSTS", boosts)
+    page = tantivy_page(store._db, _index(store), _where({"query.term": "anxiety OR lake"}), 10, 0)
+    assert page is not None
+    assert [nct_id for nct_id, _ in page] == order
 
 
 def test_a_write_brings_the_index_up_to_date(store: SQLiteStore) -> None:

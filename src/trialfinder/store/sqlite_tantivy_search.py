@@ -6,12 +6,13 @@ must then meet both); `tantivy_page` returns None where it cannot, and the calle
 
 The match is FTS5's: the index holds FTS5's own tokens (`sqlite_tantivy_words`); every phrase
 of a term's alternatives in the searched columns, `-` terms left out; a prefix (`word*`) or a
-phrase FTS5 makes no token of goes to FTS5. Each column's BM25 is boosted by its FTS5 weight
-(`FTS_WEIGHTS`); equal scores are ordered by NCT id. The index filters status, phase, type,
-sex, age, age group, healthy volunteers, results and country itself. Near a place it lists the
-trials with a site in a 0.25° area the circle touches, best first; those with a site in an area
-wholly inside the circle pass, the others are checked site by site on their stored
-coordinates, and any other filter in SQLite, a batch at a time, only until the page is full.
+phrase FTS5 makes no token of goes to FTS5. Each column's BM25 is boosted by its weight in
+`sqlite_text.TANTIVY_BOOSTS` (read at each search); equal scores are ordered by NCT id. The
+index filters status, phase, type, sex, age, age group, healthy volunteers, results and country
+itself. Near a place it lists the trials with a site in a 0.25° area the circle touches, best
+first; those with a site in an area wholly inside the circle pass, the others are checked site
+by site on their stored coordinates, and any other filter in SQLite, a batch at a time, only
+until the page is full.
 The page is checked against FTS5 by rowid at last: a page FTS5 would not match in full
 (a word tantivy splits unlike FTS5) is dropped and FTS5 answers.
 """
@@ -25,12 +26,13 @@ from typing import Any
 
 import tantivy
 
+from trialfinder.store import sqlite_text
 from trialfinder.store.base import GeoArea, StudyFilter, StudySort
 from trialfinder.store.geo_cells import AREA_LEVEL_BASE, CELLS_PER_DEGREE, Box, circle_cells
 from trialfinder.store.sqlite_geo import DISTANCE_KM, bounding_box
 from trialfinder.store.sqlite_tantivy import AREA_SIDE, OpenIndex
 from trialfinder.store.sqlite_tantivy_words import fts5_tokens
-from trialfinder.store.sqlite_text import FTS_COLUMNS, FTS_WEIGHTS, fts_query, text_index
+from trialfinder.store.sqlite_text import FTS_COLUMNS, fts_query, text_index
 
 _SERVED = frozenset(
     {
@@ -90,7 +92,7 @@ def needs_check(where: StudyFilter) -> bool:
 
 def _text_query(index: OpenIndex, where: StudyFilter) -> tantivy.Query | None:
     """Every text search as tantivy clauses, or None when one cannot be written exactly."""
-    weights = dict(zip(FTS_COLUMNS, FTS_WEIGHTS, strict=True))
+    weights = dict(zip(FTS_COLUMNS, sqlite_text.TANTIVY_BOOSTS, strict=True))
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
     for search in where.text:
         columns = search.columns or FTS_COLUMNS
