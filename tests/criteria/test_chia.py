@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from trialfinder.criteria.chia import evaluate_folder
+from trialfinder.criteria.chia import main as chia_main
 from trialfinder.criteria.evaluate import DEFAULT, load_labels
 
 TEXT = "No history of stroke\nAge 18 years or older\n"
@@ -59,3 +62,10 @@ def test_blind_set_is_new_trials() -> None:
         True,
         set(),
     )
+
+
+def test_main_names_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        chia_main([str(tmp_path / "absent")])
+    assert stop.value.code == 2
+    assert "no Chia folder at" in capsys.readouterr().err

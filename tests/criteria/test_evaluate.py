@@ -97,3 +97,12 @@ def test_main_prints_each_half(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert lines[6] == "  treatment    precision 100.0% (2/2)  recall 100.0% (1/1)"
     assert lines[7] == "held_out: 1 criteria from 1 trials"
     assert lines[12] == "  condition    precision   0.0% (0/1)  recall    -   (0/0)"
+
+
+def test_main_names_a_missing_labelled_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path / "absent.json")])
+    assert stop.value.code == 2
+    assert "no labelled file at" in capsys.readouterr().err

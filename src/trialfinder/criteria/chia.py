@@ -26,8 +26,8 @@ count against us.
 
 from __future__ import annotations
 
+import argparse
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -499,8 +499,15 @@ def _row(name: str, score: ChiaScore) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Print strict and lenient precision/recall per Chia type, then per relation kind."""
-    args = sys.argv[1:] if argv is None else argv
-    files = read_folder(Path(args[0]) if args else DEFAULT)
+    parser = argparse.ArgumentParser(
+        prog="python -m trialfinder.criteria.chia",
+        description="Strict and lenient agreement with the Chia corpus's annotations.",
+    )
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT, help="Chia brat folder")
+    folder: Path = parser.parse_args(argv).folder
+    if not folder.is_dir():
+        parser.error(f"no Chia folder at {folder}")
+    files = read_folder(folder)
     print("entities")
     for kind, score in _score_entities(files).items():
         line = _row(kind, score)

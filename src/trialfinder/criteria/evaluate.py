@@ -14,8 +14,8 @@ Run ``python -m trialfinder.criteria.evaluate [labels.json]``; the default is th
 
 from __future__ import annotations
 
+import argparse
 import re
-import sys
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -171,8 +171,15 @@ def _percent(value: float | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Print precision and recall per kind for the tuning and held-out halves."""
-    args = sys.argv[1:] if argv is None else argv
-    items = load_labels(Path(args[0]) if args else DEFAULT)
+    parser = argparse.ArgumentParser(
+        prog="python -m trialfinder.criteria.evaluate",
+        description="Precision and recall of the criteria reader on a labelled file.",
+    )
+    parser.add_argument("labels", nargs="?", type=Path, default=DEFAULT, help="labelled JSON file")
+    labels: Path = parser.parse_args(argv).labels
+    if not labels.is_file():
+        parser.error(f"no labelled file at {labels}")
+    items = load_labels(labels)
     for split in ("tuning", "held_out"):
         chosen = [i for i in items if i.split == split]
         trials = len({i.nct_id for i in chosen})
