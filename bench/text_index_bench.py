@@ -95,12 +95,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="measured rounds")
     parser.add_argument("--only", default="", help="only queries whose label contains this")
     parser.add_argument("--no-check", action="store_true", help="skip the match-set check")
+    parser.add_argument(
+        "--samples", type=Path, help="also write every sample here (JSON: engine, query, ms)"
+    )
     args = parser.parse_args(argv)
     fts5 = SQLiteStore(args.store, read_only=True)
     indexed = SQLiteStore(args.store, read_only=True)
     reader = TrustedReader(args.index)
     indexed._text_index = reader
     mix = [q for q in query_mix() if q.kind in KINDS and args.only in q.label]
+    kinds = {q.label: q.kind for q in mix}
     print(f"machine: {machine_line()}; {len(mix)} queries")
     if not args.no_check:
         for query in mix:
@@ -121,6 +125,13 @@ def main(argv: list[str] | None = None) -> None:
                 if round_:
                     samples.setdefault((name, query.label), []).append((wall, used))
         print(f"  round {round_}/{args.repeat}", flush=True)
+    if args.samples is not None:
+        rows = [
+            {"engine": name, "query": label, "kind": kinds[label], "wall_ms": w, "cpu_ms": c}
+            for (name, label), values in samples.items()
+            for w, c in values
+        ]
+        args.samples.write_text(json.dumps(rows), "utf-8")
     print("| kind | engine | queries | samples | p50 ms | p95 ms | CPU p50 ms | CPU p95 ms |")
     print("|---|---|---|---|---|---|---|---|")
     for kind in KINDS:

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,14 @@ from trialfinder.cli import app
 from trialfinder.errors import QueryError
 from trialfinder.model import GeoPoint, Location, Trial
 from trialfinder.search import query_from_params
-from trialfinder.store import open_store, sqlite_search, sqlite_tantivy, sqlite_text
+from trialfinder.store import (
+    open_store,
+    sqlite_search,
+    sqlite_tantivy,
+    sqlite_tantivy_search,
+    sqlite_tantivy_words,
+    sqlite_text,
+)
 from trialfinder.store.base import GeoArea, StoredRecord, StudyFilter, StudySort
 from trialfinder.store.sqlite import SQLiteStore
 from trialfinder.store.sqlite_tantivy_search import tantivy_matches, tantivy_page
@@ -428,3 +436,99 @@ def test_a_second_writer_leaves_the_index_to_the_one_holding_it(store: SQLiteSto
     store.write_batch([_record(_trial("NCT00000025", "Heart failure", ["Heart Failure"]))], [])
     page = tantivy_page(store._db, _index(store), where, 10, 0)
     assert page is not None and [nct_id for nct_id, _ in page] == ["NCT00000024"]
+
+
+@pytest.mark.parametrize(
+    ("nct_id", "number"),
+    [
+        ("NCT00000008", 8),
+        ("NCT12345678", 12_345_678),
+        ("NCT1234567", sqlite_tantivy.NO_NCT_NUMBER),
+        ("XYZ00000001", sqlite_tantivy.NO_NCT_NUMBER),
+        ("NCT0000000\u0663", sqlite_tantivy.NO_NCT_NUMBER),
+    ],
+    ids=["small", "large", "7 digits", "other prefix", "arabic-indic digit"],
+)
+def test_nct_numbers_are_the_digits_of_registry_ids(nct_id: str, number: int) -> None:
+    assert sqlite_tantivy.nct_number(nct_id) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "is_alike"),
+    [
+        ("Plain ASCII text, 5 mg/kg", True),
+        ("Café ≥ 5 µg at 37 °C, Sjögren ½", True),
+        ("circled ⓐ letter", True),
+        ("zebra\u0301fish", False),
+        ("private \ue000 use", False),
+    ],
+    ids=["ascii", "latin and symbols", "fts5 splits, tantivy not", "combining accent", "private"],
+)
+def test_texts_split_alike_unless_fts5_joins_what_tantivy_cuts(text: str, is_alike: bool) -> None:
+    forms = sqlite_tantivy_words.WordForms()
+    assert forms.splits_alike(["title", text]) is is_alike
+
+
+def test_a_trial_split_unlike_fts5_on_a_page_is_confirmed_by_fts5(store: SQLiteStore) -> None:
+    # tantivy cuts "zebra\u0301fish" into "zebra" and "fish"; FTS5 keeps one token, zebrafish.
+    store.write_batch([_record(_trial("NCT00000026", "Zebra\u0301fish care", ["Fish"]))], [])
+    where = _where({"query.term": "zebra"})
+    assert tantivy_matches(_index(store), where) == {_rowid(store, "NCT00000026")}
+    assert tantivy_page(store._db, _index(store), where, 10, 0) is None  # FTS5 answers
+    assert store.search_trials(where, StudySort(), 10, 0, 10.0) == []
+
+
+def test_a_page_of_plain_text_is_not_read_again_by_fts5(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    confirmed: list[list[int]] = []
+
+    def fts5_agrees(db: object, where: object, rowids: list[int]) -> bool:
+        confirmed.append(rowids)
+        return True
+
+    monkeypatch.setattr(sqlite_tantivy_search, "_fts5_agrees", fts5_agrees)
+    page = tantivy_page(store._db, _index(store), _where({"query.term": "cancer"}), 10, 0)
+    assert page is not None and len(page) == 2
+    assert confirmed == [[]]
+
+
+def test_equal_scores_of_ids_without_nct_numbers_are_ordered_by_id(store: SQLiteStore) -> None:
+    odd = [_trial(nct_id, "Okapi tie study", ["Ties"]) for nct_id in ("NCT0000000B", "NCT0000000A")]
+    store.write_batch([_record(t) for t in odd], [])
+    page = tantivy_page(store._db, _index(store), _where({"query.term": "okapi"}), 10, 0)
+    assert page is not None
+    assert [nct_id for nct_id, _ in page] == ["NCT0000000A", "NCT0000000B"]
+
+
+def test_an_index_of_the_previous_format_is_read_as_none(store: SQLiteStore) -> None:
+    state = sqlite_tantivy.store_state(store._db)
+    assert state is not None and store._text_index is not None
+    meta = {"store_id": state.store_id, "seq": state.seq}  # format 1 wrote no format
+    (store.text_index_path / "trialfinder.json").write_text(json.dumps(meta))
+    store._text_index.close()
+    assert store._text_index.current(store._db) is None  # FTS5 answers
+    store.write_batch([_record(_trial("NCT00000027", "Heart failure", ["Heart Failure"]))], [])
+    assert sqlite_tantivy.read_meta(store.text_index_path) == sqlite_tantivy.store_state(store._db)
+    page = tantivy_page(store._db, _index(store), _where({"query.term": "heart"}), 10, 0)
+    assert page is not None and [nct_id for nct_id, _ in page] == ["NCT00000027"]
+
+
+def _rowid(store: SQLiteStore, nct_id: str) -> int:
+    (rowid,) = store._db.execute(
+        "select rowid from trials where nct_id = :nct_id", {"nct_id": nct_id}
+    ).fetchone()
+    return int(rowid)
+
+
+def test_a_page_past_its_deadline_stops_as_a_statement_past_the_time_limit(
+    store: SQLiteStore,
+) -> None:
+    where = _where({"query.term": "cancer"})
+    index = _index(store)
+    with pytest.raises(QueryError) as error, sqlite_search.time_limit(store._db, 0.0):
+        tantivy_page(store._db, index, where, 10, 0, deadline=time.monotonic() - 1.0)
+    assert error.value.args[0] == (
+        "the search took longer than 0 s and was stopped; add words or filters to narrow it"
+    )
+    assert tantivy_page(store._db, index, where, 10, 0, deadline=time.monotonic() + 60.0)

@@ -280,12 +280,13 @@ def study_search_sql(where: StudyFilter, sort: StudySort | None) -> tuple[str, d
 
 
 @contextmanager
-def time_limit(db: sqlite3.Connection, seconds: float) -> Iterator[None]:
-    """Interrupt the statements run inside when they take longer than `seconds`."""
+def time_limit(db: sqlite3.Connection, seconds: float) -> Iterator[float]:
+    """Interrupt the statements run inside when they take longer than `seconds`; yields the
+    deadline (`time.monotonic()`) for work outside SQLite (the tantivy walk)."""
     deadline = time.monotonic() + seconds
     db.set_progress_handler(lambda: int(time.monotonic() > deadline), 5_000)
     try:
-        yield
+        yield deadline
     except sqlite3.OperationalError as error:
         if "interrupted" in str(error):
             raise QueryError(
@@ -312,8 +313,8 @@ def search_trials(
 ) -> list[StudyHit]:
     """Return one page of trials matching `where` (see `SQLiteStore.search_trials`); the
     ranked page from `text_index` when it serves the search and holds what the store holds."""
-    with time_limit(db, time_limit_s):
-        rows = _indexed_page(db, where, sort, limit, offset, text_index)
+    with time_limit(db, time_limit_s) as deadline:
+        rows = _indexed_page(db, where, sort, limit, offset, text_index, deadline)
         if rows is None:
             rows = _page(db, where, sort, limit, offset)
         if not _has_site_filter(where):
@@ -380,6 +381,7 @@ def _indexed_page(
     limit: int,
     offset: int,
     text_index: TextIndexReader | None,
+    deadline: float | None = None,
 ) -> list[tuple[Any, ...]] | None:
     """The page's rows (as `_page` gives them) from the tantivy index, or None (use FTS5)."""
     if text_index is None or not serves(where, sort):
@@ -397,7 +399,7 @@ def _indexed_page(
             return {row[0] for row in db.execute(sql, params)}
 
     try:
-        page = tantivy_page(db, index, where, limit, offset, check)
+        page = tantivy_page(db, index, where, limit, offset, check, deadline)
     except (OSError, ValueError):
         return None  # an index tantivy cannot read (damaged on disk): FTS5 answers
     if page is None:

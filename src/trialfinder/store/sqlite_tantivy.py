@@ -2,7 +2,10 @@
 
 The index (`<db>.tantivy/`) holds each trial's text columns (those of `trials_fts`, as FTS5's
 own tokens: `sqlite_tantivy_words`), its filter columns as fast fields and its 0.25° areas (as
-`trial_areas` lists them), keyed by trial rowid and NCT id. SQLite stays the truth: every
+`trial_areas` lists them), keyed by trial rowid and NCT id; for the page walk, the NCT id's
+number (ties in NCT id order without SQLite) and whether the trial's text splits into words
+as FTS5's does (if not, a page holding it is confirmed by FTS5). Its layout is versioned
+(`INDEX_FORMAT`): an index of another format counts as none. SQLite stays the truth: every
 insert, update or delete of a trial appends its NCT id to `text_index_log` in the same
 transaction (triggers of migration 0010). The process that writes applies the log after its
 commit (`catch_up`: delete by NCT id, add the trial as stored, one tantivy commit) and then
@@ -45,6 +48,14 @@ AREA_SIDE = 25
 _META = "trialfinder.json"
 """The file (in the index folder) naming the store and the last log entry the index holds."""
 
+INDEX_FORMAT = 2
+"""The index's layout, recorded in its meta file; an index of another format is read as no
+index at all (readers search FTS5, the next writer rebuilds it). 2: `nct_number` and
+`fts5_check` fast fields (format 1, without them, wrote no number)."""
+
+NO_NCT_NUMBER = 0
+"""`nct_number` of a trial whose id is not `NCT` + 8 digits (its NCT id is read from SQLite)."""
+
 _TOKENIZER = "fts5_tokens"
 """The text fields' tokenizer: whitespace, over text already turned into FTS5's tokens."""
 
@@ -78,6 +89,11 @@ def schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("rowid", stored=True, indexed=False, fast=True)
     builder.add_text_field("nct_id", stored=True, tokenizer_name="raw", index_option="basic")
+    # The NCT id's 8 digits, to order equal scores without asking SQLite; and 1 where the
+    # index may hold other tokens than FTS5 (`WordForms.splits_alike`): such a trial on a page
+    # is confirmed by FTS5.
+    builder.add_unsigned_field("nct_number", stored=False, indexed=False, fast=True)
+    builder.add_unsigned_field("fts5_check", stored=False, indexed=False, fast=True)
     for name in FTS_COLUMNS:
         builder.add_text_field(
             name, stored=False, tokenizer_name=_TOKENIZER, index_option="position"
@@ -131,15 +147,18 @@ def read_meta(path: Path) -> IndexState | None:
     """The state an index folder records, or None (no index, or an unreadable meta file)."""
     try:
         data = json.loads((path / _META).read_text("utf-8"))
+        if data.get("format", 1) != INDEX_FORMAT:
+            return None  # another layout: as good as no index
         return IndexState(str(data["store_id"]), int(data["seq"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
 def _write_meta(path: Path, state: IndexState) -> None:
     """Record `state` after the tantivy commit (a crash before leaves the older, lower seq)."""
     temporary = path / (_META + ".tmp")
-    temporary.write_text(json.dumps({"store_id": state.store_id, "seq": state.seq}), "utf-8")
+    meta = {"format": INDEX_FORMAT, "store_id": state.store_id, "seq": state.seq}
+    temporary.write_text(json.dumps(meta), "utf-8")
     os.replace(temporary, path / _META)
 
 
@@ -190,19 +209,33 @@ def _documents(
 ) -> Iterator[tantivy.Document]:
     """The index documents of some `_TRIAL_ROWS` rows, their text as FTS5's tokens."""
     width = len(FTS_COLUMNS)
-    texts = forms.texts([str(text or "") for row in rows for text in row[2 : 2 + width]])
+    written = [str(text or "") for row in rows for text in row[2 : 2 + width]]
+    texts = forms.texts(written)
     for at, row in enumerate(rows):
-        yield _document(row, texts[at * width : (at + 1) * width])
+        is_alike = forms.splits_alike(written[at * width : (at + 1) * width])
+        yield _document(row, texts[at * width : (at + 1) * width], is_alike)
 
 
-def _document(row: tuple[object, ...], texts: list[str]) -> tantivy.Document:
-    """The index document of one `_TRIAL_ROWS` row, given its text as FTS5's tokens."""
+def nct_number(nct_id: str) -> int:
+    """The 8 digits of an `NCT` + 8 digits id as a number (ordered as the ids are), else
+    `NO_NCT_NUMBER`."""
+    digits = nct_id[3:]
+    if nct_id.startswith("NCT") and len(digits) == 8 and digits.isascii() and digits.isdigit():
+        return int(digits)
+    return NO_NCT_NUMBER
+
+
+def _document(row: tuple[object, ...], texts: list[str], is_alike: bool) -> tantivy.Document:
+    """The index document of one `_TRIAL_ROWS` row, given its text as FTS5's tokens and
+    whether those are exactly FTS5's (`WordForms.splits_alike`)."""
     rowid, nct_id = row[:2]
     status, study_type, sex, std_ages, low, high, healthy, results = row[8:16]
     phases, countries, areas = row[16:19]
     doc = tantivy.Document()
     doc.add_unsigned("rowid", int(rowid))  # type: ignore[call-overload]
     doc.add_text("nct_id", str(nct_id))
+    doc.add_unsigned("nct_number", nct_number(str(nct_id)))
+    doc.add_unsigned("fts5_check", 0 if is_alike else 1)
     for name, text in zip(FTS_COLUMNS, texts, strict=True):
         if text:
             doc.add_text(name, str(text))

@@ -13,16 +13,19 @@ itself. Near a place it lists the trials with a site in a 0.25° area the circle
 first; those with a site in an area wholly inside the circle pass, the others are checked site
 by site on their stored coordinates, and any other filter in SQLite, a batch at a time, only
 until the page is full.
-The page is checked against FTS5 by rowid at last: a page FTS5 would not match in full
-(a word tantivy splits unlike FTS5) is dropped and FTS5 answers.
+Equal scores are put in NCT id order by the index's NCT numbers, without SQLite. The page's
+trials whose text holds a character tantivy splits words at and FTS5 does not (flagged at
+indexing: `fts5_check`) are checked against FTS5 by rowid at last: a page FTS5 would not match
+in full is dropped and FTS5 answers.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import tantivy
 
@@ -30,7 +33,7 @@ from trialfinder.store import sqlite_text
 from trialfinder.store.base import GeoArea, StudyFilter, StudySort
 from trialfinder.store.geo_cells import AREA_LEVEL_BASE, CELLS_PER_DEGREE, Box, circle_cells
 from trialfinder.store.sqlite_geo import DISTANCE_KM, bounding_box
-from trialfinder.store.sqlite_tantivy import AREA_SIDE, OpenIndex
+from trialfinder.store.sqlite_tantivy import AREA_SIDE, NO_NCT_NUMBER, OpenIndex, nct_number
 from trialfinder.store.sqlite_tantivy_words import fts5_tokens
 from trialfinder.store.sqlite_text import FTS_COLUMNS, fts_query, text_index
 
@@ -179,20 +182,49 @@ def circle_areas(geo: GeoArea) -> tuple[list[int], list[int]] | None:
 _TIES = 1_000
 """Hits fetched at least once the page's last score is tied with the next hit's."""
 
-Hit = tuple[float, int]
-"""(score, trial rowid)."""
+
+class Hit(NamedTuple):
+    """A match: its score, trial rowid, NCT number (`sqlite_tantivy.nct_number`) and whether
+    FTS5 must confirm it on a page (`fts5_check`)."""
+
+    score: float
+    rowid: int
+    nct_number: int
+    needs_fts5: bool
+
+
+class _Walk:
+    """The best `count` matches of one search, best first (equal scores in the index's order):
+    their scores at once, the rest of a hit only when a slice is asked for (a page near a
+    place reads the first few batches of a walk of 1,000)."""
+
+    def __init__(self, searcher: tantivy.Searcher, query: tantivy.Query, count: int) -> None:
+        result = searcher.search(query, count, count=False)
+        self._searcher = searcher
+        self._addresses = [address for _, address in result.hits]
+        self.scores = [float(score) for score, _ in result.hits]
+        self.is_complete = len(self.scores) < count  # every match is listed
+
+    def hits(self, start: int = 0, end: int | None = None) -> list[Hit]:
+        """The hits `start:end` with their fast fields."""
+        addresses = self._addresses[start:end]
+        if not addresses:
+            return []
+        values = [
+            self._searcher.fast_field_values(name, addresses)
+            for name in ("rowid", "nct_number", "fts5_check")
+        ]
+        if any(value is None for column in values for value in column):
+            raise ValueError("a text index segment lacks a fast field: run `trialfinder reindex`")
+        return [
+            Hit(score, rowid, number, checked != 0)
+            for score, rowid, number, checked in zip(self.scores[start:end], *values, strict=True)
+        ]
 
 
 def _hits(searcher: tantivy.Searcher, query: tantivy.Query, count: int) -> list[Hit]:
     """The best `count` hits, best first (equal scores in the index's order)."""
-    result = searcher.search(query, count, count=False)
-    addresses = [address for _, address in result.hits]
-    rowids = searcher.fast_field_values("rowid", addresses) if addresses else []
-    return [
-        (float(score), int(rowid))
-        for (score, _), rowid in zip(result.hits, rowids, strict=True)
-        if rowid is not None
-    ]
+    return _Walk(searcher, query, count).hits()
 
 
 def _best(searcher: tantivy.Searcher, query: tantivy.Query, wanted: int) -> list[Hit]:
@@ -201,7 +233,7 @@ def _best(searcher: tantivy.Searcher, query: tantivy.Query, wanted: int) -> list
     count = max(wanted, 1)
     while True:
         hits = _hits(searcher, query, count)
-        if len(hits) < count or hits[-1][0] < hits[wanted - 1][0]:
+        if len(hits) < count or hits[-1].score < hits[wanted - 1].score:
             return hits
         # Each try walks every match again: a large step makes a long run of ties cheap.
         count = max(count * 16, _TIES)
@@ -236,9 +268,9 @@ def _in_circle(
 ) -> set[int]:
     """The rowids of `hits` with a site in the circle: those in an area wholly inside it (the
     JSON list `inside`), then the others checked site by site on their stored coordinates."""
-    rowids = json.dumps([rowid for _, rowid in hits])
+    rowids = json.dumps([hit.rowid for hit in hits])
     found = {row[0] for row in db.execute(_IN_AREAS, {"areas": inside, "rowids": rowids})}
-    rest = [rowid for _, rowid in hits if rowid not in found]
+    rest = [hit.rowid for hit in hits if hit.rowid not in found]
     if rest:
         params["rowids"] = json.dumps(rest)
         found.update(row[0] for row in db.execute(_IN_CIRCLE, params))
@@ -252,14 +284,14 @@ Check = Callable[[list[Hit]], set[int]]
 def _passing(batch: list[Hit], checks: list[Check]) -> list[Hit]:
     for check in checks:
         passed = check(batch) if batch else set()
-        batch = [hit for hit in batch if hit[1] in passed]
+        batch = [hit for hit in batch if hit.rowid in passed]
     return batch
 
 
-def _group_end(hits: list[Hit], at: int) -> int:
-    """The index after the last hit scoring the same as `hits[at]`."""
+def _group_end(scores: list[float], at: int) -> int:
+    """The index after the last hit scoring the same as the hit at `at`."""
     end = at + 1
-    while end < len(hits) and hits[end][0] == hits[at][0]:
+    while end < len(scores) and scores[end] == scores[at]:
         end += 1
     return end
 
@@ -279,24 +311,23 @@ def _checked_hits(
     """
     count = max(4 * wanted, _FIRST_WALK)
     while True:
-        hits = _hits(index.searcher, query, count)
-        is_complete = len(hits) < count  # every match is listed
+        walk = _Walk(index.searcher, query, count)
+        scores = walk.scores
         passing: list[Hit] = []
         at = 0
-        while at < len(hits) and len(passing) < wanted:
-            end = min(at + _CHECK_BATCH, len(hits))
-            while end > at and not _ends_score(hits, end, is_complete):
+        while at < len(scores) and len(passing) < wanted:
+            end = min(at + _CHECK_BATCH, len(scores))
+            while end > at and not _ends_score(scores, end, walk.is_complete):
                 end -= 1
             if end > at:
-                passing += _passing(hits[at:end], checks)
+                passing += _passing(walk.hits(at, end), checks)
                 at = end
                 continue
             # A run of equal scores from `at`, longer than a batch: in NCT id order.
-            run_end = _group_end(hits, at)
-            if run_end == len(hits) and not is_complete:
+            run_end = _group_end(scores, at)
+            if run_end == len(scores) and not walk.is_complete:
                 break  # the run may go on past the listed hits: list more
-            names = _nct_ids(db, [rowid for _, rowid in hits[at:run_end]])
-            run = sorted(hits[at:run_end], key=lambda hit: names.get(hit[1], ""))
+            run = _in_nct_order(db, walk.hits(at, run_end))
             for first in range(0, len(run), _CHECK_BATCH):
                 passing += _passing(run[first : first + _CHECK_BATCH], checks)
                 if len(passing) >= wanted:
@@ -307,12 +338,20 @@ def _checked_hits(
         count *= 8  # walks every match again: take a long stride
 
 
-def _ends_score(hits: list[Hit], at: int, is_complete: bool) -> bool:
-    """Whether `hits[at - 1]` is the last hit of its score (past the listed hits, only when
+def _ends_score(scores: list[float], at: int, is_complete: bool) -> bool:
+    """Whether the hit at `at - 1` is the last of its score (past the listed hits, only when
     they are all the matches)."""
-    if at == len(hits):
+    if at == len(scores):
         return is_complete
-    return hits[at - 1][0] != hits[at][0]
+    return scores[at - 1] != scores[at]
+
+
+def _in_nct_order(db: sqlite3.Connection, hits: list[Hit]) -> list[Hit]:
+    """`hits` in NCT id order: by their NCT numbers, or their ids in SQLite when one has none."""
+    if all(hit.nct_number != NO_NCT_NUMBER for hit in hits):
+        return sorted(hits, key=lambda hit: hit.nct_number)
+    names = _nct_ids(db, [hit.rowid for hit in hits])
+    return sorted(hits, key=lambda hit: names.get(hit.rowid, ""))
 
 
 def _nct_ids(db: sqlite3.Connection, rowids: list[int]) -> dict[int, str]:
@@ -327,6 +366,13 @@ def _nct_ids(db: sqlite3.Connection, rowids: list[int]) -> dict[int, str]:
             {"rowids": json.dumps(rowids)},
         ).fetchall()
     )
+
+
+def _is_other_trial(hit: Hit, nct_id: str | None) -> bool:
+    """Whether the store holds another trial (or none) under the hit's rowid."""
+    if nct_id is None:
+        return True
+    return hit.nct_number != NO_NCT_NUMBER and nct_number(nct_id) != hit.nct_number
 
 
 def _fts5_agrees(db: sqlite3.Connection, where: StudyFilter, rowids: list[int]) -> bool:
@@ -354,11 +400,15 @@ def tantivy_page(
     limit: int,
     offset: int,
     check: Callable[[list[int]], set[int]] | None = None,
+    deadline: float | None = None,
 ) -> list[tuple[str, float]] | None:
     """The page as (nct_id, score), best first, ties by NCT id; None: ask FTS5 instead.
 
     `check` (given rowids, those passing) applies the filters the index does not hold
-    (`needs_check`).
+    (`needs_check`). Past `deadline` (a `time.monotonic()` time) when the walk is done, the
+    search stops as an SQLite statement past its time limit does: `sqlite3.OperationalError`
+    "interrupted" (`sqlite_search.time_limit` reports it); the statements run here are
+    interrupted by the time limit itself.
     """
     searcher, schema = index.searcher, index.schema
     text = _text_query(index, where)
@@ -380,23 +430,23 @@ def tantivy_page(
         inside_json = json.dumps(inside)
         checks.append(lambda hits: _in_circle(db, hits, inside_json, params))
     if check is not None:
-        checks.append(lambda hits: check([rowid for _, rowid in hits]))
+        checks.append(lambda hits: check([hit.rowid for hit in hits]))
     hits = (
         _checked_hits(db, index, query, wanted, checks)
         if checks
         else _best(searcher, query, wanted)
     )
-    if hits is None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise sqlite3.OperationalError("interrupted")
+    ranked = _in_nct_order(db, hits)
+    ranked = sorted(ranked, key=lambda hit: -hit.score)[offset:wanted]  # stable: ties in NCT order
+    names = _nct_ids(db, [hit.rowid for hit in ranked])
+    if any(_is_other_trial(hit, names.get(hit.rowid)) for hit in ranked):
+        return None  # the index is behind the store
+    confirm = [hit.rowid for hit in ranked if hit.needs_fts5]
+    if not _fts5_agrees(db, where, confirm):
         return None
-    names = _nct_ids(db, [rowid for _, rowid in hits])
-    ranked = sorted(
-        ((-score, names[rowid]) for score, rowid in hits if rowid in names),
-    )[offset:wanted]
-    page = [(nct_id, -score) for score, nct_id in ranked]
-    by_nct = {nct_id: rowid for rowid, nct_id in names.items()}
-    if len(names) < len(hits) or not _fts5_agrees(db, where, [by_nct[n] for n, _ in page]):
-        return None
-    return page
+    return [(names[hit.rowid], hit.score) for hit in ranked]
 
 
 def tantivy_matches(index: OpenIndex, where: StudyFilter) -> set[int] | None:
@@ -407,4 +457,4 @@ def tantivy_matches(index: OpenIndex, where: StudyFilter) -> set[int] | None:
     if text is None:
         return None
     query = _query(schema, text, _filters(schema, where))
-    return {rowid for _, rowid in _hits(searcher, query, max(searcher.num_docs, 1))}
+    return {hit.rowid for hit in _hits(searcher, query, max(searcher.num_docs, 1))}

@@ -76,6 +76,22 @@ class WordForms:
     def __init__(self) -> None:
         self._splitter = word_splitter()
         self._forms: dict[str, str] = {}
+        self._joins: dict[str, bool] = {}
+
+    def splits_alike(self, texts: Sequence[str]) -> bool:
+        """Whether the index holds exactly FTS5's tokens of these texts: no character in them
+        that tantivy's splitter cuts words at and FTS5 keeps inside a token (a combining
+        accent, a private-use character). A character FTS5 cuts at and tantivy does not is
+        harmless: the word's FTS5 tokens are indexed."""
+        chars: set[str] = set().union(*(set(text) for text in texts if not text.isascii()))
+        odd = {char for char in chars if not char.isascii()}
+        unknown = sorted(odd - self._joins.keys())
+        if unknown:
+            joined = fts5_tokens([f"a{char}a" for char in unknown])
+            for char, tokens in zip(unknown, joined, strict=True):
+                is_split = len(self._splitter.analyze(f"a{char}a")) > 1
+                self._joins[char] = is_split and len(tokens) == 1
+        return not any(self._joins[char] for char in odd)
 
     def texts(self, texts: Sequence[str]) -> list[str]:
         """Each text as the FTS5 tokens of its words (a word FTS5 splits gives several)."""
