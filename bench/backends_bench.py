@@ -12,6 +12,12 @@ rounds in shuffled order after one unmeasured warm-up round; p50/p95 per query k
 PostgreSQL / SQLite ratio. Matching (`trialfinder.match.match_patient`) is timed the same way
 on a few TREC 2021 patient notes. Row counts are compared: both stores must find the same.
 
+Counts and facets are measured like with like: "computed" on stores that remember no answer
+(every call computes, on both backends), and "repeated (cached)" on the ordinary stores, asked
+again for an answer they computed in an earlier round. Besides wall time, each sample's CPU
+time: this process's, plus (PostgreSQL) that of the server processes serving the stores, read
+from /proc/PID/schedstat (a server on this machine), so a busy machine moves it less.
+
     D=/tmp/bench/pg; URL=$(scripts/pg start $D)
     .venv/bin/python bench/backends_bench.py --studies 100000 --postgres $URL --build --write
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import itertools
 import json
 import os
@@ -44,11 +51,14 @@ from search_bench import (  # noqa: E402
     query_mix,
     replicated_records,
     run_query,
-    timed,
+    with_repeats,
 )
 from trialfinder.match import match_patient, profile_from_note  # noqa: E402
 from trialfinder.store import Store, open_store  # noqa: E402
+from trialfinder.store.answer_cache import AnswerCache  # noqa: E402
 from trialfinder.store.base import StoredRecord, StudyFilter  # noqa: E402
+from trialfinder.store.postgres import PostgresStore  # noqa: E402
+from trialfinder.store.sqlite import SQLiteStore  # noqa: E402
 
 BACKENDS = ("sqlite", "postgres")
 DEFAULT_SQLITE = Path("/tmp/bench/backends-{studies}.db")
@@ -161,45 +171,102 @@ def run_match(store: Store, note: str) -> int:
 Samples = dict[str, dict[str, list[float]]]
 """backend → query label → latencies (ms)."""
 
+COMPUTED = ", computed"
+"""Suffix of the count and facet kinds run on stores that remember no answer."""
+
+
+def server_pids(url: str) -> list[int]:
+    """Process ids of the server's connections to `url`'s database (the stores' pools)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            """
+            select pid
+            from pg_stat_activity
+            where datname = current_database()
+                and pid != pg_backend_pid()
+            """
+        ).fetchall()
+    return [int(pid) for (pid,) in rows]
+
+
+def cpu_ms(pids: list[int]) -> float:
+    """CPU milliseconds of this process and of the processes `pids` (from schedstat)."""
+    total = time.process_time() * 1000
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/schedstat") as stat:
+                total += int(stat.read().split()[0]) / 1e6
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def uncached_postgres(url: str) -> PostgresStore:
+    """A PostgreSQL store that remembers no count or facets, read-only."""
+    try:
+        return PostgresStore(url, read_only=True, count_cache_size=0)
+    except TypeError:
+        # Code older than `count_cache_size` (a "before" run): its cache, emptied the same way.
+        store = PostgresStore(url, read_only=True)
+        store._answers = AnswerCache(0)
+        return store
+
+
+Job = tuple[str, bool, Callable[[Store], int]]
+"""(label, computed: run on the store that remembers no answer, the call)."""
+
 
 def measure(
     stores: dict[str, Store],
-    jobs: list[tuple[str, Callable[[Store], int]]],
+    cold: dict[str, Store],
+    server_processes: Callable[[], dict[str, list[int]]],
+    jobs: list[Job],
     repeat: int,
     seed: int,
-) -> tuple[Samples, dict[str, dict[str, int]]]:
-    """Run each (label, job) on every backend in turn, `repeat` shuffled rounds after a warm-up.
+) -> tuple[Samples, Samples, dict[str, dict[str, int]]]:
+    """Run each job on every backend in turn, `repeat` shuffled rounds after a warm-up.
 
-    Returns latencies and the rows each backend gave per label.
+    Returns wall latencies, CPU times (ms) and the rows each backend gave per label. The
+    server processes are listed after the warm-up: a pool opens its connections in the
+    background, so a list taken before may miss some of them.
     """
+    pids: dict[str, list[int]] = {b: [] for b in stores}
     rng = random.Random(seed)
-    samples: Samples = {b: {label: [] for label, _ in jobs} for b in stores}
+    samples: Samples = {b: {label: [] for label, _, _ in jobs} for b in stores}
+    cpu: Samples = {b: {label: [] for label, _, _ in jobs} for b in stores}
     rows: dict[str, dict[str, int]] = {b: {} for b in stores}
     flip = 0
     for round_ in range(repeat + 1):
         order = list(jobs)
         rng.shuffle(order)
         started = time.perf_counter()
-        for label, job in order:
+        for label, computed, job in order:
             flip += 1
             for backend in list(stores)[:: 1 if flip % 2 else -1]:
-                ms, _, found = timed(lambda b=backend, j=job: j(stores[b]))  # type: ignore[misc]
+                store = cold[backend] if computed else stores[backend]
+                cpu_before, begun = cpu_ms(pids[backend]), time.perf_counter()
+                found = job(store)
+                wall = (time.perf_counter() - begun) * 1000
+                used = cpu_ms(pids[backend]) - cpu_before
                 rows[backend][label] = found
                 if round_:
-                    samples[backend][label].append(ms)
+                    samples[backend][label].append(wall)
+                    cpu[backend][label].append(used)
         print(
             f"  round {round_}/{repeat}: {time.perf_counter() - started:.1f} s "
             f"(load {os.getloadavg()[0]:.1f})",
             flush=True,
         )
-    return samples, rows
+        if round_ == 0:
+            pids = server_processes()
+    return samples, cpu, rows
 
 
-def summary(kinds: dict[str, list[str]], samples: Samples) -> list[str]:
+def summary(kinds: dict[str, list[str]], samples: Samples, what: str = "ms") -> list[str]:
     """Markdown table: per kind, p50/p95 on each backend and the PostgreSQL / SQLite ratios."""
     lines = [
-        "| query kind | queries | samples each | SQLite p50 ms | SQLite p95 ms | PostgreSQL p50 ms "
-        "| PostgreSQL p95 ms | PG / SQLite p50 | PG / SQLite p95 |",
+        f"| query kind | queries | samples each | SQLite p50 {what} | SQLite p95 {what} "
+        f"| PostgreSQL p50 {what} | PostgreSQL p95 {what} | PG / SQLite p50 | PG / SQLite p95 |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for kind, labels in kinds.items():
@@ -233,6 +300,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--verbose", action="store_true", help="print every query's figures")
     parser.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="open both stores read-only only (an older version of the code on newer stores)",
+    )
+    parser.add_argument(
         "--write",
         nargs="?",
         const=ROOT / "BENCHMARKS.md",
@@ -249,39 +321,55 @@ def main(argv: list[str] | None = None) -> None:
         if args.repeat == 0:
             return
     # Opening each writable once applies any newer migration (search tables, indexes).
-    for url in (f"sqlite:///{sqlite_path}", pg_url):
-        open_store(url).close()
-    stores = {
+    if not args.no_migrate:
+        for url in (f"sqlite:///{sqlite_path}", pg_url):
+            open_store(url).close()
+    stores: dict[str, Store] = {
         "sqlite": open_store(f"sqlite:///{sqlite_path}", read_only=True),
         "postgres": open_store(pg_url, read_only=True),
     }
+    cold: dict[str, Store] = {
+        "sqlite": SQLiteStore(sqlite_path, read_only=True, count_cache_size=0),
+        "postgres": uncached_postgres(pg_url),
+    }
+
     for backend, store in stores.items():
         stored = store.count_trials(StudyFilter(), 60.0)
         if stored != args.studies:
             raise SystemExit(f"{backend} store holds {stored:,} studies, not {args.studies:,}")
-    mix = [q for q in query_mix() if not args.only or q.kind in args.only]
-    jobs: list[tuple[str, Callable[[Store], int]]] = [
-        (q.label, lambda s, q=q: run_query(s, q)) for q in mix
-    ]
+    mix = [q for q in with_repeats(query_mix()) if not args.only or q.kind in args.only]
+    jobs: list[Job] = []
     kinds: dict[str, list[str]] = {}
     for q in mix:
-        kinds.setdefault(q.kind, []).append(q.label)
+        computed = q.kind.startswith(("count", "facets")) and not q.kind.endswith("(cached)")
+        suffix = COMPUTED if computed else ""
+        jobs.append((q.label + suffix, computed, functools.partial(run_query, query=q)))
+        kinds.setdefault(q.kind + suffix, []).append(q.label + suffix)
     if not args.only or "match" in args.only:
         for topic, note in match_queries():
-            jobs.append((f"match {topic}", lambda s, n=note: run_match(s, n)))
+            jobs.append((f"match {topic}", False, functools.partial(run_match, note=note)))
             kinds.setdefault("match (TREC note)", []).append(f"match {topic}")
     print(f"machine: {machine_line()}; {len(jobs)} queries")
-    samples, rows = measure(stores, jobs, args.repeat, args.seed)
-    for store in stores.values():
+    samples, cpu, rows = measure(
+        stores,
+        cold,
+        lambda: {"sqlite": [], "postgres": server_pids(pg_url)},
+        jobs,
+        args.repeat,
+        args.seed,
+    )
+    for store in (*stores.values(), *cold.values()):
         store.close()
-    differ = [label for label, _ in jobs if rows["sqlite"][label] != rows["postgres"][label]]
+    differ = [label for label, _, _ in jobs if rows["sqlite"][label] != rows["postgres"][label]]
     if args.verbose:
-        for label, _ in jobs:
+        for label, _, _ in jobs:
             s, p = (samples[b][label] for b in BACKENDS)
+            sc, pc = (cpu[b][label] for b in BACKENDS)
             print(
                 f"{label[:56]:56} sqlite p50 {statistics.median(s):7.1f} p95 "
-                f"{percentile(s, 0.95):7.1f} | pg p50 {statistics.median(p):7.1f} p95 "
-                f"{percentile(p, 0.95):7.1f} | rows {rows['sqlite'][label]} "
+                f"{percentile(s, 0.95):7.1f} cpu {statistics.median(sc):7.1f} | pg p50 "
+                f"{statistics.median(p):7.1f} p95 {percentile(p, 0.95):7.1f} cpu "
+                f"{statistics.median(pc):7.1f} | rows {rows['sqlite'][label]} "
                 f"{rows['postgres'][label]}"
             )
     sizes = {"sqlite": sqlite_size(sqlite_path), "postgres": postgres_size(pg_url)}
@@ -290,7 +378,9 @@ def main(argv: list[str] | None = None) -> None:
         "",
         f"Machine: {machine_line()}. PostgreSQL 15 (`scripts/pg`: shared_buffers 256MB, "
         f"fsync off). {args.repeat} rounds after a warm-up, each query on both stores "
-        "back to back (order alternating), shuffled per round.",
+        "back to back (order alternating), shuffled per round. Counts and facets "
+        '"computed" on stores that remember no answer, "repeated (cached)" asked again of '
+        "the ordinary stores. CPU: this process plus the PostgreSQL server's processes.",
         "",
         "| backend | database size GiB | bytes / study |"
         + (" write_batch s | studies/s |" if built else ""),
@@ -307,7 +397,8 @@ def main(argv: list[str] | None = None) -> None:
             "PostgreSQL `vacuum analyze` after the load: "
             f"{built['postgres vacuum analyze']:,.0f} s.",
         ]
-    block += ["", *summary(kinds, samples), ""]
+    block += ["", "Wall time:", "", *summary(kinds, samples), ""]
+    block += ["CPU time (see above):", "", *summary(kinds, cpu, "CPU ms"), ""]
     block.append(
         "Row counts agree on every query."
         if not differ

@@ -1,6 +1,11 @@
 """PostgreSQL trials of a circle by grid (migration 0008, `postgres_geo`): whole areas from
 `trial_areas`, inside and border cells from `locations_cell`. The grid changes how a circle is
-read, never which trials it holds: exactly those with a located site within the radius."""
+read, never which trials it holds: exactly those with a located site within the radius.
+
+Each trial row also lists its 1° areas (migration 0010, `trials.place_areas`), so that the areas
+around a circle cut a search's word hits under the GIN index before their rows are read. The
+list must never leave out a trial of the circle, must follow the trial's sites when it is
+written again, and is filled by the migration for trials stored before it."""
 
 from __future__ import annotations
 
@@ -14,13 +19,19 @@ from hypothesis import given, settings
 
 from support import circles_near_sites
 from trialfinder.model import GeoPoint
-from trialfinder.search import SearchQuery, count_studies, parse_geo
+from trialfinder.search import (
+    SearchQuery,
+    count_studies,
+    facet_studies,
+    parse_geo,
+    search_studies,
+)
 from trialfinder.store import open_store
-from trialfinder.store.base import GeoArea, StoredRecord
-from trialfinder.store.geo_cells import AREA_CELLS, ROW_STRIDE
+from trialfinder.store.base import GeoArea, StoredRecord, StudyFilter, TextSearch, TextTerm
+from trialfinder.store.geo_cells import AREA_CELLS, AREA_LEVEL_BASE, ROW_STRIDE
 from trialfinder.store.postgres import PostgresStore
-from trialfinder.store.postgres_geo import circle_trials, covering_box
-from trialfinder.store.postgres_search import SITE_DISTANCE_KM, geo_params
+from trialfinder.store.postgres_geo import MAX_NEAR_AREAS, circle_trials, covering_box, near_areas
+from trialfinder.store.postgres_search import SITE_DISTANCE_KM, geo_params, study_search_sql
 
 pytestmark = pytest.mark.postgres
 
@@ -201,3 +212,157 @@ def test_migration_0008_lists_the_areas_of_stored_trials(
         conn.execute("delete from schema_migrations where name = '0008_search_trial_areas'")
     open_store(pg_url).close()
     assert _stored_areas(pg_url) == expected
+
+
+# -- trials.place_areas: each trial's 1° areas on its row ---------------------------------------
+
+
+_ONE_DEGREE = 100 * AREA_LEVEL_BASE
+
+
+def _near_trials(url: str, geo: GeoArea) -> set[str]:
+    """The trials that list one of the circle's near areas."""
+    sql = "select nct_id from trials where place_areas && %(areas)s::bigint[]"
+    return {nct_id for (nct_id,) in _rows(url, sql, {"areas": near_areas(geo)})}
+
+
+def _place_areas(url: str) -> dict[str, list[int]]:
+    return {
+        nct_id: list(areas)
+        for nct_id, areas in _rows(
+            url, "select nct_id, place_areas from trials where place_areas is not null"
+        )
+    }
+
+
+def _one_degree_trial_areas(url: str) -> dict[str, list[int]]:
+    """Each trial's 1° `trial_areas` rows (written from its locations), sorted."""
+    listed: dict[str, list[int]] = {}
+    for area, nct_id in _rows(
+        url,
+        "select area, nct_id from trial_areas where area >= %(low)s order by area",
+        {"low": _ONE_DEGREE},
+    ):
+        listed.setdefault(nct_id, []).append(int(area))
+    return listed
+
+
+@settings(max_examples=60, deadline=None)
+@given(geo=circles_near_sites())
+def test_near_areas_hold_every_trial_of_the_circle(
+    pg_real_store: PostgresStore, geo: GeoArea
+) -> None:
+    if near_areas(geo) is None:
+        return
+    assert _exact_trials(pg_real_store.url, geo) <= _near_trials(pg_real_store.url, geo)
+
+
+def test_near_areas_of_a_small_circle_are_the_areas_around_it() -> None:
+    # Boston 25 mi: the box spans latitudes 41.998–42.722 and longitudes -71.55 to -70.57.
+    row, column = 41 + 90, -72 + 180
+    expected = [
+        _ONE_DEGREE + (row + dr) * ROW_STRIDE + column + dc for dr in (0, 1) for dc in (0, 1)
+    ]
+    assert near_areas(GeoArea(42.3601, -71.0589, 40.2336)) == expected
+
+
+@pytest.mark.parametrize(
+    "geo",
+    [GeoArea(0.0, 179.9, 400.0), GeoArea(89.5, 10.0, 300.0), GeoArea(42.36, -71.06, 700.0)],
+    ids=["date-line", "north-pole", "too-many-areas"],
+)
+def test_circles_that_touch_too_many_areas_go_without(geo: GeoArea) -> None:
+    assert near_areas(geo) is None
+    assert "place_areas" not in study_search_sql(_words_near(geo), None)[0]
+
+
+def _words_near(geo: GeoArea) -> StudyFilter:
+    return StudyFilter(
+        text=(TextSearch(columns=(), terms=(TextTerm(alternatives=(("cancer",),)),)),), geo=geo
+    )
+
+
+def test_only_searches_with_words_probe_the_circle_with_their_near_hits() -> None:
+    geo = GeoArea(42.3601, -71.0589, 40.2336)
+    sql, params = study_search_sql(_words_near(geo), None)
+    assert "    where trials.place_areas && %(geo_near_areas)s::bigint[]\n        and " in sql
+    assert "where trials.nct_id = any((select found.nct_ids from found)::text[])\n" in sql
+    assert params["geo_near_areas"] == near_areas(geo)
+    assert "place_areas" not in study_search_sql(StudyFilter(geo=geo), None)[0]
+    assert len(near_areas(GeoArea(47.6, -122.3, 160.9)) or []) <= MAX_NEAR_AREAS
+
+
+def test_a_search_with_words_and_a_place_finds_the_same_trials(
+    pg_real_store: PostgresStore,
+) -> None:
+    near = SearchQuery(cond="cancer", geo=parse_geo("distance(42.3601,-71.0589,300km)"))
+    found = [hit.nct_id for hit in search_studies(pg_real_store, near, page_size=1000).hits]
+    anywhere = search_studies(pg_real_store, SearchQuery(cond="cancer"), page_size=1000).hits
+    geo = GeoArea(42.3601, -71.0589, 300.0)
+    in_circle = _exact_trials(pg_real_store.url, geo)
+    assert found == [hit.nct_id for hit in anywhere if hit.nct_id in in_circle]
+    assert len(found) > 10
+    assert count_studies(pg_real_store, near) == len(found)
+    assert sum(facet_studies(pg_real_store, near)["overallStatus"].values()) == len(found)
+
+
+def test_place_areas_follow_written_and_replaced_trials(
+    pg_real_store: PostgresStore, pg_url: str
+) -> None:
+    store = open_store(pg_url)
+    assert isinstance(store, PostgresStore)
+    located = [
+        nct_id
+        for (nct_id,) in _rows(
+            pg_real_store.url,
+            """
+            select nct_id
+            from locations
+            where lat is not null
+            group by nct_id
+            having count(*) > 3
+            order by nct_id
+            limit 6
+            """,
+        )
+    ]
+    store.write_batch([_moved(pg_real_store, nct_id, 1) for nct_id in located], [])
+    written = _place_areas(pg_url)
+    assert sorted(written) == located
+    assert written == _one_degree_trial_areas(pg_url)
+    store.write_batch([_moved(store, nct_id, n) for n, nct_id in enumerate(located[:4])], [])
+    assert _place_areas(pg_url) == _one_degree_trial_areas(pg_url)
+    assert _place_areas(pg_url) != written
+    store.close()
+
+
+def test_migration_0010_lists_the_areas_of_stored_trials(
+    pg_real_store: PostgresStore, pg_url: str
+) -> None:
+    located = [
+        nct_id
+        for (nct_id,) in _rows(
+            pg_real_store.url,
+            "select distinct nct_id from locations where lat is not null order by 1 limit 5",
+        )
+    ]
+    store = open_store(pg_url)
+    store.write_batch([_moved(pg_real_store, nct_id, 1) for nct_id in located], [])
+    store.close()
+    expected = _place_areas(pg_url)
+    assert expected
+    params: dict[str, Any] = {"name": "0010_search_trial_place_areas"}
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("alter table trials drop column place_areas")
+        conn.execute("delete from schema_migrations where name = %(name)s", params)
+    open_store(pg_url).close()
+    assert _place_areas(pg_url) == expected
+    (index,) = _rows(
+        pg_url,
+        """
+        select indexdef
+        from pg_indexes
+        where schemaname = current_schema() and indexname = 'trials_place_areas'
+        """,
+    )
+    assert index[0].endswith(".trials USING gin (place_areas)")

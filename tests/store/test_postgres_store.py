@@ -125,7 +125,7 @@ def test_migration_moves_filters_to_the_filter_index(pg_url: str) -> None:
         """
     assert _one(pg_url, indexes) == (
         "trials_core_document,trials_filters_by_id,trials_lead_sponsor,trials_pkey,"
-        "trials_status,trials_update_filters"
+        "trials_place_areas,trials_status,trials_update_filters"
     )
     where = StudyFilter(statuses=("RECRUITING",), countries=("United Kingdom",))
     hits = store.search_trials(where, StudySort("last_update", is_descending=True), 10, 0, 10.0)

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 
 from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, plan_upserts
-from trialfinder.store.postgres_geo import AREA_ROWS, DELETE_AREAS
+from trialfinder.store.postgres_geo import AREA_ROWS, DELETE_AREAS, PLACE_AREAS
 from trialfinder.store.rows import (
     FILTER_COLUMNS,
     SEARCH_COLUMNS,
@@ -73,9 +73,17 @@ def search_words(text: str) -> str:
     return _NON_WORD.sub(" ", text)
 
 
-_STAGED_TRIAL_COLUMNS = (*TRIAL_COLUMNS, "raw_sha256", *SEARCH_COLUMNS, "record")
+_STAGED_TRIAL_COLUMNS = (
+    *TRIAL_COLUMNS,
+    "raw_sha256",
+    *SEARCH_COLUMNS,
+    "record",
+    "site_lats",
+    "site_lons",
+)
 """Columns of `staged_trials`: the `trials` columns written as given, the search texts in
-`rows.SEARCH_COLUMNS` order, and the encoded trial."""
+`rows.SEARCH_COLUMNS` order, the encoded trial, and the coordinates of its located sites (for
+`trials.place_areas`)."""
 
 _STAGE_TRIALS = f"""
     create temporary table staged_trials on commit drop as
@@ -83,7 +91,9 @@ _STAGE_TRIALS = f"""
         {", ".join(quote_identifier(c) for c in TRIAL_COLUMNS)},
         raw_sha256,
         {", ".join(f"null::text as {quote_identifier(c)}" for c in SEARCH_COLUMNS)},
-        record
+        record,
+        null::double precision[] as site_lats,
+        null::double precision[] as site_lons
     from trials
     with no data
     """
@@ -98,7 +108,7 @@ _DOCUMENT = """
 """The weighted document of a trial from its search texts: title A, conditions B,
 interventions C, keywords B, summary D, criteria D (see `postgres_search.TEXT_LABELS`)."""
 
-_WRITTEN_TRIAL_COLUMNS = (*TRIAL_COLUMNS, "raw_sha256", "document", "record")
+_WRITTEN_TRIAL_COLUMNS = (*TRIAL_COLUMNS, "raw_sha256", "document", "record", "place_areas")
 
 _TRIAL_UPDATES = ",\n        ".join(
     f"{quote_identifier(c)} = excluded.{quote_identifier(c)}" for c in _WRITTEN_TRIAL_COLUMNS[1:]
@@ -112,7 +122,8 @@ _UPSERT_TRIALS = f"""
     select
         {", ".join(f"staged_trials.{quote_identifier(c)}" for c in TRIAL_COLUMNS)},
         staged_trials.raw_sha256,{_DOCUMENT},
-        staged_trials.record
+        staged_trials.record,
+        {PLACE_AREAS}
     from staged_trials
     order by staged_trials.nct_id
     on conflict (nct_id) do update set
@@ -245,6 +256,14 @@ def _copy(
             copy.write_row(row)
 
 
+def _located(
+    locations: Sequence[tuple[str, int, str, str, float | None, float | None]],
+) -> tuple[list[float], list[float]]:
+    """(latitudes, longitudes) of the located sites among a trial's `locations` rows."""
+    located = [(lat, lon) for *_, lat, lon in locations if lat is not None and lon is not None]
+    return [lat for lat, _ in located], [lon for _, lon in located]
+
+
 def _insert_trials(
     conn: Connection, records: list[StoredRecord], sites: dict[str, SiteRow]
 ) -> None:
@@ -265,6 +284,7 @@ def _insert_trials(
                     r.raw_sha256,
                     *(search_words(text) for text in r.rows.search),
                     r.trial_blob,
+                    *_located(r.rows.locations),
                 )
                 for r in records
             ),

@@ -1011,4 +1011,37 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             "drop index trial_countries_country",
         ),
     ),
+    Migration(
+        name="0010_search_trial_place_areas",
+        statements=(
+            # Words and a place: every trial the words' index finds was read and rechecked
+            # (phrases and columns need its document) before the circle cut it, ~64k rows for
+            # "non-small cell lung cancer" at 600k studies, of which the circle kept 7.6k. Each
+            # trial now lists the 1° areas of its located sites (its 1° `trial_areas` rows)
+            # under a GIN index, so the areas around a circle cut the words' hits before any
+            # row is read (store/postgres_geo.py, `near_areas`). The store writes the list
+            # with the trial's row (store/_postgres_write.py). A trial with sites in many
+            # places lists many areas (up to ~500): its row may then pass the size at which
+            # PostgreSQL moves its largest values out of the row, and every hit's check reads
+            # `core_document` and `place_areas` (2–4 more pages a hit from TOAST). Both stay
+            # in the row (`main`: compressed there, moved out only past a page).
+            "alter table trials alter column core_document set storage main",
+            "alter table trials add column place_areas bigint[]",
+            "alter table trials alter column place_areas set storage main",
+            "set local work_mem = '256MB'",
+            "set local maintenance_work_mem = '256MB'",
+            """
+            update trials
+            set place_areas = areas.ids
+            from (
+                select nct_id, array_agg(area order by area) as ids
+                from trial_areas
+                where area between 100000000000 and 100999999999
+                group by nct_id
+            ) as areas
+            where areas.nct_id = trials.nct_id
+            """,
+            "create index trials_place_areas on trials using gin (place_areas)",
+        ),
+    ),
 )

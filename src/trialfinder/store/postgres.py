@@ -74,7 +74,14 @@ def _configure(conn: Connection) -> None:
 class PostgresStore:
     """A `Store` in a PostgreSQL database. Safe to share between threads (a connection pool)."""
 
-    def __init__(self, url: str, *, read_only: bool = False, pool_size: int = 8) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        read_only: bool = False,
+        pool_size: int = 8,
+        count_cache_size: int = 256,
+    ) -> None:
         self.url = url
         self._safe_url = safe_url(url)
         try:
@@ -92,7 +99,7 @@ class PostgresStore:
             raise StoreError(
                 f"{self._safe_url}: cannot open as a trialfinder store ({str(error).strip()})"
             ) from None
-        self._answers = AnswerCache()
+        self._answers = AnswerCache(count_cache_size)
         self._pool: ConnectionPool[Connection] = ConnectionPool(
             url,
             # Every connection opened up front: a pool growing under load opens them from

@@ -18,7 +18,8 @@ from trialfinder.errors import StoreError
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import StudyFilter
 from trialfinder.store.postgres_filters import sparse_country_trials
-from trialfinder.store.postgres_search import study_search_sql, time_limit
+from trialfinder.store.postgres_plan import time_limit
+from trialfinder.store.postgres_search import study_search_sql
 
 Connection = psycopg.Connection[Any]
 

@@ -12,14 +12,12 @@ haversine formula as SQLite; countries come from `trial_countries`; site and spo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 import psycopg.errors
 
-from trialfinder.errors import QueryError, StoreError
+from trialfinder.errors import QueryError
 from trialfinder.store.base import (
     GeoArea,
     Site,
@@ -30,7 +28,8 @@ from trialfinder.store.base import (
     TextTerm,
 )
 from trialfinder.store.postgres_filters import column_conditions, sparse_country_trials
-from trialfinder.store.postgres_geo import circle_trials
+from trialfinder.store.postgres_geo import circle_trials, near_areas_condition, probed_circle
+from trialfinder.store.postgres_plan import plan_settings, time_limit
 from trialfinder.store.search_order import criteria_conditions, growing_radii, order_by
 from trialfinder.store.sqlite_text import label_weights
 
@@ -233,9 +232,9 @@ def _nearest_cte(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> st
 )"""
 
 
-def _place_condition(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> str:
-    """The trial has a located site inside the circle meeting the site filters (no distance
-    order: pages not ordered by distance find their trials' nearest sites after the cut).
+def _circle_set(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> str:
+    """SQL listing the nct_id of each trial with a located site inside the circle meeting the
+    site filters (a trial may be listed more than once).
 
     Without site filters the circle is read by grid (`postgres_geo`): whole areas give their
     trials, so a dense circle costs about its trials, not its sites. With them every site is
@@ -243,14 +242,18 @@ def _place_condition(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -
     """
     if not (where.countries or where.location_words):
         params.update(geo_params(geo))
-        return f"""trials.nct_id in (
-    {circle_trials(geo, _DISTANCE_KM, params)}
-)"""
+        return circle_trials(geo, _DISTANCE_KM, params)
     source, conditions = _in_circle(where, geo, params)
-    return f"""trials.nct_id in (
-    select locations.nct_id
+    return f"""select locations.nct_id
     from {source}
-    where {conditions}
+    where {conditions}"""
+
+
+def _place_condition(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> str:
+    """The trial has a located site inside the circle meeting the site filters (no distance
+    order: pages not ordered by distance find their trials' nearest sites after the cut)."""
+    return f"""trials.nct_id in (
+    {_circle_set(where, geo, params)}
 )"""
 
 
@@ -298,12 +301,15 @@ def study_search_sql(
         sources.append(f"to_tsquery('{TEXT_CONFIG}', %(tsquery)s) as query")
 
     nearest = where.geo is not None and sort is not None and _sorts_by_distance(where, sort)
+    # Words and a place, not ordered by distance: the circle is probed with the words' hits
+    # (below, once every other condition is known).
+    probed = where.geo is not None and not nearest and query is not None
     if where.geo is not None and nearest:
         ctes.append(_nearest_cte(where, where.geo, params))
         sources[0] = "trials\njoin nearest on nearest.nct_id = trials.nct_id"
-    elif where.geo is not None:
+    elif where.geo is not None and not probed:
         conditions.append(_place_condition(where, where.geo, params))
-    elif _has_site_filter(where):
+    elif where.geo is None and _has_site_filter(where):
         conditions.append(_trial_site_condition(where, params))
 
     if in_documents:
@@ -363,6 +369,15 @@ def study_search_sql(
     if query is not None:
         # Last: a trial's filter tests run in this order, and this one reads its document.
         conditions.append(f"{document} @@ query")
+    if probed and where.geo is not None:
+        hits = [*near_areas_condition(where.geo, params), *conditions]
+        circle = _circle_set(where, where.geo, params)
+        ctes += probed_circle(sources, hits, circle)
+        conditions = ["trials.nct_id = any((select found.nct_ids from found)::text[])"]
+        if in_documents:
+            conditions.append(
+                "trial_documents.nct_id = any((select found.nct_ids from found)::text[])"
+            )
 
     if sort is not None:
         # ts_rank (term frequency by weight, nearness for AND), like bm25 a rank of how often
@@ -387,59 +402,6 @@ def study_search_sql(
         sql += "order by " + ", ".join(o.replace("matched.score", "score") for o in order) + "\n"
         sql += "limit %(limit)s offset %(offset)s\n"
     return sql, params
-
-
-# -- running with a time limit ------------------------------------------------------------------
-
-
-def plan_settings(where: StudyFilter) -> dict[str, str]:
-    """Planner settings for a trial search, where PostgreSQL's estimates mislead it.
-
-    The planner prices testing a trial's `document` like testing a number, not knowing that
-    it reads a whole document: with words to find it would scan every trial rather than use
-    the GIN index. With words and a place, it underestimates both sets
-    (phrases, a circle on the map) and joins them in a nested loop, comparing every pair.
-    """
-    settings = {}
-    if where.text:
-        settings["enable_seqscan"] = "off"
-        if where.geo is not None:
-            settings["enable_nestloop"] = "off"
-    return settings
-
-
-@contextmanager
-def time_limit(
-    conn: Connection, seconds: float, where: StudyFilter | None = None
-) -> Iterator[None]:
-    """Run the statements inside in one transaction, cancelled after `seconds`, planned as
-    `plan_settings(where)` says.
-    """
-    settings = {"statement_timeout": str(max(1, int(seconds * 1000)))}
-    if where is not None:
-        settings.update(plan_settings(where))
-    try:
-        with conn.transaction():
-            conn.execute(
-                "select "
-                + ", ".join(
-                    f"set_config(%(name_{i})s, %(value_{i})s, true)" for i in range(len(settings))
-                ),
-                {
-                    **{f"name_{i}": name for i, name in enumerate(settings)},
-                    **{f"value_{i}": value for i, value in enumerate(settings.values())},
-                },
-            )
-            yield
-    except psycopg.errors.QueryCanceled:
-        raise QueryError(
-            f"the search took longer than {seconds:g} s and was stopped; "
-            "add words or filters to narrow it"
-        ) from None
-    except psycopg.errors.SyntaxError as error:
-        raise QueryError(f"the search text could not be read ({str(error).strip()})") from None
-    except psycopg.Error as error:
-        raise StoreError(f"search failed ({str(error).strip()})") from None
 
 
 SITE_COLUMNS = "sites.site_id, sites.name, sites.city, sites.state, sites.zip, sites.country"

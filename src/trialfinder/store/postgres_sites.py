@@ -11,13 +11,13 @@ from typing import Any
 import psycopg
 
 from trialfinder.store.base import Site, SiteFilter
+from trialfinder.store.postgres_plan import time_limit
 from trialfinder.store.postgres_search import (
     SITE_COLUMNS,
     SITE_DISTANCE_KM,
     SITE_WORDS,
     geo_params,
     lower_all,
-    time_limit,
     word_conditions,
 )
 
