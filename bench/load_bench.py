@@ -3,8 +3,10 @@
 Three endpoints, each hit by `wrk` with 64 connections for a fixed time: the search API
 (`GET /api/v2/studies`, rotating over common conditions), the trial page (`GET /trials/{id}`,
 random ids of the store) and patient matching (`POST /api/v2/match`, a plain-text note). It
-reports requests/s, p50/p99 latency and errors (socket errors and non-2xx answers), and samples
-the server's resident memory (all its processes) every second to show whether it stays flat.
+reports requests/s, p50/p99 latency and errors (socket errors and non-2xx answers), samples
+the server's resident memory (all its processes) every second to show whether it stays flat, and
+gives the CPU seconds each app process used during the run, to show whether the connections
+were spread across them.
 
 `--workers 1 2 4` runs everything once per app-process count (`trialfinder serve --workers N`);
 `--database` names the store (several, to compare backends in one run: each runs in turn).
@@ -64,6 +66,9 @@ class LoadResult:
     rss_start_mb: float
     rss_end_mb: float
     rss_max_mb: float
+    worker_cpu_s: tuple[float, ...] = ()
+    """CPU seconds each app process used during the run, busiest first: an uneven spread
+    means the connections went mostly to some processes."""
 
 
 def build_store(path: Path) -> None:
@@ -111,16 +116,28 @@ def rss_mb(pid: int) -> float:
     return total
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by process `pid` and its descendants."""
-    total = 0.0
+def cpu_by_process(pid: int) -> dict[int, float]:
+    """CPU time (user + system) used so far by process `pid` and each of its descendants."""
+    used = {}
     for process in [pid, *_descendants(pid)]:
         try:
             fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+            continue  # it ended meanwhile
+        used[process] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by process `pid` and its descendants."""
+    return sum(cpu_by_process(pid).values())
+
+
+def worker_cpu(before: dict[int, float], after: dict[int, float]) -> tuple[float, ...]:
+    """CPU seconds each process used between two `cpu_by_process` readings, busiest first,
+    leaving out those that used next to none (the supervisor and its helpers)."""
+    spent = [after[pid] - before.get(pid, 0.0) for pid in after]
+    return tuple(sorted((s for s in spent if s >= 0.05), reverse=True))
 
 
 def wait_until_idle(pid: int, timeout: float = 300) -> None:
@@ -229,6 +246,7 @@ def run_wrk(
         lua.write(script)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    cpu_before = cpu_by_process(pid)
     try:
         output = subprocess.run(
             ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s"]
@@ -241,10 +259,11 @@ def run_wrk(
         done.set()
         sampler.join()
         os.unlink(lua.name)
+    spread = worker_cpu(cpu_before, cpu_by_process(pid))
     samples.append(rss_mb(pid))
     rate, p50, p99, count, errors = parse_wrk(output)
     return LoadResult(
-        *server, name, rate, p50, p99, count, errors, samples[0], samples[-1], max(samples)
+        *server, name, rate, p50, p99, count, errors, samples[0], samples[-1], max(samples), spread
     )
 
 
@@ -280,8 +299,8 @@ def table(
         f"--workers N` over a {sizes}-study store. {note}",
         "",
         "| store | workers | endpoint | requests/s | vs 1 worker | p50 ms | p99 ms | requests "
-        "| errors | server RSS start → end (max) MB |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
+        "| errors | server RSS start → end (max) MB | CPU s per process |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     single = {(r.backend, r.name): r.requests_per_s for r in results if r.workers == 1}
     for r in results:
@@ -290,7 +309,9 @@ def table(
         lines.append(
             f"| {r.backend} | {r.workers} | {r.name} | {r.requests_per_s:,.1f} | {ratio} | "
             f"{r.p50_ms:,.1f} | {r.p99_ms:,.1f} | {r.requests:,} | {r.errors} | "
-            f"{r.rss_start_mb:,.0f} → {r.rss_end_mb:,.0f} ({r.rss_max_mb:,.0f}) |"
+            f"{r.rss_start_mb:,.0f} → {r.rss_end_mb:,.0f} ({r.rss_max_mb:,.0f}) | "
+            + " / ".join(f"{s:.1f}" for s in r.worker_cpu_s)
+            + " |"
         )
     return lines
 
@@ -313,6 +334,8 @@ def serve_and_load(
         )
         try:
             wait_until_up(base)
+            # One process answering is not all of them started: wait until none is busy.
+            wait_until_idle(server.pid)
             warm_up(base, ids[0])
             for kind in kinds:
                 if args.warmup:

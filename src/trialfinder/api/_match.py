@@ -2,6 +2,9 @@
 
 The request body is the patient: a JSON profile, a FHIR R4 Bundle or a plain-text note, at most
 ``MAX_PATIENT_BYTES``. Nothing of it is logged or stored; errors name the field, never the value.
+The body is read on the event loop; reading the patient and matching (a note's rules, store
+reads, hundreds of milliseconds) run in the thread pool, so that the process answers other
+requests meanwhile.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from typing import Annotated
 import msgspec
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from trialfinder.errors import QueryError
 from trialfinder.match import (
+    MatchResult,
     PatientProfile,
     evaluate_trial,
     load_profile,
@@ -59,7 +64,7 @@ async def read_patient(request: Request) -> PatientProfile:
         if size > MAX_PATIENT_BYTES:
             raise PayloadTooLarge(f"patient document is over {MAX_PATIENT_BYTES:,} bytes", "body")
         chunks.append(chunk)
-    return load_profile(b"".join(chunks))
+    return await run_in_threadpool(load_profile, b"".join(chunks))
 
 
 def _date(text: str | None) -> dt.date:
@@ -84,13 +89,9 @@ def add_match_routes(app: FastAPI) -> None:
     ) -> Response:
         """Ranked open trials for the patient in the body, each with its verdict."""
         profile = await read_patient(request)
-        geo = None
-        if near:
-            place = resolve_place(near, "near")
-            geo = GeoArea(place.lat, place.lon, parse_distance(within, "within"))
         store: Store = request.app.state.store
-        result = match_patient(store, profile, on_date=_date(date), geo=geo, limit=limit)
-        return _json(result)
+        answer = await run_in_threadpool(_match_answer, store, profile, near, within, limit, date)
+        return _json(answer)
 
     @app.post("/api/v2/studies/{nctId}/check", tags=["match"])
     async def check(
@@ -106,12 +107,39 @@ def add_match_routes(app: FastAPI) -> None:
             )
         profile = await read_patient(request)
         store: Store = request.app.state.store
-        trial = store.get_trial(wanted)
-        if trial is None:
+        answer = await run_in_threadpool(_check_answer, store, wanted, profile, date)
+        if answer is None:
             return _json(
                 {"ok": False, "error": f"study {wanted} is not in this mirror", "status": 404},
                 404,
             )
-        parsed = parsed_criteria_of(trial, store)
-        verdict = evaluate_trial(trial, parsed, profile, _date(date))
-        return _json({"verdict": verdict, "questions": questions_for(parsed, trial)})
+        return _json(answer)
+
+
+def _match_answer(
+    store: Store,
+    profile: PatientProfile,
+    near: str | None,
+    within: str,
+    limit: int,
+    date: str | None,
+) -> MatchResult:
+    """The answer of ``POST /api/v2/match`` (blocking: store reads and criteria)."""
+    geo = None
+    if near:
+        place = resolve_place(near, "near")
+        geo = GeoArea(place.lat, place.lon, parse_distance(within, "within"))
+    return match_patient(store, profile, on_date=_date(date), geo=geo, limit=limit)
+
+
+def _check_answer(
+    store: Store, nct_id: str, profile: PatientProfile, date: str | None
+) -> dict[str, object] | None:
+    """The answer of ``POST /api/v2/studies/{nctId}/check``, or None when the trial is not
+    stored (blocking: store reads and criteria)."""
+    trial = store.get_trial(nct_id)
+    if trial is None:
+        return None
+    parsed = parsed_criteria_of(trial, store)
+    verdict = evaluate_trial(trial, parsed, profile, _date(date))
+    return {"verdict": verdict, "questions": questions_for(parsed, trial)}

@@ -49,6 +49,7 @@ from trialfinder.sources.normalize import NCT_ID
 from trialfinder.store import Store, open_store
 from trialfinder.store.base import Site, StudyHit
 from trialfinder.web import install_web
+from trialfinder.web._render import compile_templates
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,13 @@ def load_reading_rules() -> None:
     profile_from_note(_SAMPLE_NOTE)
 
 
+def warm_up_process() -> None:
+    """What each app process loads once before it takes requests: the reading rules and the
+    compiled page templates."""
+    load_reading_rules()
+    compile_templates()
+
+
 def create_app(store_url: str | None = None, *, store: Store | None = None) -> FastAPI:
     """Build the app over the store at `store_url` (default: $TRIALFINDER_DATABASE).
 
@@ -165,7 +173,7 @@ def create_app(store_url: str | None = None, *, store: Store | None = None) -> F
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        load_reading_rules()
+        warm_up_process()
         yield
         if owned:
             app.state.store.close()

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trialfinder.criteria.constraints import ParsedCriteria
@@ -173,20 +174,33 @@ def create_web_router(store: Store, settings: WebSettings | None = None) -> APIR
     async def trial_check(request: Request, nct_id: str) -> Response:
         # The eligibility panel's answers: the trial page with the verdict in the panel, or
         # (for htmx) the panel alone. POST keeps answers out of URLs and access logs.
+        # The form is read here, on the event loop; the store and the criteria in the thread
+        # pool, so that the process answers other requests meanwhile.
         normal = nct_id.strip().upper()
-        trial = store.get_trial(normal) if NCT_ID.fullmatch(normal) else None
+        form_error: QueryError | None = None
+        try:
+            form = await read_form(request, MAX_ANSWERS_BYTES)
+        except QueryError as error:  # FormTooLarge too
+            form, form_error = {}, error
+        answers = {k: v for k, v in form.items() if isinstance(v, str)}
+        return await run_in_threadpool(check_response, request, normal, answers, form_error)
+
+    def check_response(
+        request: Request, nct_id: str, answers: dict[str, str], form_error: QueryError | None
+    ) -> Response:
+        """The trial page, or its panel alone, with the verdict on `answers` (blocking)."""
+        trial = store.get_trial(nct_id) if NCT_ID.fullmatch(nct_id) else None
         if trial is None:
             raise StarletteHTTPException(404)
         parsed = parsed_criteria_of(trial, store)
         try:
-            form = await read_form(request, MAX_ANSWERS_BYTES)
-            answers = {k: v for k, v in form.items() if isinstance(v, str)}
+            if form_error is not None:
+                raise form_error
             panel = check_panel_data(trial, parsed, answers)
             status = 400 if panel.error else 200
-        except FormTooLarge as error:
-            panel, status = replace(check_panel_data(trial, parsed), error=error.message), 413
         except QueryError as error:
-            panel, status = replace(check_panel_data(trial, parsed), error=error.message), 400
+            status = 413 if isinstance(error, FormTooLarge) else 400
+            panel = replace(check_panel_data(trial, parsed), error=error.message)
         if request.headers.get("hx-request") == "true":
             return renderer.page("_check_panel.html", {"check": panel}, status_code=status)
         return trial_response(request, trial, parsed, panel, status_code=status)
