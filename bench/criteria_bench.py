@@ -4,8 +4,10 @@ Reads every eligibility text in ../shared/data/ctgov (API v2 JSON) and ctgov-xml
 XML), then parses all of them with `parse_criteria` several times in this one process (one
 core) and prints the median. Each run starts with an empty repeat memo (`parser.MEMO`), so a
 run never profits from an earlier one; within a run, word-for-word repeated criteria are read
-once, as in `trialfinder reparse`. CPU time (`time.process_time`) is used, so other load on the
-machine does not count; wall time is printed beside it.
+once, as in `trialfinder reparse`. Each repeat also times a run with the memo off, right after
+the one with it, so both figures come from the same minutes; `memo_repeats` is the share of
+criteria a run served from the memo. CPU time (`time.process_time`) is used, so other load on
+the machine does not count; wall time is printed beside it.
 
     .venv/bin/python bench/criteria_bench.py --repeat 5
 """
@@ -42,8 +44,8 @@ def load_texts(data: Path) -> list[str]:
     return texts
 
 
-def one_run(texts: list[str], memo: bool) -> tuple[float, float, int]:
-    """Return (cpu seconds, wall seconds, criteria) for parsing every text once."""
+def one_run(texts: list[str], memo: bool) -> tuple[float, float, int, int]:
+    """Return (cpu seconds, wall seconds, criteria, memo hits) for parsing every text once."""
     # getattr: the bench also times older checkouts, which have no memo.
     cache = getattr(parser, "MEMO", None)
     saved = cache.size if cache is not None else 0
@@ -59,7 +61,8 @@ def one_run(texts: list[str], memo: bool) -> tuple[float, float, int]:
     finally:
         if cache is not None:
             cache.size = saved
-    return time.process_time() - cpu, time.perf_counter() - wall, criteria
+    hits = getattr(cache, "hits", 0) if memo else 0
+    return time.process_time() - cpu, time.perf_counter() - wall, criteria, hits
 
 
 def main() -> None:
@@ -67,14 +70,20 @@ def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--data", type=Path, default=DATA)
     options.add_argument("--repeat", type=int, default=5)
-    options.add_argument("--no-memo", action="store_true", help="read repeated criteria again")
+    options.add_argument("--no-memo", action="store_true", help="only time runs without memo")
     args = options.parse_args()
     texts = load_texts(args.data)
     for text in texts[:20]:  # compile the tables before timing
         parse_criteria(text)
-    runs = [one_run(texts, not args.no_memo) for _ in range(args.repeat)]
+    runs, bare = [], []
+    for _ in range(args.repeat):
+        if not args.no_memo:
+            runs.append(one_run(texts, True))
+        bare.append(one_run(texts, False))
+    runs = runs or bare
     cpu = statistics.median(r[0] for r in runs)
     wall = statistics.median(r[1] for r in runs)
+    bare_cpu = statistics.median(r[0] for r in bare)
     print(
         json.dumps(
             {
@@ -85,6 +94,8 @@ def main() -> None:
                 "trials_per_cpu_s": round(len(texts) / cpu),
                 "trials_per_wall_s": round(len(texts) / wall),
                 "criteria_per_cpu_s": round(runs[0][2] / cpu),
+                "trials_per_cpu_s_without_memo": round(len(texts) / bare_cpu),
+                "memo_repeats": round(runs[0][3] / runs[0][2], 3),
                 "python": platform.python_version(),
                 "machine": platform.machine(),
                 "processor": platform.processor() or platform.machine(),

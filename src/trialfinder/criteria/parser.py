@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import lru_cache
 
 from trialfinder.criteria import lexicon
 from trialfinder.criteria._context import Context, Cue, context_of, find_cues
@@ -50,9 +50,13 @@ _QUALIFIER_REACH = 40
 _CLAUSE_END = re.compile(r";|\.\s")
 
 
-@cache
+@lru_cache(maxsize=256)
 def _mesh_index(terms: tuple[str, ...]) -> lexicon.TermIndex:
-    """Return a matcher over a record's own MeSH terms, each its own concept."""
+    """Return a matcher over a record's own MeSH terms, each its own concept.
+
+    Kept for the last few term lists (a trial's criteria share one): an ingest sees a new list
+    with nearly every trial, and an unbounded cache would keep every one.
+    """
     return lexicon.TermIndex(
         tuple(lexicon.Term(t, lexicon.mesh_name_variants(t)) for t in terms if len(t) > 2)
     )
@@ -259,26 +263,33 @@ class _Memo:
 
     Registry criteria repeat ("Pregnant or breastfeeding women", "Signed informed consent"):
     about a quarter of the criteria in the shared records are word-for-word repeats. Results
-    are immutable structs, so a repeat gets a copy of the list that was read the first time.
+    are immutable structs, so a repeat gets a fresh list of the ones read the first time. They
+    are kept in tuples, which the garbage collector stops tracking (the structs are untracked,
+    ``gc=False``), so a full memo adds nothing to its full passes.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.items: dict[_Key, list[Constraint]] = {}
+        self.items: dict[_Key, tuple[Constraint, ...]] = {}
+        self.hits = 0  # readings served from the memo since the last ``clear``
 
     def get(self, key: _Key) -> list[Constraint] | None:
         found = self.items.get(key)
-        return None if found is None else list(found)
+        if found is None:
+            return None
+        self.hits += 1
+        return list(found)
 
     def put(self, key: _Key, value: list[Constraint]) -> None:
         if self.size <= 0:
             return
         if len(self.items) >= self.size:
             del self.items[next(iter(self.items))]  # the oldest: dicts keep insertion order
-        self.items[key] = list(value)
+        self.items[key] = tuple(value)
 
     def clear(self) -> None:
         self.items.clear()
+        self.hits = 0
 
 
 MEMO = _Memo(50_000)
