@@ -53,23 +53,34 @@ def find_cues(text: str, extra: list[Cue]) -> list[Cue]:
     return cues
 
 
-def _closed(text: str, cues: list[Cue], start: int, end: int) -> bool:
-    """Return True when a terminator or a sentence boundary lies between start and end."""
+# Terminators of a negation's scope only: "no response following chemotherapy" negates the
+# response, not the chemotherapy, while "planned ... following randomisation" stays planned.
+_NEGATION_TERMINATE = "TERMINATE_NEGATION"
+_ENDS_NEGATION = frozenset({"TERMINATE", _NEGATION_TERMINATE})
+_ENDS = frozenset({"TERMINATE"})
+
+
+def _closed(text: str, cues: list[Cue], start: int, end: int, category: str = "") -> bool:
+    """Return True when a terminator of ``category``'s scope or a sentence boundary lies
+    between start and end."""
     if start >= end:
         return False
     if _BOUNDARY.search(text, start, end):
         return True
-    return any(c.category == "TERMINATE" and start <= c.start and c.end <= end for c in cues)
+    ends = _ENDS_NEGATION if category == "NEGATED_EXISTENCE" else _ENDS
+    return any(c.category in ends and start <= c.start and c.end <= end for c in cues)
 
 
 def context_of(text: str, cues: list[Cue], start: int, end: int) -> Context:
     """Return the context of the mention at ``text[start:end]``."""
     found: set[str] = set()
     for cue in cues:
-        if cue.category in {"TERMINATE", "PSEUDO"}:
+        if cue.category in {"TERMINATE", "PSEUDO", _NEGATION_TERMINATE}:
             continue
         if cue.end <= start and cue.direction in {"FORWARD", "BIDIRECTIONAL"}:
-            if start - cue.end <= FORWARD_REACH and not _closed(text, cues, cue.end, start):
+            if start - cue.end <= FORWARD_REACH and not _closed(
+                text, cues, cue.end, start, cue.category
+            ):
                 found.add(cue.category)
         elif (
             cue.start >= end

@@ -192,6 +192,8 @@ PATTERNS: tuple[Pattern, ...] = (
         |(?:-\w+)?\)?\s*(?-i:[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\s+)?                  # "cancer therapy"
         (?:(?:chemo|radio|immuno)?(?:therapy|therapies)(?![\s-]*na[iï]ve)  # cancer chemotherapy
         |treatments?|drugs?|investigational|regimens?|setting|vaccines?|vaccination
+        |(?:controller\s+)?medications?               # "asthma controller medications"
+        |(?:hyper)?immune\s+globulins?                # "CMV immune globulin": a drug
         |(?-i:surgery|surgeries|resection)(?!\s*:))\b    # lung cancer surgery, not a heading
         """,
         examples=(
@@ -203,6 +205,10 @@ PATTERNS: tuple[Pattern, ...] = (
             " surgery.",
             " chemotherapy regimens including cisplatin",
             " vaccine will be given",
+            " controller medications according to standard practice",
+            " medication doses within 3 months",
+            " immune globulin (CMVIG)",
+            " hyperimmune globulin within 30 days",
         ),
         non_examples=(
             " Surgery: Not specified",
@@ -309,6 +315,17 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("CBT application", " app on a smartphone", " software"),
         non_examples=("steroid application within 2 weeks", " therapy"),
         trigger=("app", "software", "platform", "website"),
+    ),
+    # A condition named as a risk the patient may carry, not one he has: "Breast Cancer Risk
+    # Assessment Profile", "bleeding risk", "CAD risk factors", "fracture risk of 3% or more".
+    Pattern(
+        name="condition_as_risk",
+        kind="mention_modifier",
+        label="condition",
+        regex=r"""[\s-]+risks?\b""",
+        examples=(" Risk Assessment Profile", " risk factors", "-risk"),
+        non_examples=(" within 4 weeks", " requiring treatment", " (risky)"),
+        trigger=("risk",),
     ),
     # Rows labelled "not_therapy" / "not_procedure" are searched over the whole criterion; a
     # therapy (or procedure) mention inside their ``scope`` group is no treatment. The scope of

@@ -1,6 +1,8 @@
-"""Therapy rules beyond the names in ``vocab/therapies.tsv``: drug-name stems and "X therapy".
+"""Therapy rules beyond the names in ``vocab/therapies.tsv``: drug-name stems, "X therapy", and
+radiation that is an exposure, not a therapy.
 
-``label`` is the therapy class the rule implies.
+``label`` is the therapy class a therapy row implies; on the mention-modifier row it says which
+mentions the row applies to, as in ``negation.py``.
 """
 
 from __future__ import annotations
@@ -89,9 +91,14 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="therapy",
         label="drug",
         confidence=0.7,
-        regex=r"""\b(?P<therapy>[a-z][a-z]{2,}(?:mab|tinib|rasib|ciclib|parib|rafenib|zomib|limus|statin|sartan|pril|olol|gliptin|gliflozin|glutide|vir|navir|previr|asvir|mycin|cillin|floxacin|azole|platin|taxel|rubicin|citabine|trexate|lukast|setron|prazole|dronate|parin|xaban|gatran|grel|dipine|semide|thiazide|oxetine|triptan|zepam|zolam|peridol|apine|idone|profen|coxib|codone|morphone|fentanil|caine|olone|lizumab|kinra)s?)\b""",
-        examples=("treatment with pembrolizumab", "prior sotorasib or adagrasib", "osimertinib"),
-        non_examples=("tablet", "examination", "baseline"),
+        regex=r"""\b(?P<therapy>[a-z][a-z]{2,}(?:mab|tinib|rasib|ciclib|parib|rafenib|zomib|limus|statin|sartan|pril|olol|gliptin|gliflozin|glutide|vir|navir|previr|asvir|mycin|cillin|floxacin|azole|platin|taxel|rubicin|citabine|trexate|lukast|setron|prazole|dronate|parin|xaban|gatran|grel|dipine|semide|thiazide|oxetine|triptan|zepam|zolam|peridol|apine|idone|profen|coxib|codone|morphone|fentanil|caine|olone|lizumab|kinra|prost)s?)\b""",
+        examples=(
+            "treatment with pembrolizumab",
+            "prior sotorasib or adagrasib",
+            "osimertinib",
+            "has used Latanoprost within two weeks",
+        ),
+        non_examples=("tablet", "examination", "baseline", "prostate cancer"),
         trigger=(
             "mab",
             "tinib",
@@ -148,6 +155,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "olone",
             "lizumab",
             "kinra",
+            "prost",
         ),
     ),
     Pattern(
@@ -174,5 +182,25 @@ PATTERNS: tuple[Pattern, ...] = (
             "previously untreated patients as continuous therapy",
         ),
         trigger=("therap", "inhibitor", "antagonist", "agonist", "blocker"),
+    ),
+    # Radiation named as what the study's own imaging exposes a participant to, not as a
+    # therapy: "excluded due to radiation risk", "No radiation imaging studies", "the
+    # radiation exposure involved in this protocol". The lookbehind sees the mention's end.
+    Pattern(
+        name="therapy_as_exposure",
+        kind="mention_modifier",
+        label="therapy",
+        regex=r"""(?<=radiation)\s+(?:exposures?|risks?|imaging|hazards?|protection|safety)\b""",
+        examples=(
+            "radiation risk on the developing visual system",
+            "No radiation imaging studies",
+            "the radiation exposure involved in this protocol",
+        ),
+        non_examples=(
+            "radiation therapy",
+            "radiation doses to the spinal cord",
+            "steroid exposure",
+        ),
+        trigger=("exposure", "risk", "imaging", "hazard", "protection", "safety"),
     ),
 )
