@@ -144,6 +144,20 @@ def _stored_areas(url: str) -> set[tuple[int, str]]:
     return {(int(area), str(nct_id)) for area, nct_id in rows}
 
 
+def _trials_with_several_sites(url: str) -> list[str]:
+    """Six trials (NCT id order) with more than three located sites."""
+    sql = """
+        select nct_id
+        from locations
+        where lat is not null
+        group by nct_id
+        having count(*) > 3
+        order by nct_id
+        limit 6
+    """
+    return [nct_id for (nct_id,) in _rows(url, sql)]
+
+
 def _moved(store: PostgresStore, nct_id: str, n: int) -> StoredRecord:
     """A newer version of a stored trial: fewer sites, some of them moved about 30 km north."""
     trial = store.get_trial(nct_id)
@@ -166,21 +180,7 @@ def test_trial_areas_follow_written_and_replaced_trials(
 ) -> None:
     store = open_store(pg_url)
     assert isinstance(store, PostgresStore)
-    located = [
-        nct_id
-        for (nct_id,) in _rows(
-            pg_real_store.url,
-            """
-            select nct_id
-            from locations
-            where lat is not null
-            group by nct_id
-            having count(*) > 3
-            order by nct_id
-            limit 6
-            """,
-        )
-    ]
+    located = _trials_with_several_sites(pg_real_store.url)
     originals = [_moved(pg_real_store, nct_id, 1) for nct_id in located]
     store.write_batch(originals, [])
     assert _stored_areas(pg_url) == _expected_areas(pg_url)
@@ -311,21 +311,7 @@ def test_place_areas_follow_written_and_replaced_trials(
 ) -> None:
     store = open_store(pg_url)
     assert isinstance(store, PostgresStore)
-    located = [
-        nct_id
-        for (nct_id,) in _rows(
-            pg_real_store.url,
-            """
-            select nct_id
-            from locations
-            where lat is not null
-            group by nct_id
-            having count(*) > 3
-            order by nct_id
-            limit 6
-            """,
-        )
-    ]
+    located = _trials_with_several_sites(pg_real_store.url)
     store.write_batch([_moved(pg_real_store, nct_id, 1) for nct_id in located], [])
     written = _place_areas(pg_url)
     assert sorted(written) == located
