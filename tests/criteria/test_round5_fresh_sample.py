@@ -9,31 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from readings import conditions, labs, treatments
 from trialfinder.criteria.constraints import (
     ConditionConstraint,
-    Measurement,
     TreatmentConstraint,
 )
 from trialfinder.criteria.evaluate import KINDS, load_labels, occurrences
 from trialfinder.criteria.parser import parse_criterion
 
 LABELLED = Path(__file__).parent / "labelled" / "ctgov_round5.json"
-
-
-def _treatments(text: str) -> list[str]:
-    return [c.text for c in parse_criterion(text) if isinstance(c, TreatmentConstraint)]
-
-
-def _conditions(text: str) -> list[str]:
-    return [c.text for c in parse_criterion(text) if isinstance(c, ConditionConstraint)]
-
-
-def _labs(text: str) -> list[tuple[str, float | None, float | None]]:
-    return [
-        (c.analyte, c.bounds.low, c.bounds.high)
-        for c in parse_criterion(text)
-        if isinstance(c, Measurement)
-    ]
 
 
 @pytest.mark.parametrize(
@@ -112,7 +96,7 @@ def _labs(text: str) -> list[tuple[str, float | None, float | None]]:
     ],
 )
 def test_treatments(text: str, expected: list[str]) -> None:
-    assert _treatments(text) == expected
+    assert treatments(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -143,7 +127,7 @@ def test_treatments(text: str, expected: list[str]) -> None:
     ],
 )
 def test_conditions(text: str, expected: list[str]) -> None:
-    assert _conditions(text) == expected
+    assert conditions(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -193,7 +177,7 @@ def test_a_plan_after_an_event_stays_a_plan() -> None:
 
 def test_fbs_is_fasting_glucose() -> None:
     text = "two verifiable FBS test results of 140 mg/dl or above"
-    assert _labs(text) == [("glucose", 140.0, None)]
+    assert labs(text) == [("glucose", 140.0, None)]
 
 
 def test_round5_file_is_labelled_for_every_item() -> None:

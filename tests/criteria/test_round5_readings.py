@@ -8,48 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from trialfinder.criteria.constraints import (
-    AgeConstraint,
-    ConditionConstraint,
-    Measurement,
-    ScoreConstraint,
-    TreatmentConstraint,
-)
+from readings import ages, conditions, labs, scores, treatments
 from trialfinder.criteria.evaluate import KINDS, load_labels
-from trialfinder.criteria.parser import parse_criterion
 from trialfinder.criteria.splitter import unescape
 
 LABELLED = Path(__file__).parent / "labelled" / "ctgov_round4.json"
-
-
-def _scores(text: str) -> list[tuple[str, float | None, float | None]]:
-    return [
-        (c.score, c.bounds.low, c.bounds.high)
-        for c in parse_criterion(text)
-        if isinstance(c, ScoreConstraint)
-    ]
-
-
-def _ages(text: str) -> list[tuple[float | None, float | None]]:
-    return [
-        (c.years.low, c.years.high) for c in parse_criterion(text) if isinstance(c, AgeConstraint)
-    ]
-
-
-def _labs(text: str) -> list[tuple[str, float | None, float | None]]:
-    return [
-        (c.analyte, c.bounds.low, c.bounds.high)
-        for c in parse_criterion(text)
-        if isinstance(c, Measurement)
-    ]
-
-
-def _treatments(text: str) -> list[str]:
-    return [c.text for c in parse_criterion(text) if isinstance(c, TreatmentConstraint)]
-
-
-def _conditions(text: str) -> list[str]:
-    return [c.text for c in parse_criterion(text) if isinstance(c, ConditionConstraint)]
 
 
 @pytest.mark.parametrize(
@@ -73,7 +36,7 @@ def test_a_performance_status_is_read_only_with_its_scale_named(
 ) -> None:
     """An unnamed "performance status" is left unread: the held-out labels do not read it as
     ECOG (round 8 and round 9 both measured it; BENCHMARKS.md says so)."""
-    assert _scores(text) == expected
+    assert scores(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -100,7 +63,7 @@ def test_a_performance_status_is_read_only_with_its_scale_named(
 def test_score_versions_and_values_before_the_name(
     text: str, expected: list[tuple[str, float | None, float | None]]
 ) -> None:
-    assert _scores(text) == expected
+    assert scores(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -131,7 +94,7 @@ def test_score_versions_and_values_before_the_name(
     ],
 )
 def test_ages(text: str, expected: list[tuple[float | None, float | None]]) -> None:
-    assert _ages(text) == expected
+    assert ages(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -168,7 +131,7 @@ def test_ages(text: str, expected: list[tuple[float | None, float | None]]) -> N
     ],
 )
 def test_measurements(text: str, expected: list[tuple[str, float | None, float | None]]) -> None:
-    assert _labs(text) == expected
+    assert labs(text) == expected
 
 
 def test_an_entity_keeps_the_length() -> None:
@@ -203,7 +166,7 @@ def test_an_entity_keeps_the_length() -> None:
     ],
 )
 def test_treatments(text: str, expected: list[str]) -> None:
-    assert _treatments(text) == expected
+    assert treatments(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -229,7 +192,7 @@ def test_treatments(text: str, expected: list[str]) -> None:
     ids=["pd-1-slash-l1", "recist-full-name", "who-classification", "solid-tumors-stays"],
 )
 def test_conditions(text: str, expected: list[str]) -> None:
-    assert _conditions(text) == expected
+    assert conditions(text) == expected
 
 
 def test_round4_file_is_labelled_for_every_item() -> None:
