@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 
 from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, plan_upserts
+from trialfinder.store.postgres_facet_keys import refresh_facet_keys
 from trialfinder.store.postgres_geo import AREA_ROWS, DELETE_AREAS, PLACE_AREAS
 from trialfinder.store.rows import (
     FILTER_COLUMNS,
@@ -343,3 +344,4 @@ def _insert_trials(
             if rows:
                 _copy(cursor, table, columns, rows)
         cursor.execute(AREA_ROWS, {"nct_ids": [r.nct_id for r in records]})
+    refresh_facet_keys(conn, [r.nct_id for r in records])

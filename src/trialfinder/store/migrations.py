@@ -1044,4 +1044,83 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             "create index trials_place_areas on trials using gin (place_areas)",
         ),
     ),
+    Migration(
+        name="0011_search_facet_keys",
+        statements=(
+            # Facets of all open trials read each of them and joined its countries (2–3 s at
+            # 600k studies). As SQLite's 0006/0007: one row per combination of the facet
+            # columns and the site countries, counting its trials, and each trial's key. A
+            # filter-only facet set adds up the counts of the keys it keeps; any other set
+            # counts its matching trials per key (store/postgres_facet_keys.py). The store
+            # refreshes the keys of the trials it writes, in the same transaction.
+            """
+            create table facet_keys (
+                key integer generated always as identity primary key,
+                overall_status text not null,
+                study_type text not null,
+                sex text not null,
+                std_ages text not null,
+                phases text not null,
+                healthy_volunteers boolean,
+                has_results boolean not null,
+                countries text[] not null,
+                trials integer not null default 0,
+                unique nulls not distinct (
+                    overall_status, study_type, sex, std_ages, phases, healthy_volunteers,
+                    has_results, countries
+                )
+            )
+            """,
+            """
+            create table trial_facet_keys (
+                nct_id text collate "C" primary key references trials (nct_id) on delete cascade,
+                key integer not null
+            )
+            """,
+            "set local work_mem = '256MB'",
+            """
+            create temporary table trial_signatures on commit drop as
+            select
+                trials.nct_id, trials.overall_status, trials.study_type, trials.sex,
+                trials.std_ages, trials.phases, trials.healthy_volunteers, trials.has_results,
+                coalesce(countries.names, '{}') as countries
+            from trials
+            left join (
+                select nct_id, array_agg(country order by country) as names
+                from trial_countries
+                group by nct_id
+            ) as countries on countries.nct_id = trials.nct_id
+            """,
+            """
+            insert into facet_keys (
+                overall_status, study_type, sex, std_ages, phases, healthy_volunteers,
+                has_results, countries, trials
+            )
+            select
+                overall_status, study_type, sex, std_ages, phases, healthy_volunteers,
+                has_results, countries, count(*)
+            from trial_signatures
+            group by
+                overall_status, study_type, sex, std_ages, phases, healthy_volunteers,
+                has_results, countries
+            order by 1, 2, 3, 4, 5, 6, 7, 8
+            """,
+            """
+            insert into trial_facet_keys (nct_id, key)
+            select trial_signatures.nct_id, facet_keys.key
+            from trial_signatures
+            join facet_keys
+                on facet_keys.overall_status = trial_signatures.overall_status
+                and facet_keys.study_type = trial_signatures.study_type
+                and facet_keys.sex = trial_signatures.sex
+                and facet_keys.std_ages = trial_signatures.std_ages
+                and facet_keys.phases = trial_signatures.phases
+                and facet_keys.healthy_volunteers
+                    is not distinct from trial_signatures.healthy_volunteers
+                and facet_keys.has_results = trial_signatures.has_results
+                and facet_keys.countries = trial_signatures.countries
+            order by trial_signatures.nct_id
+            """,
+        ),
+    ),
 )

@@ -17,6 +17,7 @@ import psycopg
 from trialfinder.errors import StoreError
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import StudyFilter
+from trialfinder.store.postgres_facet_keys import answered_by_keys, facet_keys_sql
 from trialfinder.store.postgres_filters import sparse_country_trials
 from trialfinder.store.postgres_plan import time_limit
 from trialfinder.store.postgres_search import study_search_sql
@@ -69,57 +70,17 @@ def _count(conn: Connection, where: StudyFilter, time_limit_s: float) -> int:
     return int(row[0]) if row else 0
 
 
-_FACET_SQL = """
-select 'overallStatus', overall_status, count(*)
-from hits
-group by 2
-union all
-select 'studyType', study_type, count(*)
-from hits
-group by 2
-union all
-select 'sex', sex, count(*)
-from hits
-group by 2
-union all
-select 'stdAge', age_group, count(*)
-from hits
-cross join unnest(array['CHILD', 'ADULT', 'OLDER_ADULT']) as age_group
-where age_group = any(string_to_array(std_ages, ','))
-group by 2
-union all
-select 'phase', phase, count(distinct nct_id)
-from hits
-cross join unnest(coalesce(string_to_array(nullif(phases, ''), ','), array['NONE'])) as phase
-group by 2
-union all
-select 'country', trial_countries.country, count(*)
-from hits
-join trial_countries on trial_countries.nct_id = hits.nct_id
-group by 2
-"""
-"""Facet counts in one statement over one materialized set of matching trials."""
-
-_FACET_COLUMNS = (
-    "trials.nct_id as nct_id, trials.overall_status as overall_status, "
-    "trials.study_type as study_type, trials.sex as sex, trials.std_ages as std_ages, "
-    "trials.phases as phases"
-)
 FACETS = ("overallStatus", "phase", "studyType", "sex", "stdAge", "country")
 
 
 def _facets(conn: Connection, where: StudyFilter, time_limit_s: float) -> dict[str, dict[str, int]]:
     facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     with time_limit(conn, time_limit_s, where):
-        narrowed = sparse_country_trials(conn, where)
+        narrowed = where if answered_by_keys(where) else sparse_country_trials(conn, where)
         if narrowed is None:
             return facets
-        sql, params = study_search_sql(narrowed, None, _FACET_COLUMNS)
-        if sql.startswith("with "):
-            hits = sql.replace("\nselect\n", ",\nhits as materialized (\nselect\n", 1) + ")\n"
-        else:
-            hits = "with hits as materialized (\n" + sql + ")\n"
-        rows = conn.execute(hits + _FACET_SQL, params).fetchall()
+        sql, params = facet_keys_sql(narrowed)
+        rows = conn.execute(sql, params).fetchall()
     for name, value, count in sorted(rows, key=lambda row: (row[0], -row[2], str(row[1]))):
         facets[name][str(value)] = int(count)
     return facets
