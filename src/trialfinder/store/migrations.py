@@ -623,6 +623,17 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        name="0011_search_trial_phases_by_trial",
+        statements=(
+            # A phase filter without words walks the trials newest first and tests each one's
+            # phases: with the phase in the index, one seek a trial instead of two (index,
+            # then the row). "Spain, open, phase 3, age 70" at 500k studies: the walk of its
+            # last window 19–26 → 15–22 ms CPU, 3 interleaved runs (the index built in a side file).
+            "create index trial_phases_by_trial on trial_phases (nct_id, phase)",
+            "drop index trial_phases_nct",
+        ),
+    ),
 )
 
 
