@@ -191,19 +191,25 @@ def test_trial_areas_follow_written_and_replaced_trials(
     store.close()
 
 
-def test_migration_0008_lists_the_areas_of_stored_trials(
-    pg_real_store: PostgresStore, pg_url: str
-) -> None:
+def _rewrite_five_located_trials(source: PostgresStore, url: str) -> list[str]:
+    """Write five trials with a located site, moved, through a fresh store; their NCT ids."""
     located = [
         nct_id
         for (nct_id,) in _rows(
-            pg_real_store.url,
+            source.url,
             "select distinct nct_id from locations where lat is not null order by 1 limit 5",
         )
     ]
-    store = open_store(pg_url)
-    store.write_batch([_moved(pg_real_store, nct_id, 1) for nct_id in located], [])
+    store = open_store(url)
+    store.write_batch([_moved(source, nct_id, 1) for nct_id in located], [])
     store.close()
+    return located
+
+
+def test_migration_0008_lists_the_areas_of_stored_trials(
+    pg_real_store: PostgresStore, pg_url: str
+) -> None:
+    located = _rewrite_five_located_trials(pg_real_store, pg_url)
     expected = _expected_areas(pg_url)
     assert len(expected) >= len(located) * len(AREA_CELLS)
     with psycopg.connect(pg_url, autocommit=True) as conn:
@@ -325,16 +331,7 @@ def test_place_areas_follow_written_and_replaced_trials(
 def test_migration_0010_lists_the_areas_of_stored_trials(
     pg_real_store: PostgresStore, pg_url: str
 ) -> None:
-    located = [
-        nct_id
-        for (nct_id,) in _rows(
-            pg_real_store.url,
-            "select distinct nct_id from locations where lat is not null order by 1 limit 5",
-        )
-    ]
-    store = open_store(pg_url)
-    store.write_batch([_moved(pg_real_store, nct_id, 1) for nct_id in located], [])
-    store.close()
+    _rewrite_five_located_trials(pg_real_store, pg_url)
     expected = _place_areas(pg_url)
     assert expected
     params: dict[str, Any] = {"name": "0010_search_trial_place_areas"}

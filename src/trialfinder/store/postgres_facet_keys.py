@@ -24,18 +24,11 @@ import psycopg
 from trialfinder.store.base import StudyFilter
 from trialfinder.store.postgres_filters import column_conditions
 from trialfinder.store.postgres_search import study_search_sql
+from trialfinder.store.rows import FILTER_COLUMNS
 
 Connection = psycopg.Connection[Any]
 
-KEY_COLUMNS = (
-    "overall_status",
-    "study_type",
-    "sex",
-    "std_ages",
-    "phases",
-    "healthy_volunteers",
-    "has_results",
-)
+KEY_COLUMNS = FILTER_COLUMNS
 """The `trials` columns of a facet key, besides its sorted site countries."""
 
 _KEY = ", ".join(KEY_COLUMNS)
