@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from support import FIXTURES
+from trialfinder.api._serve import spreads_connections
 from trialfinder.cli import app
 
 runner = CliRunner()
@@ -147,4 +149,19 @@ def test_foreign_database_is_one_line_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stats", "--database", f"sqlite:///{path}"])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {path}: cannot open as a trialfinder SQLite store")
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.skipif(not spreads_connections(), reason="one socket per process needs SO_REUSEPORT")
+def test_serve_with_workers_names_a_taken_port(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trials.db'}"
+    with socket.socket() as taken:  # an ordinary listener, without SO_REUSEPORT
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(
+            app, ["serve", "--workers", "2", "--port", str(port), "--database", url]
+        )
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
     assert "Traceback" not in result.output

@@ -70,11 +70,12 @@ def _serve_worker(url: str, sock: socket.socket, access_log: bool) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def serve_workers(url: str, host: str, port: int, workers: int, *, access_log: bool) -> int:
-    """Serve with `workers` app processes on one port, each on its own socket, until SIGINT or
+def serve_workers(url: str, sockets: list[socket.socket], *, access_log: bool) -> int:
+    """Serve with one app process per socket (from `listening_sockets`), until SIGINT or
     SIGTERM; a process that ends is started again. Returns the exit status: 0, or uvicorn's
-    start-up failure status when a process could not start (then all are stopped)."""
-    sockets = listening_sockets(host, port, workers)
+    start-up failure status when a process could not start (then all are stopped). Closes the
+    sockets when it returns."""
+    workers = len(sockets)
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter, as uvicorn's workers
 
     def start(index: int) -> multiprocessing.process.BaseProcess:

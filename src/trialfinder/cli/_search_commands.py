@@ -175,15 +175,19 @@ def serve_command(
     import uvicorn
 
     from trialfinder.api import create_app
-    from trialfinder.api._serve import serve_workers, spreads_connections
+    from trialfinder.api._serve import listening_sockets, serve_workers, spreads_connections
     from trialfinder.store import database_url
 
     if workers > 1 and spreads_connections():
         # Each process gets its own socket on the port, so connections spread evenly.
         url = database_url(database)
         open_store(url).close()  # a bad URL fails here, once; migrations run before the workers
+        try:
+            sockets = listening_sockets(host, port, workers)
+        except OSError as error:
+            raise fail(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
         console.print(f"trialfinder is serving on http://{host}:{port}/ (Ctrl+C to stop)")
-        raise typer.Exit(serve_workers(url, host, port, workers, access_log=access_log))
+        raise typer.Exit(serve_workers(url, sockets, access_log=access_log))
     app = create_app(database)
     console.print(f"trialfinder is serving on http://{host}:{port}/ (Ctrl+C to stop)")
     if workers > 1:
