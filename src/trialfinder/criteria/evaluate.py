@@ -34,7 +34,17 @@ from trialfinder.criteria.constraints import (
 from trialfinder.criteria.parser import parse_criterion
 from trialfinder.criteria.tables import normal_key
 
-__all__ = ["KINDS", "Item", "Label", "Score", "evaluate", "load_labels", "main", "occurrences"]
+__all__ = [
+    "KINDS",
+    "Item",
+    "Label",
+    "Score",
+    "evaluate",
+    "load_labels",
+    "main",
+    "occurrences",
+    "same_bound",
+]
 
 KINDS = ("age", "sex", "measurement", "score", "condition", "treatment")
 
@@ -95,7 +105,8 @@ def load_labels(path: Path = DEFAULT) -> list[Item]:
     return msgspec.json.decode(path.read_bytes(), type=LabelFile).items
 
 
-def _same(a: float | None, b: float | None) -> bool:
+def same_bound(a: float | None, b: float | None) -> bool:
+    """Whether two bounds are equal: both open, or both numbers within 0.01."""
     return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 0.01)
 
 
@@ -114,22 +125,24 @@ def occurrences(label_text: str, text: str) -> list[tuple[int, int]]:
 
 def _matches(prediction: Constraint, label: Label, text: str) -> bool:
     if isinstance(prediction, AgeConstraint) and label.kind == "age":
-        return _same(prediction.years.low, label.low) and _same(prediction.years.high, label.high)
+        return same_bound(prediction.years.low, label.low) and same_bound(
+            prediction.years.high, label.high
+        )
     if isinstance(prediction, SexConstraint) and label.kind == "sex":
         return prediction.sex == label.sex
     if isinstance(prediction, Measurement) and label.kind == "measurement":
         return prediction.analyte == label.analyte and (
             (label.low is None and label.high is None)
             or (
-                _same(prediction.bounds.low, label.low)
-                and _same(prediction.bounds.high, label.high)
+                same_bound(prediction.bounds.low, label.low)
+                and same_bound(prediction.bounds.high, label.high)
             )
         )
     if isinstance(prediction, ScoreConstraint) and label.kind == "score":
         return (
             normal_key(prediction.score) == normal_key(label.score or "")
-            and _same(prediction.bounds.low, label.low)
-            and _same(prediction.bounds.high, label.high)
+            and same_bound(prediction.bounds.low, label.low)
+            and same_bound(prediction.bounds.high, label.high)
         )
     if (
         isinstance(prediction, ConditionConstraint)
