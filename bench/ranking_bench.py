@@ -1,11 +1,12 @@
 """Relevance of the library's search on TREC Clinical Trials 2021, and its field weights tuned.
 
 Run ``python bench/ranking_bench.py [--data ../shared/data] [--engine fts5|tantivy|both]
-[--tune] [--postgres URL]``. A fresh SQLite store (a temporary file) holds the judged trials
-whose records are in ``ctgov/``, ``ctgov-xml/`` and ``ctgov-xml-2023/`` (all statuses; read with
-``match_bench``'s folders). ``--engine`` picks its full-text engine (``TRIALFINDER_TEXT_INDEX``):
-FTS5's bm25 (the default), the tantivy index (one store with its index; each column's BM25
-boosted by ``sqlite_text.TANTIVY_BOOSTS``), or both, each in its own store.
+[--tune] [--folds N] [--postgres URL]``. A fresh SQLite store (a temporary file) holds the
+judged trials whose records are in ``ctgov/``, ``ctgov-xml/`` and ``ctgov-xml-2023/`` (all
+statuses; read with ``match_bench``'s folders). ``--engine`` picks its full-text engine
+(``TRIALFINDER_TEXT_INDEX``): FTS5's bm25 (the default), the tantivy index (one store with its
+index; a phrase's best column's BM25, boosted by ``sqlite_text.TANTIVY_BOOSTS``), or both, each
+in its own store.
 Each topic (a patient note) is searched with ``search_studies`` in two forms, derived from the
 note alone, never from the judgements:
 
@@ -35,12 +36,19 @@ on the even topics and shown on the odd ones. A table is applied by setting
 derived with ``sqlite_text.label_weights`` in this process, which every search reads. BM25's
 own k1 (1.2) and b (0.75) are fixed inside SQLite FTS5 (and tantivy) and cannot be tuned.
 
+``--folds N`` cross-validates the tuning over all topics: fold = topic number mod N (fixed
+by the number alone), each fold's table tuned by the same grid and objective on the other
+folds, each topic scored (mean of both forms' NDCG@10) with the table its fold got. It prints
+each engine's folds and mean out-of-fold figure and, with both engines, tantivy's paired change
+against FTS5 topic by topic with a seeded bootstrap interval and a one-sided randomisation
+p-value of a loss (``ranking_tuning``), and the verdict of the rule that tantivy may rank by
+default only if its mean is at least FTS5's minus 0.01 and its loss is not significant.
+
 ``--postgres URL`` also measures the PostgreSQL store (``ts_rank`` with the label weights) on
 the same trials and queries: the database ``trialfinder_ranking_bench`` is (re)made on that
-server. The FTS5 grid takes about 35 s, the tantivy grid about 3 minutes (each grid twice:
-odd, then even as a check); the whole FTS5 run with PostgreSQL about 2 minutes. With both
-engines, each tantivy table's held-out mean is also shown against FTS5's shipped table (the
-question whether tantivy may rank by default).
+server. Each engine's grid is searched once over all topics (every half and fold is tuned from
+it): 2–5 minutes per engine on the shared 2-core machine (load 5–7). With both engines, each
+tantivy table's held-out mean is also shown against FTS5's shipped table.
 """
 
 from __future__ import annotations
@@ -48,7 +56,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import os
 import re
 import statistics
@@ -65,6 +72,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from backends_bench import with_database  # noqa: E402
 from match_bench import FOLDERS, STOP, ndcg_at  # noqa: E402
+from ranking_tuning import (  # noqa: E402
+    PointScores,
+    adoption_verdict,
+    cross_validate,
+    paired_figures,
+    topic_score,
+    tune,
+)
 from trialfinder.ingest import ingest_records  # noqa: E402
 from trialfinder.match import profile_from_note  # noqa: E402
 from trialfinder.search import SearchQuery, search_studies  # noqa: E402
@@ -239,42 +254,35 @@ def rank_all(
         }
 
 
-def objective(
+def point_scores(
     rankings: dict[str, dict[str, list[str]]], judged: dict[str, dict[str, int]]
-) -> float:
-    """Return what tuning maximises: the mean over both forms of the mean NDCG@10."""
-    return statistics.fmean(
-        statistics.fmean(ndcg(order, judged[t]) for t, order in by_topic.items())
-        for by_topic in rankings.values()
-    )
+) -> PointScores:
+    """Return the NDCG@10 of each form's ranking of each topic."""
+    return {
+        form: {t: ndcg(order, judged[t]) for t, order in by_topic.items()}
+        for form, by_topic in rankings.items()
+    }
 
 
-def distance(a: Weights, b: Weights) -> float:
-    """Return how far two weight tables are apart (sum of absolute log ratios), for ties."""
-    return sum(abs(math.log(x / y)) for x, y in zip(a, b, strict=True) if x > 0 and y > 0)
-
-
-def tune(
-    store: Store,
-    queries: dict[str, dict[str, SearchQuery]],
-    judged: dict[str, dict[str, int]],
-    start: Weights,
-) -> tuple[Weights, float, int]:
-    """Return the grid point with the best objective on these topics (ties: nearest to
-    ``start``), its objective and how many points were tried."""
-    best: tuple[float, float, Weights] | None = None
-    tried = 0
+def grid_scores(
+    store: Store, queries: dict[str, dict[str, SearchQuery]], judged: dict[str, dict[str, int]]
+) -> dict[Weights, PointScores]:
+    """Return every allowed grid point's scores on every topic of ``queries``: each point is
+    searched once, and any set of topics (a half, a fold's training topics) tunes from these."""
+    grid: dict[Weights, PointScores] = {}
     for point in itertools.product(*GRID.values()):
         weights = structured(*point)
-        if not allowed(weights):
-            continue
-        tried += 1
-        score = objective(rank_all(store, queries, weights), judged)
-        key = (score, -distance(weights, start), weights)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    assert best is not None
-    return best[2], best[0], tried
+        if allowed(weights):
+            grid[weights] = point_scores(rank_all(store, queries, weights), judged)
+    return grid
+
+
+# -- cross-validation ---------------------------------------------------------------------------
+
+
+def fold_of(topic: str, folds: int) -> int:
+    """Return the fold a topic belongs to, fixed by its number alone (number mod ``folds``)."""
+    return topic_number(topic) % folds
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -340,7 +348,7 @@ def paired(
     return "; ".join(parts)
 
 
-def weights_text(weights: Weights) -> str:
+def weights_text(weights: tuple[float, ...]) -> str:
     """Return ``weights`` as "title 10, conditions 8, …"."""
     return ", ".join(f"{c} {w:g}" for c, w in zip(sqlite_text.FTS_COLUMNS, weights, strict=True))
 
@@ -400,6 +408,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--tune", action="store_true", help="search the weight grid (odd topics)")
     parser.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="also cross-validate the tuning over all topics in this many folds (topic number "
+        "mod folds), each engine tuned the same way; with both engines, the adoption verdict",
+    )
+    parser.add_argument(
         "--postgres", help="also measure PostgreSQL: URL of a server (a database is made on it)"
     )
     args = parser.parse_args(argv)
@@ -429,18 +444,22 @@ def main(argv: list[str] | None = None) -> int:
             q = queries[topic]
             print(f"  {topic}: query.cond={q['cond'].cond!r} query.term={q['term'].term!r}")
 
-        if args.tune:
+        grids: dict[str, dict[Weights, PointScores]] = {}
+        if args.tune or args.folds:
             for backend, store in stores.items():
+                started = time.perf_counter()
+                grids[backend] = grid_scores(store, queries, judged)
+                print(
+                    f"{backend} grid: {len(grids[backend])} points on {len(queries)} topics in "
+                    f"{time.perf_counter() - started:.0f} s"
+                )
+        if args.tune:
+            for backend, grid in grids.items():
                 start = averaged(tables[backend]["shipped"])
                 for name, keep in (("tuned", is_odd), ("tuned on even (check only)", HALVES[HELD])):
-                    chosen = {t: q for t, q in queries.items() if keep(topic_number(t))}
-                    started = time.perf_counter()
-                    best, score, tried = tune(store, chosen, judged, start)
-                    print(
-                        f"{backend} grid for {name!r}: {tried} points in "
-                        f"{time.perf_counter() - started:.0f} s, best {score:.4f}: "
-                        f"{weights_text(best)}"
-                    )
+                    chosen = [t for t in queries if keep(topic_number(t))]
+                    best, score = tune(grid, chosen, start)
+                    print(f"{backend} best for {name!r}: {score:.4f}: {weights_text(best)}")
                     tables[backend][name] = best
         if args.postgres:
             stores["PostgreSQL"] = postgres_store(args.postgres, records)
@@ -464,6 +483,10 @@ def main(argv: list[str] | None = None) -> int:
             shown = weights_text(tables[backend][label])
             print(f"{backend}, {label} ({shown}): mean NDCG@10 {means}")
         verdicts(stores, rankings, objectives, judged, tune=args.tune)
+        if args.folds:
+            starts = {b: averaged(tables[b]["shipped"]) for b in grids}
+            shipped = {b: point_scores(rankings[b, "shipped"], judged) for b in grids}
+            print_cross_validation(grids, args.folds, starts, shipped)
         for store in stores.values():
             store.close()
     return 0
@@ -507,6 +530,45 @@ def verdicts(
                         rankings[backend, label], rankings[fts5, "shipped"], judged, HALVES[HELD]
                     )
                 )
+
+
+def print_cross_validation(
+    grids: dict[str, dict[Weights, PointScores]],
+    folds: int,
+    starts: dict[str, Weights],
+    shipped: dict[str, PointScores],
+) -> None:
+    """Print each SQLite engine's folds, mean out-of-fold NDCG@10 and its paired change against
+    its shipped table (whether tuning pays), and, with both engines, tantivy's paired change
+    against FTS5 over the topics and the adoption verdict."""
+    print(
+        f"\n{folds}-fold cross-validation (fold = topic number mod {folds}), each fold tuned on "
+        "the others with the grid above\n\n| engine | fold | topics | tuned weights | "
+        "training | held out |\n|---|---|---|---|---|---|"
+    )
+    out_of_fold: dict[str, dict[str, float]] = {}
+    for backend, grid in grids.items():
+        if backend not in ENGINES.values():
+            continue
+        found, out_of_fold[backend] = cross_validate(
+            grid, folds, lambda t: fold_of(t, folds), starts[backend]
+        )
+        for f in found:
+            print(
+                f"| {backend} | {f.fold} | {f.topics} | {weights_text(f.weights)} | "
+                f"{f.training:.4f} | {f.held_out:.4f} |"
+            )
+    for backend, scores in out_of_fold.items():
+        print(
+            f"{backend}: mean out-of-fold NDCG@10 {statistics.fmean(scores.values()):.4f}; "
+            "tuned out of fold - shipped table, paired: "
+            + paired_figures([s - topic_score(shipped[backend], t) for t, s in scores.items()])
+        )
+    fts5, tantivy = ENGINES["fts5"], ENGINES["tantivy"]
+    if fts5 not in out_of_fold or tantivy not in out_of_fold:
+        return
+    changes = [out_of_fold[tantivy][t] - out_of_fold[fts5][t] for t in out_of_fold[fts5]]
+    print(f"{tantivy} - {fts5}, out of fold, paired: " + adoption_verdict(changes))
 
 
 if __name__ == "__main__":

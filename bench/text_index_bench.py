@@ -96,6 +96,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", default="", help="only queries whose label contains this")
     parser.add_argument("--no-check", action="store_true", help="skip the match-set check")
     parser.add_argument(
+        "--tantivy-only",
+        action="store_true",
+        help="time the index alone (before/after runs of tantivy code; FTS5 is the same in both)",
+    )
+    parser.add_argument(
         "--samples", type=Path, help="also write every sample here (JSON: engine, query, ms)"
     )
     args = parser.parse_args(argv)
@@ -117,6 +122,8 @@ def main(argv: list[str] | None = None) -> None:
             engines = [("FTS5", fts5), ("tantivy", indexed)]
             if (n + round_) % 2:
                 engines.reverse()
+            if args.tantivy_only:
+                engines = [("tantivy", indexed)]
             for name, store in engines:
                 started, cpu = time.perf_counter(), time.process_time()
                 store.search_trials(where, sort, 10, 0, 60.0)
@@ -150,7 +157,9 @@ def main(argv: list[str] | None = None) -> None:
     for query in mix:
         cells = []
         for name in ("FTS5", "tantivy"):
-            cpus = [c for _, c in samples.get((name, query.label), [(0.0, 0.0)])]
+            if (name, query.label) not in samples:
+                continue
+            cpus = [c for _, c in samples[name, query.label]]
             cells.append(f"{name} CPU p50 {statistics.median(cpus):7.1f}")
         print(f"{query.label[:56]:56} " + "  ".join(cells))
 

@@ -155,3 +155,71 @@ def test_the_bench_store_searches_with_the_engine_asked_for(
         store.close()
     # The setting is the caller's again: the store read it when it opened.
     assert "TRIALFINDER_TEXT_INDEX" not in os.environ
+
+
+# -- the bench's tuning, cross-validation and verdict ---------------------------------------------
+
+
+def _tuning() -> ModuleType:
+    """`bench/ranking_tuning.py`, imported by `_bench()` (which puts bench/ on the path)."""
+    _bench()
+    return sys.modules["ranking_tuning"]
+
+
+def _table(title: float) -> tuple[float, ...]:
+    """A grid table told apart by its title weight alone."""
+    return (title, 4.0, 2.0, 4.0, 1.0, 1.0)
+
+
+def test_a_topic_falls_in_the_fold_its_number_gives() -> None:
+    folds = [_bench().fold_of(f"trec-2021{n}", 5) for n in (1, 5, 10, 12, 75)]
+    assert folds == [1, 0, 0, 2, 0]
+
+
+def test_tuning_picks_the_best_table_on_the_topics_given_nearest_the_start_on_a_tie() -> None:
+    low, mid, high = _table(2.0), _table(5.0), _table(20.0)
+    grid = {
+        low: {"cond": {"a": 0.9, "b": 0.0}, "term": {"a": 0.9, "b": 0.0}},
+        mid: {"cond": {"a": 0.1, "b": 0.5}, "term": {"a": 0.1, "b": 0.5}},
+        high: {"cond": {"a": 0.1, "b": 0.5}, "term": {"a": 0.1, "b": 0.5}},
+    }
+    assert _tuning().tune(grid, ["a"], high) == (low, pytest.approx(0.9))
+    # mid and high tie on "b": the one nearer the start wins, whichever it is.
+    assert _tuning().tune(grid, ["b"], high) == (high, pytest.approx(0.5))
+    assert _tuning().tune(grid, ["b"], mid) == (mid, pytest.approx(0.5))
+
+
+def test_each_topic_is_scored_with_the_table_tuned_without_its_fold() -> None:
+    # Topic 1 (fold 1) favours table A, topic 2 (fold 0) table B; each fold tunes on the other
+    # topic alone, so each topic gets the table the other one prefers.
+    a, b = _table(2.0), _table(20.0)
+    grid = {
+        a: {form: {"trec-20211": 0.8, "trec-20212": 0.2} for form in ("cond", "term")},
+        b: {form: {"trec-20211": 0.4, "trec-20212": 0.6} for form in ("cond", "term")},
+    }
+    folds, out_of_fold = _tuning().cross_validate(grid, 2, lambda t: _bench().fold_of(t, 2), a)
+    assert [(f.fold, f.topics, f.weights) for f in folds] == [(0, 1, a), (1, 1, b)]
+    assert out_of_fold == {"trec-20211": pytest.approx(0.4), "trec-20212": pytest.approx(0.2)}
+
+
+def test_a_loss_on_every_topic_is_significant_and_fails_the_rule() -> None:
+    verdict = _tuning().adoption_verdict([-0.1] * 10)
+    assert verdict == (
+        "-0.1000 over 10 topics (bootstrap 95 % CI -0.1000 to -0.1000; one-sided p of a loss "
+        "0.001); 0 better, 0 same, 10 worse. Rule (change >= -0.01, p >= 0.05): FAIL"
+    )
+
+
+def test_a_small_mixed_change_passes_the_rule() -> None:
+    verdict = _tuning().adoption_verdict([0.02, -0.01, 0.0, -0.03])
+    assert verdict.endswith("1 better, 1 same, 2 worse. Rule (change >= -0.01, p >= 0.05): PASS")
+
+
+def test_a_gain_on_every_topic_has_no_loss_to_speak_of() -> None:
+    assert _tuning().loss_p_value([0.1] * 10) == 1.0
+
+
+def test_the_bootstrap_interval_is_seeded() -> None:
+    changes = [0.0, 0.1, 0.2, 0.3]
+    assert _tuning().bootstrap_interval(changes) == _tuning().bootstrap_interval(changes)
+    assert _tuning().bootstrap_interval(changes) == (pytest.approx(0.05), pytest.approx(0.25))

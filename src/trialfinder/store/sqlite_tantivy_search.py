@@ -6,8 +6,10 @@ must then meet both); `tantivy_page` returns None where it cannot, and the calle
 
 The match is FTS5's: the index holds FTS5's own tokens (`sqlite_tantivy_words`); every phrase
 of a term's alternatives in the searched columns, `-` terms left out; a prefix (`word*`) or a
-phrase FTS5 makes no token of goes to FTS5. Each column's BM25 is boosted by its weight in
-`sqlite_text.TANTIVY_BOOSTS` (read at each search); equal scores are ordered by NCT id. The
+phrase FTS5 makes no token of goes to FTS5. A phrase scores its best column: that column's
+BM25 boosted by its weight in `sqlite_text.TANTIVY_BOOSTS` (read at each search; the phrase's
+other columns add nothing, as FTS5's bm25 saturates a phrase's weighted count over the
+columns), and a term's phrases add up; equal scores are ordered by NCT id. The
 index filters status, phase, type, sex, age, age group, healthy volunteers, results and country
 itself. Near a place it lists the trials with a site in a 0.25° area the circle touches, best
 first; those with a site in an area wholly inside the circle pass, the others are checked site
@@ -110,17 +112,23 @@ def _text_query(index: OpenIndex, where: StudyFilter) -> tantivy.Query | None:
             for tokens in fts5_tokens([" ".join(words) for words in term.alternatives]):
                 if not tokens:
                     return None  # what FTS5 makes of a phrase without tokens is its own
-                for column in columns:
-                    if len(tokens) == 1:
-                        query = tantivy.Query.term_query(index.schema, column, tokens[0])
-                    else:
-                        phrase: list[str | tuple[int, str]] = list(tokens)
-                        query = tantivy.Query.phrase_query(index.schema, column, phrase)
-                    boosted = tantivy.Query.boost_query(query, weights[column])
-                    alternatives.append((tantivy.Occur.Should, boosted))
+                in_columns = [
+                    tantivy.Query.boost_query(_phrase(index, column, tokens), weights[column])
+                    for column in columns
+                ]
+                best_column = tantivy.Query.disjunction_max_query(in_columns, 0.0)
+                alternatives.append((tantivy.Occur.Should, best_column))
             occur = tantivy.Occur.MustNot if term.is_negated else tantivy.Occur.Must
             clauses.append((occur, tantivy.Query.boolean_query(alternatives)))
     return tantivy.Query.boolean_query(clauses)
+
+
+def _phrase(index: OpenIndex, column: str, tokens: list[str]) -> tantivy.Query:
+    """One phrase of FTS5 tokens in one column (a term query for a single token)."""
+    if len(tokens) == 1:
+        return tantivy.Query.term_query(index.schema, column, tokens[0])
+    phrase: list[str | tuple[int, str]] = list(tokens)
+    return tantivy.Query.phrase_query(index.schema, column, phrase)
 
 
 def _filters(schema: tantivy.Schema, where: StudyFilter) -> list[tantivy.Query]:
