@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pg_cluster import server_url, throwaway_database, throwaway_schema
+from pg_cluster import TEXT_INDEX, server_url, throwaway_database, throwaway_schema
 from trialfinder.store import Store, open_store
 
-BACKENDS = ("sqlite", pytest.param("postgres", marks=pytest.mark.postgres))
+BACKENDS = ("sqlite", "sqlite-fts5", pytest.param("postgres", marks=pytest.mark.postgres))
+"""SQLite with its default tantivy text index, SQLite searching FTS5 alone, PostgreSQL."""
 
 
 @pytest.fixture(scope="session")
@@ -21,9 +22,12 @@ def postgres_database() -> Iterator[str]:
 
 
 @pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def store_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     """URL of a fresh, empty store: a SQLite file in `tmp_path`, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
+    if request.param in TEXT_INDEX:
+        monkeypatch.setenv("TRIALFINDER_TEXT_INDEX", TEXT_INDEX[request.param])
         yield f"sqlite:///{tmp_path / 'trials.db'}"
         return
     database: str = request.getfixturevalue("postgres_database")

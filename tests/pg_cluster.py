@@ -16,6 +16,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from trialfinder.store import Store, open_store
+
 URL_SETTING = "TRIALFINDER_TEST_POSTGRES"
 REQUIRE_SETTING = "TRIALFINDER_REQUIRE_POSTGRES"
 HOW_TO_START = (
@@ -91,17 +93,32 @@ def throwaway_schema(database_url: str) -> Iterator[str]:
             admin.execute(f'drop schema if exists "{name}" cascade')
 
 
-@contextmanager
-def backend_url(request: pytest.FixtureRequest, name: str) -> Iterator[str]:
-    """URL of a fresh store on the backend `request.param` names ("sqlite" or "postgres").
+TEXT_INDEX = {"sqlite": "tantivy", "sqlite-fts5": "fts5"}
+"""The SQLite backends of `conftest.BACKENDS` and the text engine each opens its store with."""
 
-    For session fixtures parametrised over `conftest.BACKENDS`: SQLite gets a file in a new
-    temporary folder, PostgreSQL a new schema in the run's database.
+
+@contextmanager
+def backend_store(request: pytest.FixtureRequest, name: str) -> Iterator[Store]:
+    """A fresh, open store on the backend `request.param` names (see `conftest.BACKENDS`).
+
+    For session fixtures: SQLite gets a file in a new temporary folder, opened with the text
+    engine of `TEXT_INDEX` (the setting is read when a store opens); PostgreSQL a new schema in
+    the run's database.
     """
-    if request.param == "sqlite":
+    if request.param in TEXT_INDEX:
         factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
-        yield f"sqlite:///{factory.mktemp(name) / 'trials.db'}"
+        with pytest.MonkeyPatch.context() as setting:
+            setting.setenv("TRIALFINDER_TEXT_INDEX", TEXT_INDEX[request.param])
+            store = open_store(f"sqlite:///{factory.mktemp(name) / 'trials.db'}")
+        try:
+            yield store
+        finally:
+            store.close()
         return
     database: str = request.getfixturevalue("postgres_database")
     with throwaway_schema(database) as url:
-        yield url
+        store = open_store(url)
+        try:
+            yield store
+        finally:
+            store.close()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import BACKENDS
-from pg_cluster import backend_url
+from pg_cluster import backend_store
 from trialfinder.ingest import ingest
-from trialfinder.store import Store, open_store
+from trialfinder.store import Store
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -20,8 +20,6 @@ def real_store(request: pytest.FixtureRequest) -> Iterator[Store]:
     """The real-data store on each backend (skips when ../shared/data is absent)."""
     if not (DATA / "ctgov").is_dir():
         pytest.skip(f"real data not found at {DATA / 'ctgov'} (the shared developer sample)")
-    with backend_url(request, "search") as url:
-        store = open_store(url)
+    with backend_store(request, "search") as store:
         ingest(store, [DATA / "ctgov"])
         yield store
-        store.close()

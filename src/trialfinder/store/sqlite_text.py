@@ -33,11 +33,12 @@ on the even ones, so these stay (BENCHMARKS.md, "Search"); bm25's k1 and b are f
 
 TANTIVY_BOOSTS = FTS_WEIGHTS
 """Boost of each column's BM25 in the tantivy index (`sqlite_tantivy_search`), in `FTS_COLUMNS`
-order. Its own table because tantivy scores otherwise: one BM25 per column (term frequency
-normalised by that column's length, document frequency counted in that column), summed, where
-FTS5 weights the term counts inside one BM25 of the whole record. Measured on the judged TREC
-2021 topics by `bench/ranking_bench.py --engine tantivy --tune`: boosts tuned on the odd topics
-did worse on the even ones, so these (FTS5's weights) stay (BENCHMARKS.md, "Search")."""
+order. Its own table because tantivy scores otherwise: each phrase scores its best column's
+BM25 (term frequency normalised by that column's length, document frequency counted in that
+column) times that column's boost, where FTS5 weights the term counts inside one BM25 of the
+whole record. Measured on the judged TREC 2021 topics by `bench/ranking_bench.py --engine
+tantivy --tune` and `--folds 5`: tuning did not pay out of fold, so these (FTS5's weights) stay
+(BENCHMARKS.md, "Search")."""
 
 
 def label_weights(
