@@ -100,6 +100,40 @@ def _fill_0007(db: sqlite3.Connection) -> None:
         refresh_facet_keys(db, rowids)
 
 
+_COUNTRY_WALK_COLUMNS = """last_update_posted, overall_status, study_type, sex,
+                healthy_volunteers, has_results, std_ages, phases, minimum_age_years,
+                maximum_age_years"""
+"""The `trials` columns that migration 0012 copies into `trial_countries` (written out there)."""
+
+_COUNTRY_WALK_COPY = f"""update trial_countries
+                set ({_COUNTRY_WALK_COLUMNS}) = (
+                    select {_COUNTRY_WALK_COLUMNS}
+                    from trials
+                    where trials.nct_id = new.nct_id
+                )
+                where nct_id = new.nct_id;"""
+"""Trigger statement of 0012: the trial `new`'s columns into its `trial_countries` rows."""
+
+
+def _country_walk_fill(row: str) -> str:
+    """Set clause of 0012: the first site in the country and the trial's columns of the
+    `trial_countries` row `row`."""
+    return f"""first_position = (
+                    select locations.position
+                    from locations
+                    join sites on sites.site_id = locations.site_id
+                    where locations.nct_id = {row}.nct_id
+                        and lower(sites.country) = lower({row}.country)
+                    order by locations.position
+                    limit 1
+                ),
+                ({_COUNTRY_WALK_COLUMNS}) = (
+                    select {_COUNTRY_WALK_COLUMNS}
+                    from trials
+                    where trials.nct_id = {row}.nct_id
+                )"""
+
+
 SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         name="0001_initial",
@@ -632,6 +666,98 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             # last window 19–26 → 15–22 ms CPU, 3 interleaved runs (the index built in a side file).
             "create index trial_phases_by_trial on trial_phases (nct_id, phase)",
             "drop index trial_phases_nct",
+        ),
+    ),
+    Migration(
+        name="0012_search_country_walk",
+        statements=(
+            # Filters only, with a country, newest first (store/sqlite_search.py): each
+            # `trial_countries` row carries its trial's filter columns and last update, and
+            # an index walks them by country, newest first, reading nothing else; before, the
+            # walk along `trials_update_filters` tested every trial's countries with a seek.
+            # The row also holds the position of the trial's first site in the country (case
+            # folded, as the filter is), as PostgreSQL's 0005 does: a page's sites are one
+            # seek a trial, not a walk through its 170–330 sites. Triggers keep the copies in
+            # step, whatever writes `trials` or `trial_countries` (a row inserted with its
+            # first position and copies is left as it is); rows are still never updated in
+            # their trial or country.
+            "drop trigger country_facet_totals_update",
+            """
+            create trigger country_facet_totals_update after update of nct_id, country
+                on trial_countries
+            begin
+                select raise(abort, 'trial_countries rows are deleted and inserted, not updated');
+            end
+            """,
+            *(
+                f"alter table trial_countries add column {column}"
+                for column in (
+                    "first_position integer",
+                    "last_update_posted text",
+                    "overall_status text",
+                    "study_type text",
+                    "sex text",
+                    "healthy_volunteers integer",
+                    "has_results integer",
+                    "std_ages text",
+                    "phases text",
+                    "minimum_age_years real",
+                    "maximum_age_years real",
+                )
+            ),
+            # Each trial's sites read once (not once per country), then its columns.
+            """
+            update trial_countries
+            set first_position = firsts.position
+            from (
+                select locations.nct_id, lower(sites.country) as country,
+                    min(locations.position) as position
+                from locations
+                join sites on sites.site_id = locations.site_id
+                group by locations.nct_id, lower(sites.country)
+            ) as firsts
+            where firsts.nct_id = trial_countries.nct_id
+                and firsts.country = lower(trial_countries.country)
+            """,
+            f"""
+            update trial_countries
+            set ({_COUNTRY_WALK_COLUMNS}) = (
+                select {_COUNTRY_WALK_COLUMNS}
+                from trials
+                where trials.nct_id = trial_countries.nct_id
+            )
+            """,
+            """
+            create index trial_countries_walk on trial_countries (
+                lower(country), last_update_posted, overall_status, study_type, sex,
+                healthy_volunteers, has_results, std_ages, phases, minimum_age_years,
+                maximum_age_years, nct_id
+            )
+            """,
+            f"""
+            create trigger trial_countries_walk_insert after insert on trial_countries
+            when new.first_position is null
+                or new.last_update_posted is null
+            begin
+                update trial_countries
+                set {_country_walk_fill("new")}
+                where nct_id = new.nct_id
+                    and lower(country) = lower(new.country);
+            end
+            """,
+            f"""
+            create trigger trials_country_walk_insert after insert on trials
+            begin
+                {_COUNTRY_WALK_COPY}
+            end
+            """,
+            f"""
+            create trigger trials_country_walk_update after update of
+                {_COUNTRY_WALK_COLUMNS} on trials
+            begin
+                {_COUNTRY_WALK_COPY}
+            end
+            """,
         ),
     ),
 )

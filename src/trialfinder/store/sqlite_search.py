@@ -2,9 +2,10 @@
 
 Every function takes the open connection; `SQLiteStore` calls them under its lock. The SQL is
 assembled only from the fixed fragments below (and `sqlite_geo.py` for places, `sqlite_text.py`
-for words), and every value is bound: lists travel as one JSON array read with `json_each`, so a
-statement's text depends only on which filters are set. Counts and facets are in
-`sqlite_counts.py`, research sites in `sqlite_sites.py`.
+for words, `sqlite_country_walk.py` for filters-only pages with a country), and every value is
+bound: lists travel as one JSON array read with `json_each`, so a statement's text depends only
+on which filters are set. Counts and facets are in `sqlite_counts.py`, research sites in
+`sqlite_sites.py`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ from trialfinder.store.base import (
     StudySort,
 )
 from trialfinder.store.search_order import criteria_conditions, growing_radii, order_by
+from trialfinder.store.sqlite_country_walk import (
+    age_conditions,
+    country_walk_query,
+    first_country_locations,
+    walks_countries,
+)
 from trialfinder.store.sqlite_geo import (
     geo_ctes,
     nearest_locations,
@@ -33,9 +40,6 @@ from trialfinder.store.sqlite_tantivy import TextIndexReader
 from trialfinder.store.sqlite_tantivy_search import needs_check, serves, tantivy_page
 from trialfinder.store.sqlite_text import fts_query, text_index
 from trialfinder.store.sqlite_totals import column_conditions, match_bounds, words
-
-_NO_AGE_LIMIT = 1000.0
-
 
 # -- study search SQL ---------------------------------------------------------------------------
 
@@ -198,23 +202,7 @@ def study_query(
             and trial_phases.phase in (select value from json_each(:phases))
     )"""
         )
-    if where.age_years is not None:
-        params["age_years"] = where.age_years
-        params["no_age_limit"] = _NO_AGE_LIMIT
-        conditions.append("coalesce(trials.minimum_age_years, 0) <= :age_years")
-        conditions.append("coalesce(trials.maximum_age_years, :no_age_limit) >= :age_years")
-    for name, column, default, age_range in (
-        ("minimum_age", "trials.minimum_age_years", 0.0, where.minimum_age_range),
-        ("maximum_age", "trials.maximum_age_years", _NO_AGE_LIMIT, where.maximum_age_range),
-    ):
-        if age_range is not None:
-            low, high = age_range
-            params[f"{name}_default"] = default
-            params[f"{name}_low"] = -1.0 if low is None else low
-            params[f"{name}_high"] = _NO_AGE_LIMIT if high is None else high
-            conditions.append(
-                f"coalesce({column}, :{name}_default) between :{name}_low and :{name}_high"
-            )
+    conditions.extend(age_conditions(where, params, "trials"))
     criteria_params, criteria_where = criteria_conditions(where, lambda name: f":{name}")
     params.update(criteria_params)
     conditions.extend(criteria_where)
@@ -421,7 +409,18 @@ def _page(
         bounds = match_bounds(db, where)
         if bounds is not None and bounds[0] <= offset:
             return []  # fewer trials match than the page skips: none read
-        windows = _RECENT_WINDOWS if bounds is None else _walk_windows(*bounds, limit + offset)
+        by_country = walks_countries(where)
+        if by_country and len(where.countries) == 1:
+            # One country's index entries come in update order: the walk stops at the page.
+            windows: Sequence[int] = ()
+        elif bounds is None:
+            windows = _RECENT_WINDOWS
+        else:
+            matches, in_country, stored = bounds
+            # The country walk reads only the countries' trials, from one index: any window
+            # costs less than the plan without one, which reads each of them from its row.
+            budget = stored if by_country else in_country / _WALK_ROW_COST
+            windows = _walk_windows(matches, stored, limit + offset, budget)
         recent = _recent_page(db, where, sort, limit, offset, direction, windows)
         if recent is not None:
             return recent
@@ -451,15 +450,14 @@ relative to one read through the country index (the wide trial row): 1.3 against
 500k studies."""
 
 
-def _walk_windows(matches: int, in_country: int, stored: int, need: int) -> list[int]:
+def _walk_windows(matches: int, stored: int, need: int, budget: float) -> list[int]:
     """Windows for `_recent_page` from the totals' bounds (see `match_bounds`).
 
     Matches spread evenly would fill the page within `need × stored / matches` of the latest
     trials; the first window is 4 times that, each next one 10 times the last (a failed try
-    costs at most a tenth of the next), while the walk costs less than reading every trial of
-    the country, which the plan without a window does (without a country: the whole store).
+    costs at most a tenth of the next), while the window is within `budget` trials (what the
+    plan without a window costs, in trials read by the walk) and the store.
     """
-    budget = in_country / _WALK_ROW_COST
     window = max(1_000, 4 * need * stored // max(matches, 1))
     windows: list[int] = []
     while window <= budget and window < stored:
@@ -495,7 +493,11 @@ def _recent_page(
     edge) sorts after the page, so it is the whole store's page. A larger window reads only
     the trials the smaller ones did not. Without this, SQLite reads every trial the filters
     allow (all open ones, say) and sorts them.
+
+    When the country index holds every filter (`walks_countries`), the windows read it
+    instead, and after them the rest of the countries' trials: the page is never None.
     """
+    by_country = walks_countries(where)
     rows: list[tuple[Any, ...]] = []
     done: str | None = None
     for window in windows:
@@ -511,16 +513,25 @@ def _recent_page(
             {"window": window},
         ).fetchone()
         if edge is None:
-            return None
+            break
         # Only the trials the last window did not read: its rows sort before all of these.
-        ctes, sql, params = study_query(where, sort, update_bound=(direction, edge[0], done))
-        sql = (("with " + ",\n".join(ctes) + "\n") if ctes else "") + sql
+        if by_country:
+            sql, params = country_walk_query(where, direction, edge[0], done)
+        else:
+            ctes, sql, params = study_query(where, sort, update_bound=(direction, edge[0], done))
+            sql = (("with " + ",\n".join(ctes) + "\n") if ctes else "") + sql
         wanted = offset + limit - len(rows)
         rows += db.execute(sql, {**params, "limit": wanted, "offset": 0}).fetchall()
         if len(rows) == offset + limit:
             return rows[offset:]
         done = edge[0]
-    return None
+    if not by_country:
+        return None
+    # The rest of the country's trials, from the same index.
+    sql, params = country_walk_query(where, direction, None, done)
+    wanted = offset + limit - len(rows)
+    rows += db.execute(sql, {**params, "limit": wanted, "offset": 0}).fetchall()
+    return rows[offset:]
 
 
 def _sorts_by_distance(where: StudyFilter, sort: StudySort) -> bool:
@@ -534,8 +545,11 @@ def _first_matching_locations(
     db: sqlite3.Connection, where: StudyFilter, nct_ids: list[str]
 ) -> list[int | None]:
     """`locations` rowid of each trial's first site (by position) in the countries and
-    matching the location words.
+    matching the location words. Without words, the position comes from the trial's
+    `trial_countries` rows (migration 0012): one seek a trial, not a walk through its sites.
     """
+    if not where.location_words:
+        return first_country_locations(db, where.countries, nct_ids)
     params: dict[str, Any] = {}
     conditions = _site_conditions(where, params)
     sql = f"""

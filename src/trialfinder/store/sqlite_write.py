@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from trialfinder.store import sqlite_facet_keys, sqlite_geo, sqlite_text
 from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, plan_upserts
-from trialfinder.store.rows import SiteRow, SqlValue, compress, sha256
+from trialfinder.store.rows import TRIAL_COLUMNS, SiteRow, SqlValue, compress, sha256
 
 _CHILD_TABLES = (
     "trial_conditions",
@@ -210,10 +210,14 @@ def _insert_trials(
     sqlite_geo.insert_trial_sites(db, rowids)
     db.executemany(
         """
-        insert or ignore into trial_countries (nct_id, country)
-        values (?, ?)
+        insert or ignore into trial_countries (
+            nct_id, country, first_position, last_update_posted, overall_status, study_type,
+            sex, healthy_volunteers, has_results, std_ages, phases, minimum_age_years,
+            maximum_age_years
+        )
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        [row for r in records for row in r.rows.countries],
+        [row for r in records for row in _country_rows(r)],
     )
     sqlite_facet_keys.refresh_facet_keys(db, [row[0] for row in trials])
     db.executemany(
@@ -232,3 +236,36 @@ def _insert_trials(
     # Readings of replaced trials were deleted with their child rows: a trial written
     # without one (ingest --no-criteria) keeps none rather than an older version's.
     db.executemany(UPSERT_CRITERIA, [r.criteria for r in records if r.criteria is not None])
+
+
+_WALK_COLUMNS = tuple(
+    TRIAL_COLUMNS.index(c)
+    for c in (
+        "last_update_posted",
+        "overall_status",
+        "study_type",
+        "sex",
+        "healthy_volunteers",
+        "has_results",
+        "std_ages",
+        "phases",
+        "minimum_age_years",
+        "maximum_age_years",
+    )
+)
+"""Positions in `TrialRows.trial` of the columns each `trial_countries` row copies (0012)."""
+
+
+def _country_rows(record: StoredRecord) -> list[tuple[SqlValue, ...]]:
+    """The record's `trial_countries` rows (migration 0012): each country with the position of
+    the trial's first site there (countries compared case folded) and the trial's columns."""
+    rows = record.rows
+    country_of = {site[0]: site[5].lower() for site in rows.sites}
+    first: dict[str, int] = {}
+    for _, position, site_id, *_ in rows.locations:
+        country = country_of.get(site_id, "")
+        first[country] = min(position, first.get(country, position))
+    copied = tuple(rows.trial[i] for i in _WALK_COLUMNS)
+    return [
+        (nct_id, country, first.get(country.lower()), *copied) for nct_id, country in rows.countries
+    ]
