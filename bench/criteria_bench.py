@@ -10,6 +10,10 @@ criteria a run served from the memo. CPU time (`time.process_time`) is used, so 
 the machine does not count; wall time is printed beside it.
 
     .venv/bin/python bench/criteria_bench.py --repeat 5
+
+``--dump FILE`` writes every reading instead (memo off; each text alone, then each JSON record's
+text with its condition MeSH terms), one JSON line per text, so that two engines' outputs can be
+compared byte for byte (`cmp before.jsonl after.jsonl`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import statistics
 import time
 from pathlib import Path
 
+import msgspec
 from lxml import etree
 
 from trialfinder.criteria import parser
@@ -42,6 +47,32 @@ def load_texts(data: Path) -> list[str]:
         if text:
             texts.append(text)
     return texts
+
+
+def load_mesh_records(data: Path) -> list[tuple[str, list[str]]]:
+    """Return (criteria text, condition MeSH terms) for each shared JSON record with both."""
+    records = []
+    for path in sorted((data / "ctgov").glob("*.json")):
+        study = json.loads(path.read_text(encoding="utf-8"))
+        text = study["protocolSection"].get("eligibilityModule", {}).get("eligibilityCriteria")
+        meshes = study.get("derivedSection", {}).get("conditionBrowseModule", {}).get("meshes", [])
+        terms = [mesh["term"] for mesh in meshes]
+        if text and terms:
+            records.append((text, terms))
+    return records
+
+
+def dump_readings(texts: list[str], data: Path, out: Path) -> None:
+    """Write every text's reading, then each JSON record's with its MeSH terms, memo off."""
+    cache = getattr(parser, "MEMO", None)
+    if cache is not None:
+        cache.clear()
+        cache.size = 0
+    no_terms: list[str] = []
+    records = [(text, no_terms) for text in texts] + load_mesh_records(data)
+    with out.open("wb") as lines:
+        for text, terms in records:
+            lines.write(msgspec.json.encode(parse_criteria(text, mesh_terms=terms)) + b"\n")
 
 
 def one_run(texts: list[str], memo: bool) -> tuple[float, float, int, int]:
@@ -71,8 +102,12 @@ def main() -> None:
     options.add_argument("--data", type=Path, default=DATA)
     options.add_argument("--repeat", type=int, default=5)
     options.add_argument("--no-memo", action="store_true", help="only time runs without memo")
+    options.add_argument("--dump", type=Path, help="write every reading to this file, no timing")
     args = options.parse_args()
     texts = load_texts(args.data)
+    if args.dump:
+        dump_readings(texts, args.data, args.dump)
+        return
     for text in texts[:20]:  # compile the tables before timing
         parse_criteria(text)
     runs, bare = [], []
@@ -96,6 +131,8 @@ def main() -> None:
                 "criteria_per_cpu_s": round(runs[0][2] / cpu),
                 "trials_per_cpu_s_without_memo": round(len(texts) / bare_cpu),
                 "memo_repeats": round(runs[0][3] / runs[0][2], 3),
+                # A mypyc-compiled build (BENCHMARKS.md, "Criteria") loads parser from a .so.
+                "compiled": Path(parser.__file__ or "").suffix != ".py",
                 "python": platform.python_version(),
                 "machine": platform.machine(),
                 "processor": platform.processor() or platform.machine(),
