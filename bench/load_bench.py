@@ -6,7 +6,7 @@ random ids of the store) and patient matching (`POST /api/v2/match`, a plain-tex
 reports requests/s, p50/p99 latency and errors (socket errors and non-2xx answers), samples
 the server's resident memory (all its processes) every second to show whether it stays flat, and
 gives the CPU seconds each app process used during the run, to show whether the connections
-were spread across them.
+were spread across them, and their CPU per request, which machine load does not move.
 
 `--workers 1 2 4` runs everything once per app-process count (`trialfinder serve --workers N`);
 `--database` names the store (several, to compare backends in one run: each runs in turn).
@@ -69,6 +69,13 @@ class LoadResult:
     worker_cpu_s: tuple[float, ...] = ()
     """CPU seconds each app process used during the run, busiest first: an uneven spread
     means the connections went mostly to some processes."""
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """The app processes' CPU per answered request. On a shared machine requests/s follow
+        the CPU the processes got; this one does not, and rises only when they spend CPU on
+        something else than the requests (threads, locks, cold caches)."""
+        return 1000 * sum(self.worker_cpu_s) / max(1, self.requests)
 
 
 def build_store(path: Path) -> None:
@@ -299,8 +306,8 @@ def table(
         f"--workers N` over a {sizes}-study store. {note}",
         "",
         "| store | workers | endpoint | requests/s | vs 1 worker | p50 ms | p99 ms | requests "
-        "| errors | server RSS start → end (max) MB | CPU s per process |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| errors | server RSS start → end (max) MB | CPU s per process | CPU ms / request |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|---:|",
     ]
     single = {(r.backend, r.name): r.requests_per_s for r in results if r.workers == 1}
     for r in results:
@@ -311,7 +318,7 @@ def table(
             f"{r.p50_ms:,.1f} | {r.p99_ms:,.1f} | {r.requests:,} | {r.errors} | "
             f"{r.rss_start_mb:,.0f} → {r.rss_end_mb:,.0f} ({r.rss_max_mb:,.0f}) | "
             + " / ".join(f"{s:.1f}" for s in r.worker_cpu_s)
-            + " |"
+            + f" | {r.cpu_ms_per_request:,.1f} |"
         )
     return lines
 
