@@ -18,7 +18,8 @@ LABELLED = Path(__file__).parent / "labelled" / "ctgov_round4.json"
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Performance status 0-2 (ECOG)", []),
+        # Round 11: the bracket after the values names the scale (row score_values_named_after).
+        ("Performance status 0-2 (ECOG)", [("ECOG", 0.0, 2.0)]),
         ("Performance status of 0 to 2", []),
         ("Performance status - 0-2", []),
         ("Performance status: 0-2", []),
@@ -35,7 +36,8 @@ def test_a_performance_status_is_read_only_with_its_scale_named(
     text: str, expected: list[tuple[str, float | None, float | None]]
 ) -> None:
     """An unnamed "performance status" is left unread: the held-out labels do not read it as
-    ECOG (round 8 and round 9 both measured it; BENCHMARKS.md says so)."""
+    ECOG (round 8 and round 9 both measured it; BENCHMARKS.md says so). One named in a bracket
+    right after its values is read as that scale."""
     assert scores(text) == expected
 
 

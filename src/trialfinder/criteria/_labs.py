@@ -6,6 +6,7 @@ matched from its end, in table order, and the first that reads a value wins.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
@@ -64,9 +65,17 @@ _CHANGE_BEFORE = re.compile(
     r"|improvements?|worsening)\s+(?:in|of)\s+(?:the\s+)?(?:serum\s+|plasma\s+|blood\s+)?\Z",
     re.IGNORECASE,
 )
-# Names of a group of analytes: when the criterion names a member beside one ("transaminases
-# (ALT and AST)", "transaminase (AST)"), the member is what is measured.
-_GROUPS = frozenset({"transaminases"})
+# Names of a group of analytes and their members: when the criterion names a member beside one
+# ("transaminases (ALT and AST)", "transaminase (AST)"), the member is what is measured; beside
+# other analytes only ("Transaminases, alkaline phosphatase, total bilirubin ≤ 5 × ULN"), the
+# group is measured too.
+_GROUPS = {"transaminases": frozenset({"alt", "ast"})}
+# Analytes read only by the row of that label: visual acuity from a Snellen fraction, since
+# its other numbers ("≥ 73 letters", "3 or more lines", "0.7") are on scales the text rarely
+# names.
+_ONLY_ROW = {"visual_acuity": "snellen"}
+_ONLY_LABELS = frozenset(_ONLY_ROW.values())
+_TURNED = {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt", "eq": "eq"}
 # The subgroup a first bound is written for, at the end of the gap before it: "QTcF for males".
 _GAP_SUBGROUP = re.compile(r"\b(?:for|in)\s+([^()\d]{3,40}?)\s*\Z", re.IGNORECASE)
 
@@ -124,8 +133,46 @@ class _Read:
     end: int
 
 
+def _log_mar(fraction: str) -> float | None:
+    """Return the logMAR of a Snellen fraction: "20/40" -> 0.3, "6/6" -> 0.0."""
+    numerator, denominator = (float(part) for part in fraction.split("/"))
+    if numerator <= 0 or denominator <= 0:
+        return None
+    return round(math.log10(denominator / numerator), 2)
+
+
+def _read_snellen(match: re.Match[str]) -> _Read | None:
+    """Return the logMAR bounds of "20/40 or better", "20/40 to 20/200", "< 20/200"."""
+    first = _log_mar(match.group("snellen"))
+    to_text = _group(match, "snellen_to")
+    if first is None:
+        return None
+    if to_text is not None:
+        second = _log_mar(to_text)
+        if second is None or second == first:
+            return None
+        return _Read(Bounds(low=min(first, second), high=max(first, second)), None, match.end())
+    op_text, quality, post = _group(match, "op"), _group(match, "quality"), _group(match, "post")
+    if op_text is not None:
+        written = lexicon.comparator_op(op_text)
+        op = _TURNED[written] if written else None  # a smaller fraction is a larger logMAR
+    elif quality is not None:  # "worse than 20/80", "equal or better than 20/20"
+        inclusive = _group(match, "equal") is not None or _group(match, "or_equal") is not None
+        if quality.lower() == "better":
+            op = "le" if inclusive else "lt"
+        else:
+            op = "ge" if inclusive else "gt"
+    elif post is not None:
+        op = "le" if "better" in post.lower() else "ge"
+    else:
+        return None  # "visual acuity of 20/40": no direction
+    return None if op is None else _Read(bounds_of(op, first), None, match.end())
+
+
 def _read_values(match: re.Match[str], text: str) -> _Read | None:
     """Return the bounds a lab match states, following "and ≤ 10%" chains."""
+    if _group(match, "snellen") is not None:
+        return _read_snellen(match)
     unit = _group(match, "unit") or _group(match, "lunit")
     titre = _group(match, "titre")
     if titre is not None:
@@ -216,6 +263,30 @@ def _canonical(lab: lexicon.Lab, bounds: Bounds, unit: str | None) -> Bounds | N
         return None
 
 
+_LEADING_BRACKET = re.compile(r"\s*\([^()\n]*\)")
+
+
+def _spelled_out(gap: str, inner: list[re.Match[str]], name: str) -> bool:
+    """Return True when every name in the gap spells out ``name`` or names its members, in a
+    bracket right after it with no number outside a name: "QTcF (corrected QT interval
+    Fridericia method) value …", "Transaminases (SGOT and/or SGPT) may be up to …"; not
+    "anemia (hemoglobin ≤ 9 g/dL), or … transfusion requirement of ≥ 2 units"."""
+    bracket = _LEADING_BRACKET.match(gap)
+    mentioned = lexicon.lab_of(name)
+    if bracket is None or mentioned is None:
+        return False
+    if _DIGIT.search(_lab_finder().sub("", bracket.group())):
+        return False  # a value in the bracket: "(hemoglobin ≤ 9 g/dL)"; "(CD4+)" is a name
+    members = _GROUPS.get(mentioned.name, frozenset())
+    for found in inner:
+        lab = lexicon.lab_of(found.group())
+        if found.end() > bracket.end() or lab is None:
+            return False
+        if lab != mentioned and lab.name not in members:
+            return False
+    return True
+
+
 def _slash_partner(gap: str, name: str, uln: bool) -> str | None:
     """Return the analyte joined to ``name`` by a slash at the start of the gap, if any.
 
@@ -297,7 +368,7 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
             inner = list(finder.finditer(gap))
             if inner:
                 residue = finder.sub("", gap)
-                if not _CONNECTOR.match(residue):
+                if not _CONNECTOR.match(residue) and not _spelled_out(gap, inner, analytes[0]):
                     break  # the value belongs to the later analyte, which has its own turn
                 analytes += [m.group() for m in inner]
             if pattern.name == "lab_uln_implied" and _CONDITION_BEFORE.search(
@@ -312,11 +383,18 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
             named: dict[str, tuple[lexicon.Lab, Bounds | None]] = {}
             for name in analytes:
                 lab = lexicon.lab_of(name)
+                only = _ONLY_ROW.get(lab.name) if lab is not None else None
+                if (only is not None or pattern.label in _ONLY_LABELS) and only != pattern.label:
+                    continue  # "BCVA ≥ 73 letters": not a Snellen fraction; nor a fraction for BP
                 if lab is not None and lab.name not in named:
                     canonical = None if uln or titre else _canonical(lab, read.bounds, read.unit)
                     named[lab.name] = (lab, read.bounds if titre else canonical)
             if len(named) > 1:
-                named = {name: v for name, v in named.items() if name not in _GROUPS}
+                named = {
+                    name: v
+                    for name, v in named.items()
+                    if not _GROUPS.get(name, frozenset()).intersection(named)
+                }
             named = _in_specimen(text, read, named)
             # "creatinine or CrCl ≥ 60 mL/min": the unit rules creatinine out. An analyte of
             # _UNCONVERTED whose unit fits no analyte named is kept unconverted ("GFR ≥ 30 mL/min").

@@ -26,11 +26,10 @@ from trialfinder.criteria._extract import (
     rule,
     rules,
 )
-from trialfinder.criteria._labs import _RENAL, _canonical
+from trialfinder.criteria._labs import _ONLY_ROW, _RENAL, _TURNED, _canonical
 from trialfinder.criteria.constraints import Bounds, Measurement
-from trialfinder.criteria.tables import TableError, compile_pattern, has_number
+from trialfinder.criteria.tables import Pattern, TableError, compile_pattern, has_number
 
-_TURNED = {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt", "eq": "eq"}
 # What makes the analyte's name a modifier, not the thing measured: a change, a count of
 # events, or its own value after it ("≥ 50% ANC ≥ 1.5" gives 50% to something else).
 _NOT_A_LEVEL = re.compile(
@@ -41,6 +40,8 @@ _NOT_A_LEVEL = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Analytes a urine dipstick grades ("2+"); glucose and blood in labs.tsv are blood levels.
+_DIPSTICK = frozenset({"proteinuria"})
 # The clause the value sits in starts after the last of these.
 _CLAUSE_START = re.compile(r"[;,.:(\n]|\b(?:and|or)\b", re.IGNORECASE)
 
@@ -126,7 +127,7 @@ def values_first(
                     _join(out, after, match, analyte, pattern.confidence)
                 continue
             lab = lexicon.lab_of(analyte)
-            if lab is None or _NOT_A_LEVEL.match(text, analyte_end):
+            if lab is None or lab.name in _ONLY_ROW or _NOT_A_LEVEL.match(text, analyte_end):
                 continue
             if lexicon.lab_index().find(_clause_before(text, match.start())):
                 continue  # "creatinine 1.5 mg/dL or more platelets": the earlier name owns it
@@ -143,6 +144,12 @@ def values_first(
             if pattern.label == "reversed":
                 op = _TURNED[op]
             bounds, end = bounds_of(op, value), analyte_end
+            if pattern.label == "dipstick":
+                if lab.name not in _DIPSTICK:
+                    continue  # "≥ 2+ glucose" is urine glucose, not the blood glucose of labs.tsv
+                out.append(_dipstick(match, lab, bounds, analyte_end, pattern))
+                taken.append((match.start(), analyte_end))
+                continue
             if pattern.label == "unit_after":
                 unit_match = _unit_after().match(text, analyte_end)
                 if unit_match is None:
@@ -179,6 +186,26 @@ def values_first(
                 )
             )
     return out
+
+
+def _dipstick(
+    match: re.Match[str], lab: lexicon.Lab, bounds: Bounds, end: int, pattern: Pattern
+) -> Measurement:
+    """Return a dipstick grade ("≤ 2+ proteinuria"): bounds as written, no canonical value."""
+    return Measurement(
+        span=(match.start(), end),
+        confidence=pattern.confidence,
+        rule=pattern.name,
+        analyte=lab.name,
+        loinc=lab.loinc,
+        bounds=bounds,
+        unit="+",
+        canonical_unit=lab.unit,
+        canonical=None,
+        uln_multiple=False,
+        titre=False,
+        formula=None,
+    )
 
 
 def _read_after(found: list[Measurement], start: int) -> int | None:

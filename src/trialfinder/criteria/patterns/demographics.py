@@ -16,8 +16,20 @@ _PRE = r"""^\W*(?:(?:adult|healthy|ambulatory|postmenopausal|post-menopausal|pre
     (?:(?:and|or|&)\s+)?){0,3}?
 """
 # What disqualifies "women ..." as a sex constraint: "women of childbearing potential must ...".
-_NOT_SUBJECT = r"""(?!\s*(?:participants?\s+|subjects?\s+|patients?\s+)?
-    (?:of\s+(?:child|reproductive|non-child)|who\s+(?:are|is)\s+(?:pregnant|breast|nursing|lactating|of\s+child|able)|
+_NOT_SUBJECT = r"""(?!\s*(?:(?:participants?|subjects?|patients?)\b\s*)?
+    (?:of\s+(?:child|reproductive|non-child)
+    # pregnancy, plans and unwillingness: "currently pregnant", "contemplating pregnancy"
+    |(?:who\s+(?:are|is)\s+)?(?:currently\s+|actively\s+|known\s+to\s+be\s+)?
+      (?:pregnant|breast[\s-]?feed|nursing|lactating|contemplating|planning|intending|trying
+      |unable|unwilling|not\s+willing)
+    |who\s+(?:are|is)\s+(?:of\s+child|able|willing|sexually)
+    |who\s+(?:agrees?|must|will|should)\b            # "Man who agrees to take precautions"
+    |who\s+(?:have|has|engage\s+in)\s+(?:sex|sexual|intercourse)    # sexual activity
+    |steril[iy]\w*                                   # "Female sterilization (…)"
+    |,?\s*(?:unless|even\s+if)\b                     # "Female subjects, unless post-menopausal"
+    # a definition: "Women ≥ 50 years old will be considered postmenopausal if"
+    |[^.;\n]{0,40}?\b(?:will|would|shall)\s+be\s+consider\w*
+    |
     (?:must|should|need|will|agree|willing|capable|able)|partners?|and|or|/|with\s+(?:an?\s+)?(?:\w+\s+)?partners?
     |(?:is|are)\s+(?:considered|defined|not)|:\s*\d))"""
 
@@ -37,7 +49,7 @@ PATTERNS: tuple[Pattern, ...] = (
         |(?:either|any)\s+(?:sex|gender)(?!\s+(?:steroids?|hormones?|partners?|drive|life|organs?))
         |all\s+genders|regardless\s+of\s+(?:sex|gender)
         |no\s+limit\s+on\s+(?:the\s+)?(?:sex|gender)|no\s+(?:sex|gender)\s+limit
-        |men\s*,\s*women|women\s*,\s*men
+        |men\s*,\s*women|women\s*,\s*men|males?\s*,\s*females?|females?\s*,\s*males?
         |man\s+or\s+(?:woman|female)|woman\s+or\s+man|boys\s+(?:and|or)\s+girls|girls\s+(?:and|or)\s+boys
         |both\s+genders?|(?:regardless|irrespective)\s+of\s+(?:their\s+|the\s+)?(?:sex|gender)
         |(?:sex|gender)\s+(?:is\s+)?(?:not\s+limited|unlimited|unrestricted|not\s+restricted))\b
@@ -54,6 +66,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "Gender unlimited, age from 2 years to 70 years.",
             "Adults (≥ 18 years of age) regardless of their gender",
             "Boys and girls who met the CDC criteria for Kawasaki Syndrome",
+            "Male, females ages >= 18.",
         ),
         non_examples=(
             "Female patients",
@@ -76,6 +89,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "Japanese women between 30 and 60 years of age",
             "overweight and obese women with PCOS",
             "INCLUSION CRITERIA - DEPRESSED WOMEN:",
+            "Women breast cancer survivors",
         ),
         non_examples=(
             "Women of childbearing potential must use contraception",
@@ -89,6 +103,13 @@ PATTERNS: tuple[Pattern, ...] = (
             "We recognize that women may become pregnant during the course of this study",
             "Pregnancy or women breastfeeding",
             "Breast feeding female patients",
+            "Women who are actively breastfeeding",
+            "Women currently pregnant or expecting to become pregnant",
+            "Women contemplating pregnancy within the year",
+            "Women ≥50 years old will be considered postmenopausal if they have been amenorrheic",
+            "Female subjects, unless post-menopausal or surgically sterile, must use contraception",
+            "Female sterilization (bilateral oophorectomy or tubal ligation)",
+            "Women known to be pregnant or lactating.",
         ),
         trigger=("female", "women", "woman", "girl"),
     ),
@@ -107,6 +128,10 @@ PATTERNS: tuple[Pattern, ...] = (
             "Males with partners of childbearing potential",
             "Fertile men must use condoms",
             ">= 16 years male: 1.7 female: 1.4",
+            "Males who are unwilling to use an acceptable method of birth control",
+            "Men who have sexual intercourse unless they use a condom",
+            "Man who agrees to take appropriate precautions to avoid fathering children",
+            "Sexually active males unwilling to use a condom during intercourse",
         ),
         trigger=("male", "men", "man", "boy"),
     ),

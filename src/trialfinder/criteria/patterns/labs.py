@@ -122,6 +122,35 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=("platelets 100,000/mm3 or greater", "creatinine 1.5 mg/dL or less"),
         non_examples=("creatinine ≤ 1.5 mg/dL",),
     ),
+    # Visual acuity as a Snellen fraction: "20/40 or better", "BCVA 20/40 to 20/200", "worse
+    # than 20/80". The applier turns each fraction into logMAR (log10 of denominator over
+    # numerator), where a smaller value is the better sight, so "or better" and "better than"
+    # bound it from above and a comparator written on the fraction ("< 20/200") turns round.
+    # Visual acuity is read only by this row, and this row reads nothing else: the other numbers
+    # of acuity are letters, lines or decimals.
+    Pattern(
+        name="lab_snellen",
+        kind="lab",
+        label="snellen",
+        regex=r"(?P<analyte>{LAB})"
+        + _GAP
+        + r"""(?:of\s+|is\s+|:\s*)?
+        (?:(?P<op>{CMP})\s*|(?P<equal>equal\s+(?:to\s+)?or\s+)?(?P<quality>better|worse)\s+than
+        \s+(?P<or_equal>or\s+equal\s+to\s+)?)?
+        (?P<snellen>(?:20|6|[1-9])/\d{1,3})(?![\d/])                      # "20/40"
+        (?:\s*(?:-|–|to|through)\s*(?P<snellen_to>(?:20|6|[1-9])/\d{1,3})(?![\d/]))?
+        (?:\s*\((?:20|6)/\d{1,3}\))?                                    # "6/6 (20/20)"
+        (?:\s*(?P<post>or\s+(?:better|worse)))?""",
+        examples=(
+            "Vision in each eye must measure 20/40 or better",
+            "best-corrected visual acuity (BCVA) 20/40 to 20/200 inclusive",
+            "Visual acuity must be worse than 20/40",
+            "Fellow eye visual acuity <20/200",
+            "corrected visual acuity of 6/6 (20/20) or better",
+            "best corrected visual acuity equal or better than 20/20",
+        ),
+        non_examples=("Best corrected visual acuity 0.7 or better", "BCVA ≥ 73 letters"),
+    ),
     Pattern(
         name="lab_chain",
         kind="lab_chain",
@@ -255,6 +284,20 @@ PATTERNS: tuple[Pattern, ...] = (
         non_examples=("30% blasts", "2 or more platelet transfusions"),
         needs_number=True,
         confidence=0.8,
+    ),
+    # A urine dipstick grade before its analyte: "less than or equal to 2+ proteinuria"; the
+    # applier keeps it for proteinuria only, with no unit and no canonical value.
+    Pattern(
+        name="lab_value_first_dipstick",
+        kind="lab_value_first",
+        label="dipstick",
+        regex=r"""(?P<op>{CMP})\s*(?P<value>{NUM})\s*\+\s*     # "≤ 2+"
+        (?:(?:on\s+)?(?:urine\s+)?dipstick\s+)?                  # "on dipstick"
+        (?P<analyte>{LAB})""",
+        examples=("less than or equal to 3+ proteinuria", "≥2+ proteinuria"),
+        non_examples=("≥ 2 proteinuria", "proteinuria ≤ 2+"),
+        needs_number=True,
+        confidence=0.75,
     ),
     # "3.1 pmol/L ≤ FT3 ≤ 6.8 pmol/L": the comparator reads from the value to the analyte, so
     # the parser turns it round (FT3 ≥ 3.1); a second bound after the analyte is a chain.

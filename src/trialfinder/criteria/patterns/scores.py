@@ -137,6 +137,20 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         confidence=0.85,
     ),
+    # The scale named in a bracket after the values of an unnamed performance status:
+    # "Performance status 0-2 (ECOG)", "0-1 (ECOG PS)"; the bracket must close on the name, so
+    # "0-2 (Karnofsky ≥ 50%)" (another scale's bound) is not read.
+    Pattern(
+        name="score_values_named_after",
+        kind="score",
+        regex=r"""\bperformance\s+status\s*(?:\(\s*PS\s*\)\s*)?(?:of\s+|:\s*|-\s*)?"""
+        + _VALUES
+        + r"""\s*\(\s*(?P<score>{SCORE})(?:\s+(?:PS|scale|score))?\s*\)""",
+        examples=("Performance status 0-2 (ECOG)", "performance status of 0-1 (ECOG PS)"),
+        non_examples=("performance status 0-2 (Karnofsky ≥ 50%)", "Performance status 0-2"),
+        trigger=("performance",),
+        confidence=0.85,
+    ),
     # The value before the scale's name: "at least grade 3 according to the Guillain-Barre
     # Study Group grading scale", "≥ 20 on the MADRS".
     Pattern(
