@@ -141,6 +141,24 @@ _COPY_DOCUMENTS = """
 """The searched copy of the documents just written (their trials had none: new, or their rows
 were deleted with the other child rows)."""
 
+_UPSERT_SEARCH_ROWS = """
+    insert into trial_search (nct_id, overall_status, facet_key, place_areas, core_document)
+    select
+        trials.nct_id, trials.overall_status, trial_facet_keys.key, trials.place_areas,
+        trials.core_document
+    from trials
+    join trial_facet_keys on trial_facet_keys.nct_id = trials.nct_id
+    where trials.nct_id = any(%(nct_ids)s::text[])
+    order by trials.nct_id
+    on conflict (nct_id) do update set
+        overall_status = excluded.overall_status,
+        facet_key = excluded.facet_key,
+        place_areas = excluded.place_areas,
+        core_document = excluded.core_document
+    """
+"""The `trial_search` rows (migration 0012) of the trials `%(nct_ids)s` just written, with
+their facet keys: a copy of what a search of `core_document` reads."""
+
 _SITE_COLUMNS = ("site_id", "name", "city", "state", "zip", "country", "lat", "lon")
 
 _STAGE_SITES = """
@@ -345,3 +363,4 @@ def _insert_trials(
                 _copy(cursor, table, columns, rows)
         cursor.execute(AREA_ROWS, {"nct_ids": [r.nct_id for r in records]})
     refresh_facet_keys(conn, [r.nct_id for r in records])
+    conn.execute(_UPSERT_SEARCH_ROWS, {"nct_ids": [r.nct_id for r in records]})

@@ -1260,4 +1260,45 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        name="0012_search_trial_search_rows",
+        statements=(
+            # Counts and facets of words in the title, conditions, keywords and interventions
+            # (`core_document`) read every hit's `trials` row for its id (and its document, to
+            # check a phrase or a column): "cancer" is 134k hits in 87k pages of that wide
+            # table at 600k studies.
+            # One narrow row per trial holds what such a search reads, under the same column
+            # names as in `trials` (so the search SQL reads it in place of `trials`), with
+            # the trial's facet key: ~10 rows a page, a third of the pages of `trials`, and
+            # no join to find the keys (store/postgres_search.py, `search_rows_table`). The
+            # store writes it with the trial and its facet key, in the same transaction.
+            """
+            create table trial_search (
+                nct_id text collate "C" primary key references trials (nct_id) on delete cascade,
+                overall_status text not null,
+                facet_key integer not null,
+                place_areas bigint[],
+                core_document tsvector not null
+            )
+            """,
+            "alter table trial_search alter column core_document set storage main",
+            "alter table trial_search alter column place_areas set storage main",
+            "set local work_mem = '256MB'",
+            "set local maintenance_work_mem = '256MB'",
+            """
+            insert into trial_search (
+                nct_id, overall_status, facet_key, place_areas, core_document
+            )
+            select
+                trials.nct_id, trials.overall_status, trial_facet_keys.key, trials.place_areas,
+                trials.core_document
+            from trials
+            join trial_facet_keys on trial_facet_keys.nct_id = trials.nct_id
+            order by trials.nct_id
+            """,
+            "create index trial_search_core_document on trial_search using gin (core_document)",
+            "create index trial_search_place_areas on trial_search using gin (place_areas)",
+            "create index trial_search_status on trial_search (overall_status)",
+        ),
+    ),
 )

@@ -23,7 +23,7 @@ import psycopg
 
 from trialfinder.store.base import StudyFilter
 from trialfinder.store.postgres_filters import column_conditions
-from trialfinder.store.postgres_search import study_search_sql
+from trialfinder.store.postgres_search import search_rows_table, study_search_sql
 from trialfinder.store.rows import FILTER_COLUMNS
 
 Connection = psycopg.Connection[Any]
@@ -199,17 +199,28 @@ def facet_keys_sql(where: StudyFilter) -> tuple[str, dict[str, Any]]:
 )
 """
         return keyed + _SPLIT_KEYS, params
-    sql, params = study_search_sql(where, None)
+    # `trial_search` rows carry their trial's key: no join to find it.
+    has_keys = search_rows_table(where, None) == "trial_search"
+    columns = "trials.nct_id as nct_id" + (", trials.facet_key as key" if has_keys else "")
+    sql, params = study_search_sql(where, None, columns)
     if sql.startswith("with "):
         hits = sql.replace("\nselect\n", ",\nhits as (\nselect\n", 1) + ")\n"
     else:
         hits = "with hits as (\n" + sql + ")\n"
-    keyed = f""",
-hit_keys as (
+    hit_keys = (
+        """
+    select hits.key, count(*) as trials
+    from hits
+    group by hits.key"""
+        if has_keys
+        else """
     select trial_facet_keys.key, count(*) as trials
     from hits
     join trial_facet_keys on trial_facet_keys.nct_id = hits.nct_id
-    group by trial_facet_keys.key
+    group by trial_facet_keys.key"""
+    )
+    keyed = f""",
+hit_keys as ({hit_keys}
 ),
 keyed as (
     select {", ".join(f"facet_keys.{c}" for c in KEY_COLUMNS)}, facet_keys.countries,
