@@ -135,6 +135,8 @@ class RunResult:
     cpu_seconds: float
     criteria: bool = True
     counts: dict[str, object] = field(default_factory=dict)
+    text_index: str = ""
+    index_bytes: int = 0
 
     @property
     def bytes_per_study(self) -> float:
@@ -147,6 +149,7 @@ def run_child(
     """Ingest `corpus` into a fresh store at `store_path`, in this process; measure it."""
     from trialfinder.ingest import DEFAULT_BATCH_SIZE, IngestReport, ingest
     from trialfinder.store import open_store
+    from trialfinder.store.sqlite_tantivy import text_index_setting
 
     pid = os.getpid()
     peak = [0]
@@ -182,6 +185,9 @@ def run_child(
     size = sum(
         p.stat().st_size for p in store_path.parent.glob(store_path.name + "*") if p.is_file()
     )
+    # The tantivy text index beside the store (`<db>.tantivy/`), when the setting keeps one.
+    index_folder = store_path.with_name(store_path.name + ".tantivy")
+    index_bytes = sum(p.stat().st_size for p in index_folder.rglob("*") if p.is_file())
     own = resource.getrusage(resource.RUSAGE_SELF)
     workers_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return RunResult(
@@ -200,6 +206,8 @@ def run_child(
         cpu_seconds=own.ru_utime + own.ru_stime + workers_usage.ru_utime + workers_usage.ru_stime,
         criteria=criteria,
         counts=report.as_dict(),
+        text_index=text_index_setting(),
+        index_bytes=index_bytes,
     )
 
 
@@ -397,7 +405,10 @@ def main(argv: list[str] | None = None) -> None:
                 f"{result.seconds:,.1f} s, "
                 f"CPU {result.cpu_seconds / result.studies * 1000:.2f} ms/study, "
                 f"peak PSS {result.peak_pss_mib:,.0f} MiB, "
-                f"{result.bytes_per_study:,.0f} B/study, {result.counts}"
+                f"{result.bytes_per_study:,.0f} B/study "
+                f"(+ text index {result.index_bytes / result.studies:,.0f} B/study, "
+                f"{result.text_index}), "
+                f"{result.counts}"
             )
 
     levels = zlib_levels(args.data)

@@ -54,7 +54,7 @@ from trialfinder.search import (  # noqa: E402
     search_studies,
 )
 from trialfinder.sources.ctgov_json import parse_study  # noqa: E402
-from trialfinder.store import open_store  # noqa: E402
+from trialfinder.store import open_store, sqlite_tantivy  # noqa: E402
 from trialfinder.store.base import Store, StoredRecord, StudyFilter  # noqa: E402
 from trialfinder.store.sqlite import SQLiteStore  # noqa: E402
 
@@ -519,6 +519,31 @@ def machine_line() -> str:
     return machine()
 
 
+def engine_line(store: SQLiteStore) -> str:
+    """Which text engine the store's searches use: FTS5, or the tantivy index when the setting
+    asks for it and the index holds what the store holds (`TextIndexReader.current`)."""
+    reader = store._text_index
+    if reader is None:
+        return f"FTS5 ({sqlite_tantivy.TEXT_INDEX_SETTING}=fts5)"
+    if reader.current(store._db) is None:
+        return f"FTS5: tantivy asked for, but {reader.path} is missing or not current"
+    size = sum(p.stat().st_size for p in reader.path.iterdir() if p.is_file())
+    return f"tantivy (index {reader.path}, {size / 2**20:,.0f} MiB, current)"
+
+
+def write_pages(store: Store, mix: list[Query], path: Path) -> None:
+    """Write each query's result as JSON (first page's NCT ids for searches, the number for
+    counts and facets), to compare two engines' answers."""
+    answers: dict[str, object] = {}
+    for query in mix:
+        if query.kind.startswith(("count", "facets")):
+            answers[query.label] = run_query(store, query)
+        else:
+            page = search_studies(store, query_from_params(query.params), page_size=10)
+            answers[query.label] = [hit.nct_id for hit in page.hits]
+    path.write_text(json.dumps(answers, indent=1), "utf-8")
+
+
 def summary(mix: list[Query], samples: Samples) -> list[str]:
     """Markdown table: per query kind, p50/p95 of the library and of the naive baseline."""
     lines = [
@@ -584,6 +609,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="print every query's figures")
     parser.add_argument(
+        "--pages", type=Path, help="write each query's first page (NCT ids) or number here"
+    )
+    parser.add_argument(
         "--write",
         nargs="?",
         const=ROOT / "BENCHMARKS.md",
@@ -607,7 +635,8 @@ def main(argv: list[str] | None = None) -> None:
     mix = [q for q in with_repeats(query_mix()) if not args.kind or q.kind in args.kind]
     if not mix:
         raise SystemExit(f"no query of kind {', '.join(args.kind)}")
-    print(f"machine: {machine_line()}; {len(mix)} queries")
+    engine = engine_line(cold)
+    print(f"machine: {machine_line()}; {len(mix)} queries; text engine: {engine}")
     samples = measure(
         store, cold, db, mix, args.repeat, args.naive_repeat, args.naive_per_kind, args.seed
     )
@@ -628,7 +657,7 @@ def main(argv: list[str] | None = None) -> None:
         f"### {datetime.now(UTC):%Y-%m-%d} — {args.studies:,} studies, "
         f"{len(mix) - repeats} queries (+ {repeats} cached repeats)",
         "",
-        f"Machine: {machine_line()}. Store {size / 2**30:.1f} GiB, "
+        f"Machine: {machine_line()}. Text engine: {engine}. Store {size / 2**30:.1f} GiB, "
         f"{platform.system()} page cache warm (one unmeasured round first). "
         f"{args.repeat} rounds, each query once per round in shuffled order; the naive "
         f"baseline runs right after its query in the first {args.naive_repeat} rounds. "
@@ -638,6 +667,8 @@ def main(argv: list[str] | None = None) -> None:
         *summary(mix, samples),
     ]
     print("\n".join(block))
+    if args.pages:
+        write_pages(store, mix, args.pages)
     if args.write:
         append_to_section(args.write, "## Search", block)
         print(f"appended to {args.write}")
