@@ -21,8 +21,9 @@ LABELLED = Path(__file__).parent / "labelled" / "ctgov_round4.json"
         # Round 11: the bracket after the values names the scale (row score_values_named_after).
         ("Performance status 0-2 (ECOG)", [("ECOG", 0.0, 2.0)]),
         ("Performance status of 0 to 2", []),
-        ("Performance status - 0-2", []),
-        ("Performance status: 0-2", []),
+        # Round 12: the PDQ field "Performance status:" / "-" is ECOG (the labelling guide).
+        ("Performance status - 0-2", [("ECOG", 0.0, 2.0)]),
+        ("Performance status: 0-2", [("ECOG", 0.0, 2.0)]),
         ("Performance status: Karnofsky 70-100%", [("Karnofsky", 70.0, 100.0)]),
         (
             "Performance status (Karnofsky scale) must be greater than 70.",
@@ -35,9 +36,10 @@ LABELLED = Path(__file__).parent / "labelled" / "ctgov_round4.json"
 def test_a_performance_status_is_read_only_with_its_scale_named(
     text: str, expected: list[tuple[str, float | None, float | None]]
 ) -> None:
-    """An unnamed "performance status" is left unread: the held-out labels do not read it as
-    ECOG (round 8 and round 9 both measured it; BENCHMARKS.md says so). One named in a bracket
-    right after its values is read as that scale."""
+    """An unnamed "performance status" in running text is left unread (rounds 8 and 9 measured
+    it; BENCHMARKS.md says so); the PDQ field "Performance status: 0-2" is ECOG, as the written
+    labelling guide says (round 12). One named in a bracket right after its values is read as
+    that scale."""
     assert scores(text) == expected
 
 

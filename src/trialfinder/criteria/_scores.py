@@ -127,7 +127,7 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
                 continue
             if _CHANGE_BEFORE.search(text, max(0, match.start() - 40), match.start()):
                 continue  # "Increase in SLEDAI > 2 points": a change, not a level
-            name = _group(match, "score")
+            name = _group(match, "score") or pattern.label or None  # a row may fix the scale
             if name is not None:
                 score = lexicon.score_of(name)
             else:

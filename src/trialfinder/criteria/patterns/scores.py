@@ -35,6 +35,9 @@ _VALUES = (
     + r"))*)"
 )
 
+# A value of an unnamed performance status: one digit on the ECOG scale, not a per cent.
+_PS_VALUE = r"[0-5](?![\d.,]\d|\d|\s*%)"
+
 PATTERNS: tuple[Pattern, ...] = (
     # A range whose upper end has its own comparator: "BMI from 18.5 to less than 25.0"; the
     # lower end is inclusive. Before score_comparator, which would read only "less than 25".
@@ -150,6 +153,41 @@ PATTERNS: tuple[Pattern, ...] = (
         non_examples=("performance status 0-2 (Karnofsky ≥ 50%)", "Performance status 0-2"),
         trigger=("performance",),
         confidence=0.85,
+    ),
+    # An unnamed performance status in the PDQ layout, read as ECOG (the written labelling guide
+    # of rounds 3-5): the field "Performance status:" or "Performance status -" with values on
+    # the ECOG scale (one digit 0-5), the NCI "CTC" scale too. "performance status of 0-2" in
+    # running text, "Performance status: 60-100%" (a Karnofsky or Lansky range) and "2 or less"
+    # (a direction this row does not read) are not read.
+    Pattern(
+        name="score_unnamed_performance_status_pdq",
+        kind="score",
+        regex=r"""\bperformance\s+status\s*(?::|-)\s*(?:(?:NCI\s+)?CTC\s+)?   # the PDQ field
+        (?:(?P<op>{CMP})\s*(?P<value>"""
+        + _PS_VALUE
+        + r""")|(?P<values>"""
+        + _PS_VALUE
+        + r"""(?:\s*(?:,\s*(?:or|and)?|or|and|-|–|to|through)\s*"""
+        + _PS_VALUE
+        + r""")*))(?!\s*or\s+(?:less|lower|more|greater|higher|better|worse|above|below)\b)""",
+        examples=(
+            "Performance status: 0-2",
+            "Performance status - 0-2",
+            "Performance status - CTC 0-2",
+            "Performance status: < 2 (Karnofsky > 70%)",
+            "Age: 18 and over Performance status: 0 or 1 Life expectancy: 12 weeks",
+        ),
+        non_examples=(
+            "Performance status: 60-100%",
+            "Performance status: Karnofsky 70-100%",
+            "Performance status: ≥ 70%",
+            "patients with a performance status of 0-2",
+            "Performance status: Not specified",
+            "Performance status: 2 or less",
+        ),
+        label="ECOG",
+        trigger=("performance",),
+        confidence=0.8,
     ),
     # The value before the scale's name: "at least grade 3 according to the Guillain-Barre
     # Study Group grading scale", "≥ 20 on the MADRS".
