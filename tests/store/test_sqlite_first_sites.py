@@ -11,19 +11,9 @@ from support import newer_version, writable_sqlite_store
 from trialfinder.store import open_store
 from trialfinder.store.migrations import SQLITE_MIGRATIONS
 from trialfinder.store.sqlite import SQLiteStore
+from trialfinder.store.sqlite_write import COUNTRY_WALK_COLUMNS
 
-_COPIED = (
-    "last_update_posted",
-    "overall_status",
-    "study_type",
-    "sex",
-    "healthy_volunteers",
-    "has_results",
-    "std_ages",
-    "phases",
-    "minimum_age_years",
-    "maximum_age_years",
-)
+_COPIED = COUNTRY_WALK_COLUMNS
 
 
 def _stale_rows(db: sqlite3.Connection) -> list[tuple[object, ...]]:

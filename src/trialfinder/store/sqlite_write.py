@@ -238,21 +238,21 @@ def _insert_trials(
     db.executemany(UPSERT_CRITERIA, [r.criteria for r in records if r.criteria is not None])
 
 
-_WALK_COLUMNS = tuple(
-    TRIAL_COLUMNS.index(c)
-    for c in (
-        "last_update_posted",
-        "overall_status",
-        "study_type",
-        "sex",
-        "healthy_volunteers",
-        "has_results",
-        "std_ages",
-        "phases",
-        "minimum_age_years",
-        "maximum_age_years",
-    )
+COUNTRY_WALK_COLUMNS = (
+    "last_update_posted",
+    "overall_status",
+    "study_type",
+    "sex",
+    "healthy_volunteers",
+    "has_results",
+    "std_ages",
+    "phases",
+    "minimum_age_years",
+    "maximum_age_years",
 )
+"""The trial columns each `trial_countries` row copies (migration 0012 spells them out)."""
+
+_WALK_COLUMNS = tuple(TRIAL_COLUMNS.index(column) for column in COUNTRY_WALK_COLUMNS)
 """Positions in `TrialRows.trial` of the columns each `trial_countries` row copies (0012)."""
 
 
