@@ -147,7 +147,8 @@ def values_first(
             if pattern.label == "dipstick":
                 if lab.name not in _DIPSTICK:
                     continue  # "≥ 2+ glucose" is urine glucose, not the blood glucose of labs.tsv
-                out.append(_dipstick(match, lab, bounds, analyte_end, pattern))
+                # A dipstick grade ("≤ 2+ proteinuria"): bounds as written, no canonical value.
+                out.append(_measurement(match, lab, pattern, bounds, analyte_end, "+", None))
                 taken.append((match.start(), analyte_end))
                 continue
             if pattern.label == "unit_after":
@@ -169,29 +170,24 @@ def values_first(
             if canonical is None:
                 continue  # "≥ 10 mg/kg body weight": the unit is not the analyte's
             taken.append((match.start(), end))
+            named = formula if lab.name in _RENAL else None
             out.append(
-                Measurement(
-                    span=(match.start(), end),
-                    confidence=pattern.confidence,
-                    rule=pattern.name,
-                    analyte=lab.name,
-                    loinc=lab.loinc,
-                    bounds=bounds,
-                    unit=unit.strip(),
-                    canonical_unit=lab.unit,
-                    canonical=canonical,
-                    uln_multiple=False,
-                    titre=False,
-                    formula=formula if lab.name in _RENAL else None,
-                )
+                _measurement(match, lab, pattern, bounds, end, unit.strip(), canonical, named)
             )
     return out
 
 
-def _dipstick(
-    match: re.Match[str], lab: lexicon.Lab, bounds: Bounds, end: int, pattern: Pattern
+def _measurement(
+    match: re.Match[str],
+    lab: lexicon.Lab,
+    pattern: Pattern,
+    bounds: Bounds,
+    end: int,
+    unit: str,
+    canonical: Bounds | None,
+    formula: str | None = None,
 ) -> Measurement:
-    """Return a dipstick grade ("≤ 2+ proteinuria"): bounds as written, no canonical value."""
+    """Return the measurement of ``lab`` that ``pattern`` read from ``match`` up to ``end``."""
     return Measurement(
         span=(match.start(), end),
         confidence=pattern.confidence,
@@ -199,12 +195,12 @@ def _dipstick(
         analyte=lab.name,
         loinc=lab.loinc,
         bounds=bounds,
-        unit="+",
+        unit=unit,
         canonical_unit=lab.unit,
-        canonical=None,
+        canonical=canonical,
         uln_multiple=False,
         titre=False,
-        formula=None,
+        formula=formula,
     )
 
 
