@@ -26,7 +26,7 @@ from trialfinder.criteria._extract import (
     rules,
 )
 from trialfinder.criteria.constraints import Bounds, Measurement
-from trialfinder.criteria.tables import TableError, compile_pattern, finditer, search
+from trialfinder.criteria.tables import Pattern, TableError, compile_pattern, finditer, search
 from trialfinder.criteria.units import UnitError, convert
 
 _CONNECTOR = re.compile(
@@ -515,6 +515,34 @@ def _op_of(bounds: Bounds) -> str:
     return "ge" if bounds.low_inclusive else "gt"
 
 
+def plain_measurement(
+    match: re.Match[str],
+    lab: lexicon.Lab,
+    pattern: Pattern,
+    bounds: Bounds,
+    end: int,
+    unit: str,
+    canonical: Bounds | None,
+    formula: str | None = None,
+) -> Measurement:
+    """Return the measurement of ``lab`` that ``pattern`` read from ``match`` up to ``end``: no
+    ULN multiple, no titre (the value-first rows and blood-pressure pairs)."""
+    return Measurement(
+        span=(match.start(), end),
+        confidence=pattern.confidence,
+        rule=pattern.name,
+        analyte=lab.name,
+        loinc=lab.loinc,
+        bounds=bounds,
+        unit=unit,
+        canonical_unit=lab.unit,
+        canonical=canonical,
+        uln_multiple=False,
+        titre=False,
+        formula=formula,
+    )
+
+
 def pressures(text: str, present: frozenset[str], found: list[Measurement]) -> list[Measurement]:
     """Return systolic and diastolic bounds written as one pair: "BP < 160/100 mmHg"."""
     out: list[Measurement] = []
@@ -532,21 +560,9 @@ def pressures(text: str, present: frozenset[str], found: list[Measurement]) -> l
             for name, name_op in (("sbp", op), ("dbp", dbp_op)):
                 lab = lexicon.labs()[name]
                 bounds = bounds_of(name_op, float(match.group(name)))
+                canonical = _canonical(lab, bounds, unit)
                 out.append(
-                    Measurement(
-                        span=match.span(),
-                        confidence=pattern.confidence,
-                        rule=pattern.name,
-                        analyte=lab.name,
-                        loinc=lab.loinc,
-                        bounds=bounds,
-                        unit=unit,
-                        canonical_unit=lab.unit,
-                        canonical=_canonical(lab, bounds, unit),
-                        uln_multiple=False,
-                        titre=False,
-                        formula=None,
-                    )
+                    plain_measurement(match, lab, pattern, bounds, match.end(), unit, canonical)
                 )
             taken.append(match.span())
     return out

@@ -26,9 +26,9 @@ from trialfinder.criteria._extract import (
     rule,
     rules,
 )
-from trialfinder.criteria._labs import _ONLY_ROW, _RENAL, _TURNED, _canonical
+from trialfinder.criteria._labs import _ONLY_ROW, _RENAL, _TURNED, _canonical, plain_measurement
 from trialfinder.criteria.constraints import Bounds, Measurement
-from trialfinder.criteria.tables import Pattern, TableError, compile_pattern, has_number
+from trialfinder.criteria.tables import TableError, compile_pattern, has_number
 
 # What makes the analyte's name a modifier, not the thing measured: a change, a count of
 # events, or its own value after it ("≥ 50% ANC ≥ 1.5" gives 50% to something else).
@@ -148,7 +148,7 @@ def values_first(
                 if lab.name not in _DIPSTICK:
                     continue  # "≥ 2+ glucose" is urine glucose, not the blood glucose of labs.tsv
                 # A dipstick grade ("≤ 2+ proteinuria"): bounds as written, no canonical value.
-                out.append(_measurement(match, lab, pattern, bounds, analyte_end, "+", None))
+                out.append(plain_measurement(match, lab, pattern, bounds, analyte_end, "+", None))
                 taken.append((match.start(), analyte_end))
                 continue
             if pattern.label == "unit_after":
@@ -172,36 +172,9 @@ def values_first(
             taken.append((match.start(), end))
             named = formula if lab.name in _RENAL else None
             out.append(
-                _measurement(match, lab, pattern, bounds, end, unit.strip(), canonical, named)
+                plain_measurement(match, lab, pattern, bounds, end, unit.strip(), canonical, named)
             )
     return out
-
-
-def _measurement(
-    match: re.Match[str],
-    lab: lexicon.Lab,
-    pattern: Pattern,
-    bounds: Bounds,
-    end: int,
-    unit: str,
-    canonical: Bounds | None,
-    formula: str | None = None,
-) -> Measurement:
-    """Return the measurement of ``lab`` that ``pattern`` read from ``match`` up to ``end``."""
-    return Measurement(
-        span=(match.start(), end),
-        confidence=pattern.confidence,
-        rule=pattern.name,
-        analyte=lab.name,
-        loinc=lab.loinc,
-        bounds=bounds,
-        unit=unit,
-        canonical_unit=lab.unit,
-        canonical=canonical,
-        uln_multiple=False,
-        titre=False,
-        formula=formula,
-    )
 
 
 def _read_after(found: list[Measurement], start: int) -> int | None:
