@@ -75,9 +75,21 @@ _GROUPS = {"transaminases": frozenset({"alt", "ast"})}
 # names.
 _ONLY_ROW = {"visual_acuity": "snellen"}
 _ONLY_LABELS = frozenset(_ONLY_ROW.values())
+# Short names that mean another analyte in a criterion about PD-L1: there "TC ≥ 50%" is the
+# share of tumour cells stained (the SP263/SP142 scoring), not total cholesterol.
+_PD_L1_CONTEXT = {"tc": "pd_l1_tc"}
 _TURNED = {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt", "eq": "eq"}
 # The subgroup a first bound is written for, at the end of the gap before it: "QTcF for males".
 _GAP_SUBGROUP = re.compile(r"\b(?:for|in)\s+([^()\d]{3,40}?)\s*\Z", re.IGNORECASE)
+
+
+def _lab_named(name: str, lowered: str) -> lexicon.Lab | None:
+    """Return the lab a mention names in this criterion (``lowered``): "TC" near "PD-L1" is the
+    tumour-cell share of PD-L1, elsewhere total cholesterol."""
+    other = _PD_L1_CONTEXT.get(name.lower())
+    if other is not None and "pd-l1" in lowered:
+        return lexicon.labs()[other]
+    return lexicon.lab_of(name)
 
 
 @cache
@@ -382,7 +394,7 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
             titre = _group(match, "titre") is not None
             named: dict[str, tuple[lexicon.Lab, Bounds | None]] = {}
             for name in analytes:
-                lab = lexicon.lab_of(name)
+                lab = _lab_named(name, lowered)
                 only = _ONLY_ROW.get(lab.name) if lab is not None else None
                 if (only is not None or pattern.label in _ONLY_LABELS) and only != pattern.label:
                     continue  # "BCVA ≥ 73 letters": not a Snellen fraction; nor a fraction for BP

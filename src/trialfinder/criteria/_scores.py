@@ -97,6 +97,8 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
                 merged = _merge(bounds, bounds_of(second_op, second))
                 if merged is not None:
                     bounds, end = merged, chain.end()
+        if bounds.high is None and bounds.low is not None:
+            bounds, end = _range_end(score, bounds, text, end)
     return ScoreConstraint(
         span=(match.start(), end),
         confidence=0.0,
@@ -161,6 +163,24 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
                 out.append(replace(other, confidence=pattern.confidence))
             out += _also_named(text, match, found, names, pattern.confidence)
     return out
+
+
+def _range_end(score: lexicon.Score, bounds: Bounds, text: str, end: int) -> tuple[Bounds, int]:
+    """Return ``bounds`` closed by the top of a range written after them, and where it ends.
+
+    "BMI >25 kg/m² to >40 kg/m²" and "BMI- >23- 35Kg/m2" are ranges whose top carries the
+    lower bound's sign or none; a top with an upper sign ("> 25 to < 40") keeps its own.
+    """
+    match = rule("score_range_end")[1].match(text, end)
+    if match is None or bounds.low is None:
+        return bounds, end
+    top = _score_value(score, match.group("value"))
+    op = lexicon.comparator_op(match.group("op")) if match.group("op") else None
+    if top is None or top <= bounds.low or op == "eq":
+        return bounds, end
+    upper = bounds_of(op, top) if op in {"le", "lt"} else bounds_of("le", top)
+    merged = _merge(bounds, upper)
+    return (bounds, end) if merged is None else (merged, match.end())
 
 
 def _other_side(score: lexicon.Score, found: ScoreConstraint, text: str) -> ScoreConstraint | None:

@@ -136,6 +136,8 @@ def values_first(
                 continue
             op_text = match.groupdict().get("op")
             op = lexicon.comparator_op(op_text) if op_text else None
+            if pattern.label == "range":
+                op = "le"  # "15-29% blasts": the top, and the bottom below
             if op is None:
                 post = match.groupdict().get("post")
                 if post is None:
@@ -144,6 +146,11 @@ def values_first(
             if pattern.label == "reversed":
                 op = _TURNED[op]
             bounds, end = bounds_of(op, value), analyte_end
+            if pattern.label == "range":
+                ranged = _range_bounds(match, value)
+                if ranged is None:
+                    continue
+                bounds = ranged
             if pattern.label == "dipstick":
                 if lab.name not in _DIPSTICK:
                     continue  # "≥ 2+ glucose" is urine glucose, not the blood glucose of labs.tsv
@@ -175,6 +182,18 @@ def values_first(
                 plain_measurement(match, lab, pattern, bounds, end, unit.strip(), canonical, named)
             )
     return out
+
+
+def _range_bounds(match: re.Match[str], high: float) -> Bounds | None:
+    """Return the bounds of a range row's match ("15-29% blasts"), or None when its bottom is
+    not below its top or carries another unit than the top ("10 mg/dL - 20% blasts")."""
+    low = lexicon.parse_number(match.group("low"))
+    low_unit = match.group("lunit")
+    if low is None or low >= high:
+        return None
+    if low_unit and low_unit.strip() != match.group("unit").strip():
+        return None
+    return Bounds(low=low, high=high)
 
 
 def _read_after(found: list[Measurement], start: int) -> int | None:

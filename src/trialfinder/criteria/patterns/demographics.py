@@ -19,10 +19,10 @@ _PRE = r"""^\W*(?:(?:adult|healthy|ambulatory|postmenopausal|post-menopausal|pre
 _NOT_SUBJECT = r"""(?!\s*(?:(?:participants?|subjects?|patients?)\b\s*)?
     (?:of\s+(?:child|reproductive|non-child)
     # pregnancy, plans and unwillingness: "currently pregnant", "contemplating pregnancy"
-    |(?:who\s+(?:are|is)\s+)?(?:currently\s+|actively\s+|known\s+to\s+be\s+)?
+    |(?:(?:who|that|which)\s+(?:are|is)\s+)?(?:currently\s+|actively\s+|known\s+to\s+be\s+)?
       (?:pregnant|breast[\s-]?feed|nursing|lactating|contemplating|planning|intending|trying
       |unable|unwilling|not\s+willing)
-    |who\s+(?:are|is)\s+(?:of\s+child|able|willing|sexually)
+    |(?:who|that)\s+(?:are|is)\s+(?:of\s+child|able|willing|sexually)
     |who\s+(?:agrees?|must|will|should)\b            # "Man who agrees to take precautions"
     |who\s+(?:have|has|engage\s+in)\s+(?:sex|sexual|intercourse)    # sexual activity
     |steril[iy]\w*                                   # "Female sterilization (…)"
@@ -31,7 +31,9 @@ _NOT_SUBJECT = r"""(?!\s*(?:(?:participants?|subjects?|patients?)\b\s*)?
     |[^.;\n]{0,40}?\b(?:will|would|shall)\s+be\s+consider\w*
     |
     (?:must|should|need|will|agree|willing|capable|able)|partners?|and|or|/|with\s+(?:an?\s+)?(?:\w+\s+)?partners?
-    |(?:is|are)\s+(?:considered|defined|not)|:\s*\d))"""
+    |(?:is|are)\s+(?:considered|defined|not)|:\s*\d
+    # a threshold for one sex: "QTcF: males > 450 ms", "Hemoglobin: male < 13 g/dL"
+    |:?\s*(?:{CMP})\s*{NUM}\s*(?:{UNIT})))"""
 
 # Up to two words between "is a" and the sex, neither a sex, "or"/"and" nor a preposition:
 # "Are an HIV-positive woman", not "Are born to women".
@@ -44,7 +46,10 @@ PATTERNS: tuple[Pattern, ...] = (
         name="sex_both",
         kind="sex",
         label="all",
-        regex=r"""\b(?:males?\s*(?:and|or|&|and/or|/)\s*females?|females?\s*(?:and|or|&|and/or|/)\s*
+        # Not after "for" or "in both": "BMI < 20 for both sexes", "> 460 ms in both males and
+        # females" qualify a threshold; they do not say who takes part.
+        regex=r"""(?<!\bfor\s)(?<!\bin\sboth\s)(?<!\bfor\sboth\s)
+        \b(?:males?\s*(?:and|or|&|and/or|/)\s*females?|females?\s*(?:and|or|&|and/or|/)\s*
         males?|men\s+(?:and|or)\s+women|women\s+(?:and|or)\s+men|both\s+(?:sexes|genders)
         |(?:either|any)\s+(?:sex|gender)(?!\s+(?:steroids?|hormones?|partners?|drive|life|organs?))
         |all\s+genders|regardless\s+of\s+(?:sex|gender)
@@ -73,6 +78,9 @@ PATTERNS: tuple[Pattern, ...] = (
             "Fertile men or women unwilling to use contraceptive techniques",
             "any double combination of male or female condom, spermicidal gel",
             "No current use of any sex steroid hormone replacement therapy",
+            "QTcF > 460 ms in both males and females",
+            "BMI < 20 for both sexes",
+            "waist circumference ≥ 94 cm for men and women of South Asian origin",
         ),
         trigger=("male", "men", "woman", "women", "sex", "gender", "boy", "girl"),
     ),
@@ -110,6 +118,9 @@ PATTERNS: tuple[Pattern, ...] = (
             "Female subjects, unless post-menopausal or surgically sterile, must use contraception",
             "Female sterilization (bilateral oophorectomy or tubal ligation)",
             "Women known to be pregnant or lactating.",
+            "Hemoglobin: female < 12 g/dL",
+            "Women that are pregnant or breastfeeding",
+            "Females who are of childbearing potential and not using contraception",
         ),
         trigger=("female", "women", "woman", "girl"),
     ),
@@ -122,6 +133,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "Men with prostate cancer",
             "Male subjects aged 18-45",
             "Black, white and hispanic males between the ages of 20 to 70 years",
+            "Male ≥ 18 years of age.",
         ),
         non_examples=(
             "Male or female",
@@ -132,6 +144,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "Men who have sexual intercourse unless they use a condom",
             "Man who agrees to take appropriate precautions to avoid fathering children",
             "Sexually active males unwilling to use a condom during intercourse",
+            "QTcF: males > 450 ms, females > 470 ms",
         ),
         trigger=("male", "men", "man", "boy"),
     ),
@@ -226,7 +239,7 @@ PATTERNS: tuple[Pattern, ...] = (
         name="sex_both_apart",
         kind="sex",
         label="all",
-        regex=r"""(?<!\bfor\s)\b(?:men|males)\b[^.;\n\d]{0,10}
+        regex=r"""(?<!\bfor\s)(?<!\bin\sboth\s)(?<!\bfor\sboth\s)\b(?:men|males)\b[^.;\n\d]{0,10}
         (?:aged\s+[\d\s\-–to]{1,12})?                        # "men aged 18-65"
         \s*(?:and|or)\s+(?:[\w-]+\s+){0,2}?(?:women|females)\b
         (?![^.;\n]{0,80}?(?:contracept|birth\s+control))""",
@@ -236,6 +249,7 @@ PATTERNS: tuple[Pattern, ...] = (
         non_examples=(
             "for men and for women who use contraception",
             "≥90cm for men and women with diabetes must use contraception",
+            "QTcF > 460 ms in both males and females",
         ),
         trigger=("men", "males"),
     ),

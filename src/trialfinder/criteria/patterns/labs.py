@@ -285,6 +285,20 @@ PATTERNS: tuple[Pattern, ...] = (
         needs_number=True,
         confidence=0.8,
     ),
+    # A range written before its analyte: "15-29% blasts", "between 10 and 60% bone marrow
+    # plasma cells"; the unit may stand after both ends or only after the second.
+    Pattern(
+        name="lab_value_first_range",
+        kind="lab_value_first",
+        label="range",
+        regex=r"""(?:between\s+|from\s+)?(?P<low>{NUM})\s*(?P<lunit>{UNIT})?\s*  # "15", "15%"
+        (?:-|–|to|and)\s*(?P<value>{NUM})\s*(?P<unit>{UNIT})\s*           # "- 29%"
+        (?P<analyte>{LAB})""",
+        examples=("15-29% blasts", "between 10% and 60% bone marrow plasma cells"),
+        non_examples=("≥ 20% blasts", "2-3 platelet transfusions"),
+        needs_number=True,
+        confidence=0.8,
+    ),
     # A urine dipstick grade before its analyte: "less than or equal to 2+ proteinuria"; the
     # applier keeps it for proteinuria only, with no unit and no canonical value.
     Pattern(

@@ -189,6 +189,33 @@ PATTERNS: tuple[Pattern, ...] = (
         trigger=("performance",),
         confidence=0.8,
     ),
+    # Pain rated on an unnamed 0-10 scale is the pain NRS: "Worst pain score of at least 5 on a
+    # scale of 10", "pain intensity ≥ 4 on an 11-point scale", "average pain of ≥ 4 on a 0-10
+    # scale". A visual analogue scale (VAS) is another scale, left to its own rows.
+    Pattern(
+        name="score_pain_on_ten_point_scale",
+        kind="score",
+        regex=r"""\bpain\b(?:\s+(?:intensity|severity|score|rating|level)){0,2}\s*
+        (?:of\s+|is\s+|was\s+)?(?P<op>{CMP})\s*(?P<value>\d+(?:\.\d+)?)\s*(?:/\s*10\b\s*)?
+        (?:on|using|by)\s+(?:an?\s+|the\s+)?
+        (?:0\s*(?:-|–|to)\s*10\b|1[01][\s-]*points?\b
+          |scale\s+(?:of|from)\s+(?:0\s*(?:-|–|to)\s*)?10\b)
+        (?![^.;\n]{0,30}\b(?:VAS|visual))""",
+        examples=(
+            "Worst pain score of at least 5 on a scale of 10",
+            "pain intensity ≥ 4 on an 11-point numeric rating scale",
+            "average pain of ≥ 4 on a 0-10 scale",
+            "pain intensity score greater than 4 on a 11 points NRS",
+        ),
+        non_examples=(
+            "pain ≥ 4 on a 0-10 VAS",
+            "pain ≥ 40 mm on a 100 mm visual analogue scale",
+            "pain for at least 3 months",
+        ),
+        label="NRS",  # the pain NRS of vocab/scores.tsv
+        trigger=("pain",),
+        confidence=0.8,
+    ),
     # The value before the scale's name: "at least grade 3 according to the Guillain-Barre
     # Study Group grading scale", "≥ 20 on the MADRS".
     Pattern(
@@ -233,6 +260,17 @@ PATTERNS: tuple[Pattern, ...] = (
         examples=(" and ≤ 35", " kg/m2 and < 40"),
         non_examples=(" and ECOG",),
     ),
+    # The top of a range written after a lower bound, with no comparator or with the lower one
+    # written again: "BMI >25 kg/m² to >40 kg/m²", "BMI- >23- 35Kg/m2", "BMI > 25 to < 40". The
+    # applier keeps it only after a lower bound alone, and only above that bound.
+    Pattern(
+        name="score_range_end",
+        kind="score_chain",
+        regex=r"""\s*(?:kg\s*/\s*m\s*(?:2|²|\^2)\s*)?(?:-|–|to)\s*(?:(?P<op>{CMP})\s*)?
+        (?P<value>\d+(?:\.\d+)?)(?![\d.]|\s*(?:years?|yrs?|months?|weeks?|days?)\b)""",
+        examples=(" kg/m² to >40", "- 35", " to < 40", " Kg/m2 – 35", " - 100%"),
+        non_examples=(" and ≤ 35", " to 30 days", " and 30"),
+    ),
     # The other side of an excluded middle, read after a score's bound: "BMI less than 20 or
     # greater than 50", "AUDIT score of < 5 or > 26"; the applier keeps it only when it limits the
     # other side, as a second constraint (the two cannot hold at once).
@@ -248,9 +286,10 @@ PATTERNS: tuple[Pattern, ...] = (
         name="score_generic",
         kind="score",
         regex=r"""(?-i:\b(?P<name>[A-Z][A-Za-z0-9\-]{1,15}(?:\s+[A-Z][A-Za-z0-9\-]{1,15}){0,3}))
-        \)?\s+(?:total\s+)?score\s*(?:of\s*)?(?P<op>{CMP})\s*(?P<value>\d+(?:\.\d+)?)""",
+        \)?\s+(?:total\s+)?scores?\s*(?:of\s*)?(?P<op>{CMP})\s*(?P<value>\d+(?:\.\d+)?)""",
         examples=(
             "FACIT-Fatigue score ≥ 30",
+            "ASI-3 scores above 24",
             "Total UPDRS score of at least 20",
             "Concentration Test (SOMC) score ≥ 20",
         ),
