@@ -366,11 +366,13 @@ def read_judgements(trec: Path) -> tuple[dict[str, str], dict[str, dict[str, int
     return topics, grades
 
 
-def postgres_store(server: str, records: list[RawRecord]) -> Store:
-    """Return a PostgreSQL store holding ``records`` in a fresh database on ``server``."""
+def postgres_store(
+    server: str, records: list[RawRecord], database: str = "trialfinder_ranking_bench"
+) -> Store:
+    """Return a PostgreSQL store holding ``records`` in a fresh database ``database`` on
+    ``server``."""
     import psycopg
 
-    database = "trialfinder_ranking_bench"
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'drop database if exists "{database}" with (force)')
         admin.execute(f'create database "{database}"')

@@ -64,7 +64,9 @@ No parallel workers: starting them costs a short search ~10 ms (a 2 ms filters-o
 14 ms with two), and the app's concurrent requests already use the server's cores."""
 
 
-def _configure(conn: Connection) -> None:
+def configure_session(conn: Connection) -> None:
+    """Apply `_SESSION_SETTINGS` to a new connection (the pool's; benchmarks' own, to run the
+    store's SQL as the store does)."""
     for name, value in _SESSION_SETTINGS.items():
         conn.execute(
             "select set_config(%(name)s, %(value)s, false)", {"name": name, "value": value}
@@ -108,7 +110,7 @@ class PostgresStore:
             min_size=pool_size,
             max_size=pool_size,
             kwargs={"autocommit": True},
-            configure=_configure,
+            configure=configure_session,
             open=True,
             name="trialfinder",
         )

@@ -1,0 +1,60 @@
+"""`bench/pg_rum_bench.py`'s RUM form of the product's PostgreSQL SQL (issue #3 prototype): the
+same conditions, ordered by RUM's distance, and a loud stop when the product's SQL changes."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import sys
+from types import ModuleType
+
+import pytest
+
+from support import REPO_ROOT
+from trialfinder.search import SearchQuery, query_from_params
+from trialfinder.store.postgres_search import study_search_sql
+
+
+@functools.cache
+def _bench() -> ModuleType:
+    """`bench/pg_rum_bench.py`, imported once from its file (bench/ is not a package)."""
+    path = REPO_ROOT / "bench" / "pg_rum_bench.py"
+    spec = importlib.util.spec_from_file_location("pg_rum_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _page(params: dict[str, str]) -> tuple[str, dict[str, object]]:
+    sql, values = _bench().page_sql(query_from_params(params), 10)
+    return str(sql), dict(values)
+
+
+def test_rum_form_keeps_the_conditions_and_orders_by_distance_alone() -> None:
+    sql, values = _page({"query.term": "heart failure", "filter.overallStatus": "RECRUITING"})
+    rum = _bench().rum_sql(sql)
+    query = "to_tsquery('trialfinder_english', %(tsquery)s)"
+    assert "ts_rank" not in rum and " as query" not in rum
+    assert "from trial_documents_rum as trials" in rum
+    assert "trials.overall_status = any(%(statuses)s::text[])" in rum
+    assert f"trials.document @@ {query}" in rum
+    assert rum.rstrip().endswith(
+        f"order by trials.document <=> {query}\nlimit %(limit)s offset %(offset)s"
+    )
+    assert values["limit"] == 11 and values["offset"] == 0
+
+
+def test_rum_form_can_keep_the_product_table() -> None:
+    sql, _ = _page({"query.cond": "asthma"})
+    rum = _bench().rum_sql(sql, table=None)
+    assert "trial_documents_rum" not in rum
+    assert "order by trials.core_document <=> to_tsquery(" in rum
+
+
+def test_rum_form_stops_on_sql_without_a_text_rank() -> None:
+    where = SearchQuery(term="asthma", sort="nct_id").study_filter()
+    sql, _ = study_search_sql(where, SearchQuery(term="asthma", sort="nct_id").study_sort())
+    with pytest.raises(SystemExit):
+        _bench().rum_sql(sql)
