@@ -5,6 +5,7 @@ matching trial's own columns and countries; the keys and their counts follow rep
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -18,7 +19,11 @@ from trialfinder.sources.base import RawRecord
 from trialfinder.store import open_store
 from trialfinder.store.base import GeoArea, StoredRecord, StudyFilter
 from trialfinder.store.postgres import PostgresStore
-from trialfinder.store.postgres_facet_keys import answered_by_keys
+from trialfinder.store.postgres_facet_keys import (
+    answered_by_keys,
+    facet_keys_sql,
+    split_key_filters,
+)
 from trialfinder.store.postgres_search import study_search_sql
 
 pytestmark = pytest.mark.postgres
@@ -37,6 +42,21 @@ QUERIES = {
         term="quality of life", statuses=("RECRUITING",), countries=("United States",)
     ),
     "boston": SearchQuery(geo=GeoArea(42.36, -71.06, 160.0)),
+    "cancer-us": SearchQuery(cond="cancer", countries=("United States",)),
+    "term-phases-women-open-countries": SearchQuery(
+        term="cancer",
+        phases=("PHASE2", "PHASE3"),
+        sex="FEMALE",
+        statuses=("RECRUITING",),
+        countries=("United States", "Canada"),
+    ),
+    "boston-open": SearchQuery(geo=GeoArea(42.36, -71.06, 160.0), statuses=("RECRUITING",)),
+    "boston-us-no-results": SearchQuery(
+        geo=GeoArea(42.36, -71.06, 160.0), countries=("United States",), has_results=False
+    ),
+    "cancer-boston-phases": SearchQuery(
+        cond="cancer", geo=GeoArea(42.36, -71.06, 160.0), phases=("PHASE2", "PHASE3")
+    ),
     "started-2020": SearchQuery(statuses=("COMPLETED",), age=30.0),
 }
 
@@ -104,6 +124,55 @@ def test_only_filters_on_key_columns_are_answered_from_the_counts(
     query: SearchQuery, by_keys: bool
 ) -> None:
     assert answered_by_keys(query.study_filter()) is by_keys
+
+
+BOSTON = GeoArea(42.36, -71.06, 160.0)
+CANCER = SearchQuery(cond="cancer").study_filter().text
+
+
+@pytest.mark.parametrize(
+    ("where", "hits", "keys"),
+    [
+        (
+            StudyFilter(text=CANCER, countries=("Germany",), phases=("PHASE3",), statuses=("X",)),
+            StudyFilter(text=CANCER, statuses=("X",)),
+            StudyFilter(countries=("Germany",), phases=("PHASE3",)),
+        ),
+        (
+            StudyFilter(geo=BOSTON, countries=("United States",), statuses=("X",)),
+            StudyFilter(geo=BOSTON, countries=("United States",)),
+            StudyFilter(statuses=("X",)),
+        ),
+        (
+            StudyFilter(
+                text=CANCER, location_words=("boston",), countries=("Canada",), sexes=("A",)
+            ),
+            StudyFilter(text=CANCER, location_words=("boston",), countries=("Canada",)),
+            StudyFilter(sexes=("A",)),
+        ),
+        (
+            StudyFilter(text=CANCER, countries=("Germany",), age_years=30.0),
+            StudyFilter(text=CANCER, countries=("Germany",), age_years=30.0),
+            StudyFilter(),
+        ),
+        (
+            StudyFilter(countries=("Germany",), nct_ids=("NCT05397184",)),
+            StudyFilter(countries=("Germany",), nct_ids=("NCT05397184",)),
+            StudyFilter(),
+        ),
+    ],
+    ids=["words", "place", "location-words", "age", "no-words-or-place"],
+)
+def test_key_filters_move_to_the_keys_only_beside_words_or_a_place(
+    where: StudyFilter, hits: StudyFilter, keys: StudyFilter
+) -> None:
+    assert split_key_filters(where) == (hits, keys)
+
+
+def test_a_place_alone_reads_no_trial_rows() -> None:
+    sql, _ = facet_keys_sql(StudyFilter(geo=BOSTON, statuses=("RECRUITING",)))
+    assert re.search(r"\b(from|join)\s+trial(s|_search|_documents)\b", sql) is None
+    assert "trial_facet_keys" in sql
 
 
 KEY_COUNTS = """

@@ -291,7 +291,7 @@ def _words_near(geo: GeoArea) -> StudyFilter:
 def test_only_searches_with_words_probe_the_circle_with_their_near_hits() -> None:
     geo = GeoArea(42.3601, -71.0589, 40.2336)
     sql, params = study_search_sql(_words_near(geo), None)
-    assert "    where trials.place_areas && %(geo_near_areas)s::bigint[]\n        and " in sql
+    assert "    where %(geo_near_areas)s::bigint[] && trials.place_areas\n        and " in sql
     assert "where trials.nct_id = any((select found.nct_ids from found)::text[])\n" in sql
     assert params["geo_near_areas"] == near_areas(geo)
     assert "place_areas" not in study_search_sql(StudyFilter(geo=geo), None)[0]

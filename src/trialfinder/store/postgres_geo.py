@@ -135,12 +135,19 @@ def near_areas_condition(geo: GeoArea, params: dict[str, Any]) -> list[str]:
     """The trial lists one of the 1° areas around the circle (`near_areas`): a test that the
     GIN index on `trials.place_areas` answers beside the words' index, so the words' hits are
     cut to the trials around the place before their rows are read (none for a very large
-    circle)."""
+    circle).
+
+    The circle's areas are written first: a row the bitmaps find is checked again with the
+    test as written (the words' test asks for it), and PostgreSQL's overlap test walks its
+    left array, comparing each element with the right one's until one is found. With the
+    ~20 areas on the left and the trial's on the right (151 on average for "lung cancer"
+    hits near Boston at 100k studies), 2.6k hits took 18 ms against 28 ms.
+    """
     areas = near_areas(geo)
     if areas is None:
         return []
     params["geo_near_areas"] = areas
-    return ["trials.place_areas && %(geo_near_areas)s::bigint[]"]
+    return ["%(geo_near_areas)s::bigint[] && trials.place_areas"]
 
 
 def probed_circle(sources: list[str], conditions: list[str], circle: str) -> list[str]:

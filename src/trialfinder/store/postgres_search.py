@@ -236,7 +236,7 @@ def _nearest_cte(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> st
 )"""
 
 
-def _circle_set(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> str:
+def circle_set(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> str:
     """SQL listing the nct_id of each trial with a located site inside the circle meeting the
     site filters (a trial may be listed more than once).
 
@@ -257,7 +257,7 @@ def _place_condition(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -
     """The trial has a located site inside the circle meeting the site filters (no distance
     order: pages not ordered by distance find their trials' nearest sites after the cut)."""
     return f"""trials.nct_id in (
-    {_circle_set(where, geo, params)}
+    {circle_set(where, geo, params)}
 )"""
 
 
@@ -407,7 +407,7 @@ def study_search_sql(
         conditions.append(f"{document} @@ query")
     if probed and where.geo is not None:
         hits = [*near_areas_condition(where.geo, params), *conditions]
-        circle = _circle_set(where, where.geo, params)
+        circle = circle_set(where, where.geo, params)
         ctes += probed_circle(sources, hits, circle)
         conditions = ["trials.nct_id = any((select found.nct_ids from found)::text[])"]
         if in_documents:
