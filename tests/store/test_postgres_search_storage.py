@@ -42,8 +42,10 @@ def _record_in(
 
 def test_country_rows_give_each_country_its_first_site_position() -> None:
     record = _record_in(["United Kingdom", "France", "United Kingdom", "France", "Spain"])
-    # Each row also carries the trial's filter columns (migration 0009).
-    filters = ("RECRUITING", "INTERVENTIONAL", "ALL", "CHILD", "PHASE1", False, False)
+    # Each row also carries the trial's last update, filter columns (migration 0009) and age
+    # limits in years (0013), in the order of `COUNTRY_WALK_COLUMNS`.
+    filters = ("2023-07-05", "RECRUITING", "INTERVENTIONAL", "ALL", False, False, "CHILD", "PHASE1")
+    filters += (0.5, 16.0)
     assert country_rows(record.rows) == [
         ("NCT05397184", "United Kingdom", 0, *filters),
         ("NCT05397184", "France", 1, *filters),

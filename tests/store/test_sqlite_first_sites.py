@@ -10,8 +10,8 @@ from pathlib import Path
 from support import newer_version, writable_sqlite_store
 from trialfinder.store import open_store
 from trialfinder.store.migrations import SQLITE_MIGRATIONS
+from trialfinder.store.rows import COUNTRY_WALK_COLUMNS
 from trialfinder.store.sqlite import SQLiteStore
-from trialfinder.store.sqlite_write import COUNTRY_WALK_COLUMNS
 
 _COPIED = COUNTRY_WALK_COLUMNS
 

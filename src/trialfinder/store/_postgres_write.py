@@ -22,7 +22,7 @@ from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, p
 from trialfinder.store.postgres_facet_keys import refresh_facet_keys
 from trialfinder.store.postgres_geo import AREA_ROWS, DELETE_AREAS, PLACE_AREAS
 from trialfinder.store.rows import (
-    FILTER_COLUMNS,
+    COUNTRY_WALK_COLUMNS,
     SEARCH_COLUMNS,
     TRIAL_COLUMNS,
     SiteRow,
@@ -248,21 +248,18 @@ def write(
         counts.quarantined += len(quarantined)
 
 
-COUNTRY_FILTER_COLUMNS = FILTER_COLUMNS
-"""The trial's filter columns that each of its `trial_countries` rows carries (migration 0009)."""
-
-_COUNTRY_FILTER_INDEXES = tuple(TRIAL_COLUMNS.index(c) for c in COUNTRY_FILTER_COLUMNS)
+_COUNTRY_WALK_INDEXES = tuple(TRIAL_COLUMNS.index(c) for c in COUNTRY_WALK_COLUMNS)
 
 
 def country_rows(rows: TrialRows) -> list[tuple[Any, ...]]:
     """`trial_countries` rows: the record's distinct site countries, as the SQLite store writes
     them, each with the position of the trial's first site there (the site a page of a country
-    search shows) and the trial's `COUNTRY_FILTER_COLUMNS`."""
+    search shows) and the trial's `COUNTRY_WALK_COLUMNS`."""
     first: dict[str, int] = {}
     for site, location in zip(rows.sites, rows.locations, strict=True):
         first.setdefault(site[5], location[1])
-    filters = tuple(rows.trial[i] for i in _COUNTRY_FILTER_INDEXES)
-    return [(nct_id, country, first[country], *filters) for nct_id, country in rows.countries]
+    copied = tuple(rows.trial[i] for i in _COUNTRY_WALK_INDEXES)
+    return [(nct_id, country, first[country], *copied) for nct_id, country in rows.countries]
 
 
 def _copy(
@@ -340,7 +337,7 @@ def _insert_trials(
             ),
             (
                 "trial_countries",
-                ("nct_id", "country", "first_position", *COUNTRY_FILTER_COLUMNS),
+                ("nct_id", "country", "first_position", *COUNTRY_WALK_COLUMNS),
                 [row for r in records for row in country_rows(r.rows)],
             ),
             # Readings of replaced trials were deleted with their child rows: a trial written

@@ -34,6 +34,7 @@ from trialfinder.store.base import (
 from trialfinder.store.postgres_filters import column_conditions, sparse_country_trials
 from trialfinder.store.postgres_geo import circle_trials, near_areas_condition, probed_circle
 from trialfinder.store.postgres_plan import plan_settings, time_limit
+from trialfinder.store.rows import COUNTRY_WALK_FIELDS
 from trialfinder.store.search_order import criteria_conditions, growing_radii, order_by
 from trialfinder.store.sqlite_text import label_weights
 
@@ -286,8 +287,21 @@ SEARCH_ROW_FIELDS = ("text", "statuses", "countries", "location_words", "geo", "
 in the row, the others tested by the trial's id in tables of their own."""
 
 
+def _walks_one_country(where: StudyFilter, sort: StudySort | None) -> bool:
+    """Whether a page of `where` is read from one country's `trial_countries` rows along the
+    last update (migration 0013): one country, no words, and no filter but those the rows'
+    copied columns answer (`COUNTRY_WALK_FIELDS`), ordered by last update."""
+    if sort is None or len(where.countries) != 1:
+        return False
+    by_update = sort.key == "last_update" or (sort.key == "relevance" and where.geo is None)
+    rest = dataclasses.replace(where, **COUNTRY_WALK_FIELDS)
+    return by_update and rest == StudyFilter()
+
+
 def search_rows_table(where: StudyFilter, sort: StudySort | None) -> str | None:
-    """The narrow table a search reads in place of `trials`, if any: `trial_search` (migration
+    """The narrow table a search reads in place of `trials`, if any: a page of one country
+    ordered by last update reads that country's `trial_countries` rows (migration 0013),
+    which copy the trial's filter columns; `trial_search` (migration
     0012) when its words are all searched in `core_document`, `trial_documents` when they are
     searched in the whole document and it has no place (those rows list no areas); in both,
     filters only on `SEARCH_ROW_FIELDS` and an order (none, relevance or distance) that needs
@@ -299,6 +313,8 @@ def search_rows_table(where: StudyFilter, sort: StudySort | None) -> str | None:
     134k hits in 58k pages, 87k of `trials`, at 600k studies), and whole-document hits are
     not looked up in `trials` one by one.
     """
+    if _walks_one_country(where, sort):
+        return "trial_countries"
     if not where.text or (sort is not None and sort.key not in ("relevance", "distance")):
         return None
     is_core = text_column(where.text) == "trials.core_document"
@@ -345,6 +361,9 @@ def study_search_sql(
         sources[0] += "\njoin nearest on nearest.nct_id = trials.nct_id"
     elif where.geo is not None and not probed:
         conditions.append(_place_condition(where, where.geo, params))
+    elif narrow == "trial_countries":
+        params["country"] = where.countries[0].lower()
+        conditions.append("lower(trials.country) = %(country)s")
     elif where.geo is None and _has_site_filter(where):
         conditions.append(_trial_site_condition(where, params))
 

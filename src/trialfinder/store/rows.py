@@ -28,7 +28,39 @@ FILTER_COLUMNS = (
     "has_results",
 )
 """The trial columns that search filters and facets test, in both stores: the SQLite facet
-totals count trials by them, and each country row of a trial carries them (PostgreSQL)."""
+totals count trials by them, and each country row of a trial carries them."""
+
+COUNTRY_WALK_COLUMNS = (
+    "last_update_posted",
+    "overall_status",
+    "study_type",
+    "sex",
+    "healthy_volunteers",
+    "has_results",
+    "std_ages",
+    "phases",
+    "minimum_age_years",
+    "maximum_age_years",
+)
+"""The trial columns each `trial_countries` row copies, in both stores (SQLite migration 0012,
+PostgreSQL 0009 and 0013 spell them out): a filters-only page with one country walks that
+country's rows by last update and tests them there, without reading `trials`."""
+
+COUNTRY_WALK_FIELDS: dict[str, Any] = {
+    "countries": (),
+    "statuses": (),
+    "study_types": (),
+    "sexes": (),
+    "age_groups": (),
+    "healthy_volunteers": None,
+    "has_results": None,
+    "phases": (),
+    "age_years": None,
+    "minimum_age_range": None,
+    "maximum_age_range": None,
+}
+"""The `StudyFilter` fields (with their empty values) that the `COUNTRY_WALK_COLUMNS` of a
+`trial_countries` row answer."""
 
 _LEVEL = 1
 """zlib level: 1 costs about 15% less CPU than 3 for about 5% more bytes (see BENCHMARKS.md)."""

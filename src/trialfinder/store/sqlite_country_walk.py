@@ -13,6 +13,7 @@ import sqlite3
 from typing import Any
 
 from trialfinder.store.base import StudyFilter
+from trialfinder.store.rows import COUNTRY_WALK_FIELDS
 from trialfinder.store.sqlite_totals import column_conditions, phase_conditions, words
 
 _NO_AGE_LIMIT = 1000.0
@@ -42,26 +43,10 @@ def age_conditions(where: StudyFilter, params: dict[str, Any], table: str) -> li
     return conditions
 
 
-COUNTRY_WALK_FIELDS = {
-    "countries": (),
-    "statuses": (),
-    "study_types": (),
-    "sexes": (),
-    "age_groups": (),
-    "healthy_volunteers": None,
-    "has_results": None,
-    "phases": (),
-    "age_years": None,
-    "minimum_age_range": None,
-    "maximum_age_range": None,
-}
-"""The `StudyFilter` fields that `country_walk_query` tests on the `trial_countries` rows."""
-
-
 def walks_countries(where: StudyFilter) -> bool:
     """Whether the walk along the last update reads `where`'s trials from the country index
     (migration 0012): a country, and nothing but the columns its rows copy."""
-    rest = dataclasses.replace(where, **COUNTRY_WALK_FIELDS)  # type: ignore[arg-type]
+    rest = dataclasses.replace(where, **COUNTRY_WALK_FIELDS)
     return bool(where.countries) and rest == StudyFilter() and "" not in where.phases
 
 

@@ -10,7 +10,14 @@ from collections.abc import Sequence
 
 from trialfinder.store import sqlite_facet_keys, sqlite_geo, sqlite_text
 from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, plan_upserts
-from trialfinder.store.rows import TRIAL_COLUMNS, SiteRow, SqlValue, compress, sha256
+from trialfinder.store.rows import (
+    COUNTRY_WALK_COLUMNS,
+    TRIAL_COLUMNS,
+    SiteRow,
+    SqlValue,
+    compress,
+    sha256,
+)
 
 _CHILD_TABLES = (
     "trial_conditions",
@@ -237,20 +244,6 @@ def _insert_trials(
     # without one (ingest --no-criteria) keeps none rather than an older version's.
     db.executemany(UPSERT_CRITERIA, [r.criteria for r in records if r.criteria is not None])
 
-
-COUNTRY_WALK_COLUMNS = (
-    "last_update_posted",
-    "overall_status",
-    "study_type",
-    "sex",
-    "healthy_volunteers",
-    "has_results",
-    "std_ages",
-    "phases",
-    "minimum_age_years",
-    "maximum_age_years",
-)
-"""The trial columns each `trial_countries` row copies (migration 0012 spells them out)."""
 
 _WALK_COLUMNS = tuple(TRIAL_COLUMNS.index(column) for column in COUNTRY_WALK_COLUMNS)
 """Positions in `TrialRows.trial` of the columns each `trial_countries` row copies (0012)."""
