@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
 import sqlite3
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import msgspec
 import pytest
@@ -19,6 +23,19 @@ from trialfinder.store.sqlite_geo import ROW_STRIDE
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@functools.cache
+def bench_module(name: str) -> ModuleType:
+    """`bench/<name>.py`, imported once from its file (bench/ is not a package; its scripts put
+    bench/ on the path for their own imports)."""
+    path = REPO_ROOT / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def shared_data(*parts: str) -> Path:

@@ -3,28 +3,18 @@ same conditions, ordered by RUM's distance, and a loud stop when the product's S
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import sys
 from types import ModuleType
 
 import pytest
 
-from support import REPO_ROOT
+from support import bench_module
 from trialfinder.search import SearchQuery, query_from_params
 from trialfinder.store.postgres_search import study_search_sql
 
 
-@functools.cache
 def _bench() -> ModuleType:
-    """`bench/pg_rum_bench.py`, imported once from its file (bench/ is not a package)."""
-    path = REPO_ROOT / "bench" / "pg_rum_bench.py"
-    spec = importlib.util.spec_from_file_location("pg_rum_bench", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """`bench/pg_rum_bench.py`."""
+    return bench_module("pg_rum_bench")
 
 
 def _page(params: dict[str, str]) -> tuple[str, dict[str, object]]:

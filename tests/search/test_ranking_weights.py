@@ -4,8 +4,6 @@ criteria on both backends, and the NDCG of `bench/ranking_bench.py` (the table o
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import json
 import math
 import os
@@ -16,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from support import FIXTURES, REPO_ROOT
+from support import FIXTURES, bench_module
 from trialfinder.ingest import parse_raw
 from trialfinder.search import SearchQuery, search_studies
 from trialfinder.sources.base import RawRecord
@@ -112,16 +110,9 @@ def test_fts5_ranks_single_hits_in_the_order_of_the_weights(
 # -- the bench's measure --------------------------------------------------------------------------
 
 
-@functools.cache
 def _bench() -> ModuleType:
-    """`bench/ranking_bench.py`, imported once from its file (bench/ is not a package)."""
-    path = REPO_ROOT / "bench" / "ranking_bench.py"
-    spec = importlib.util.spec_from_file_location("ranking_bench", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    """`bench/ranking_bench.py`."""
+    return bench_module("ranking_bench")
 
 
 def test_ndcg_counts_an_unjudged_trial_as_zero_gain() -> None:
