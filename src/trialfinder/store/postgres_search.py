@@ -290,12 +290,11 @@ in the row, the others tested by the trial's id in tables of their own."""
 def _walks_one_country(where: StudyFilter, sort: StudySort | None) -> bool:
     """Whether a page of `where` is read from one country's `trial_countries` rows along the
     last update (migration 0013): one country, no words, and no filter but those the rows'
-    copied columns answer (`COUNTRY_WALK_FIELDS`), ordered by last update."""
-    if sort is None or len(where.countries) != 1:
+    copied columns answer (`COUNTRY_WALK_FIELDS`), ordered by last update (relevance without
+    words or a place falls back to it)."""
+    if sort is None or sort.key not in ("last_update", "relevance") or len(where.countries) != 1:
         return False
-    by_update = sort.key == "last_update" or (sort.key == "relevance" and where.geo is None)
-    rest = dataclasses.replace(where, **COUNTRY_WALK_FIELDS)
-    return by_update and rest == StudyFilter()
+    return dataclasses.replace(where, **COUNTRY_WALK_FIELDS) == StudyFilter()
 
 
 def search_rows_table(where: StudyFilter, sort: StudySort | None) -> str | None:
