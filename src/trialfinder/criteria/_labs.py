@@ -81,6 +81,10 @@ _PD_L1_CONTEXT = {"tc": "pd_l1_tc"}
 _TURNED = {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt", "eq": "eq"}
 # The subgroup a first bound is written for, at the end of the gap before it: "QTcF for males".
 _GAP_SUBGROUP = re.compile(r"\b(?:for|in)\s+([^()\d]{3,40}?)\s*\Z", re.IGNORECASE)
+# A sex written just before a bound, bare or opening a bracket: "QTc interval male ≥ 450 ms",
+# "QTc prolongation (Male: > 450 ms", "creatinine (males 0.9 - 1.4 mg/dL": the bound is that sex's
+# even when no bound for the other follows.
+_GAP_SEX = re.compile(r"(?:\(\s*|\b)((?:fe)?males?|(?:wo)?men)[\s:\\]*\Z", re.IGNORECASE)
 
 
 def _lab_named(name: str, lowered: str) -> lexicon.Lab | None:
@@ -448,6 +452,8 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
                 taken.append((value_start, read.end))
                 labs = [lab for lab, _ in named.values()]
                 extra, first = _subgroup_bounds(text, read, uln, labs, gap)
+                sex = _GAP_SEX.search(gap) if first is None else None
+                first = sex.group(1) if sex is not None else first
                 if first is not None:
                     # "QTc ≥ 450 ms for men and ≥ 470 ms for women": the first bound is the
                     # men's; a bound given for each of two subgroups applies to neither alone.

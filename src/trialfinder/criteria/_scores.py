@@ -127,6 +127,8 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
         for match in matches:
             if _overlaps(match.span(), taken) or _crosses_a_field(match):
                 continue
+            if _numbers_an_item(text, match):
+                continue  # "on the PCL-5, 3) no PTSD diagnosis": "3)" numbers the next item
             if _CHANGE_BEFORE.search(text, max(0, match.start() - 40), match.start()):
                 continue  # "Increase in SLEDAI > 2 points": a change, not a level
             name = _group(match, "score") or pattern.label or None  # a row may fix the scale
@@ -218,6 +220,25 @@ def _crosses_a_field(match: re.Match[str]) -> bool:
     if gap is None or len(gap) < 3:
         return False  # most gaps: "", " ", ": "
     return gap.count(":") > 1 or _lab_finder().search(_BRACKETED.sub("", gap)) is not None
+
+
+_ITEM_CLOSE = re.compile(r"[ \t]*\)")
+_BRACKET = re.compile(r"[()]")
+
+
+def _numbers_an_item(text: str, match: re.Match[str]) -> bool:
+    """Return True when the value a match reads is followed by a ")" that closes no bracket
+    opened before it: "…on the PCL-5, 3) no PTSD" numbers a list's item, "(ECOG 0-1)" does not."""
+    group = "values" if _group(match, "values") is not None else "value"
+    if _group(match, group) is None:
+        return False
+    end = match.end(group)
+    if _ITEM_CLOSE.match(text, end) is None:
+        return False
+    depth = 0  # brackets open before the value; a ")" that closes none ("3) ECOG") counts not
+    for char in _BRACKET.findall(text, 0, end):
+        depth = depth + 1 if char == "(" else max(0, depth - 1)
+    return depth == 0
 
 
 @cache

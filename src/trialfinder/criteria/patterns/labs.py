@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from trialfinder.criteria.tables import Pattern
 
-_GAP = r"""(?P<gap>\)?(?:[^\d;.≥≤<>=()\n]|\([^()\n]{0,60}\)|\n(?!\s*\n)){0,60}?)"""
+# A bracket may open on the sex a first bound is for: "QTc prolongation (male > 450 ms; female".
+_GAP = r"""(?P<gap>\)?(?:[^\d;.≥≤<>=()\n]|\([^()\n]{0,60}\)|\n(?!\s*\n)
+    |\((?=\s*(?:fe)?males?\b|\s*(?:wo)?men\b)){0,60}?)"""
 # The upper limit of normal, however written: "ULN", "UNL", "upper level of the normal value".
 _ULN_NAME = r"""(?:the\s+)?(?:institutional\s+|upper\s+)?
     (?:ULN|IULN|ULRR|UNL|upper\s+(?:limits?|levels?)\s+(?:of\s+)?(?:the\s+)?(?:normal|reference)
@@ -17,6 +19,12 @@ _ULN_NAME = r"""(?:the\s+)?(?:institutional\s+|upper\s+)?
 _ULN = r"(?P<uln>(?:[x×*]|times|-?fold)\s*" + _ULN_NAME + ")"
 # A comparator's sign repeated in brackets after its words: "greater than or equal to (≥) 27".
 ECHO = r"(?:\(\s*\\?[≥≤<>=]{1,2}\s*\)\s*)?"  # "(\<=)": an escaped sign
+# A bound written after its value: "2 or less", "30 and below", "50,000/mm3 and above"; not
+# the top of a range ("between 40% and less than 50%", "and below 50%").
+AND_BEYOND = (
+    r"and\s+(?:above|over|higher|greater|more|below|under|lower|less)\b(?!\s*(?:than\b|\d))"
+)
+POST = r"(?P<post>or\s+(?:more|greater|higher|above|less|lower|below)|" + AND_BEYOND + ")"
 
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(
@@ -115,10 +123,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="lab_postfix",
         kind="lab",
-        regex=r"(?P<analyte>{LAB})"
-        + _GAP
-        + r"""(?P<value>{NUM})\s*(?P<unit>{UNIT})?\s*
-        (?P<post>or\s+(?:more|greater|higher|above|less|lower|below)|and\s+(?:above|below))""",
+        regex=r"(?P<analyte>{LAB})" + _GAP + r"""(?P<value>{NUM})\s*(?P<unit>{UNIT})?\s*""" + POST,
         examples=("platelets 100,000/mm3 or greater", "creatinine 1.5 mg/dL or less"),
         non_examples=("creatinine ≤ 1.5 mg/dL",),
     ),
@@ -226,10 +231,11 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="lab_subgroup",
         regex=r"""\s*(?:\([^()\d]{0,20}\)\s*)?(?:[(,;]\s*)?(?:(?:or|and|but)\s+)?  # "(msec) or"
         (?:(?:for|in)\s+(?:(?:patients|subjects|participants|those)\s+)?
-          |(?:patients|subjects|participants|those)\s+)
+          |(?:patients|subjects|participants|those)\s+
+          |(?=(?:fe)?males?\b|(?:wo)?men\b))                               # "; female > 470"
         (?:(?:with|who\s+have|having)\s+)?(?:(?:known|documented|confirmed)\s+)?
-        (?P<subgroup>(?:(?!\b(?:or|and)\b)[^()\n;,.\d≤≥<>=:]){3,60}?)  # "females"
-        \s*:?\s*
+        (?P<subgroup>(?:(?!\b(?:or|and)\b)[^()\n;,.\d≤≥<>=:\\]){3,60}?)  # "females"
+        \s*:?\s*\\?                                                    # "Female: \>"
         (?P<op>{CMP})\s*(?P<value>{NUM})\s*(?:"""
         + _ULN
         + r"""|(?P<unit>{UNIT}))?""",
@@ -237,6 +243,8 @@ PATTERNS: tuple[Pattern, ...] = (
             " or for females ≥ 470 msec",
             " (msec) or for females >= 470 msec",
             " (patients with Gilbert's syndrome: ≤ 3 × ULN)",
+            "; female > 470 ms",
+            ", Female: \\>470ms",
         ),
         non_examples=(
             " and ECOG ≤ 2",
@@ -278,9 +286,14 @@ PATTERNS: tuple[Pattern, ...] = (
         name="lab_value_first_postfix",
         kind="lab_value_first",
         regex=r"""(?P<value>{NUM})\s*(?P<unit>{UNIT})\s*                    # "30%"
-        (?P<post>or\s+(?:more|greater|higher|above|less|lower|below))\s+  # "or more"
-        (?P<analyte>{LAB})""",
-        examples=("30% or more blasts", "20 % or greater bone marrow blasts"),
+"""
+        + POST
+        + r"""\s+(?P<analyte>{LAB})""",
+        examples=(
+            "30% or more blasts",
+            "20 % or greater bone marrow blasts",
+            "20% and above bone marrow blasts",
+        ),
         non_examples=("30% blasts", "2 or more platelet transfusions"),
         needs_number=True,
         confidence=0.8,

@@ -6,7 +6,7 @@ the scale of the score (numbers, roman numerals or letters).
 
 from __future__ import annotations
 
-from trialfinder.criteria.patterns.labs import ECHO
+from trialfinder.criteria.patterns.labs import AND_BEYOND, ECHO, POST
 from trialfinder.criteria.tables import Pattern
 
 # A bracket may hold one more: "Zubrod (Eastern Cooperative Oncology Group (ECOG)) 0-2"; the gap
@@ -95,8 +95,9 @@ PATTERNS: tuple[Pattern, ...] = (
         + r"(?P<value>"
         + _VALUE
         + r""")\s*(?:%|percent)?\s*                           # "70% or greater"
-        (?P<post>or\s+(?:less|lower|below|better|more|greater|higher|above|worse)
-        |and\s+(?:above|over|higher|greater|more|below|under|lower|less)\b)""",
+        (?P<post>or\s+(?:less|lower|below|better|more|greater|higher|above|worse)|"""
+        + AND_BEYOND
+        + ")",
         examples=(
             "ECOG performance status 2 or less",
             "BMI 30 or greater",
@@ -242,12 +243,13 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="score",
         regex=r"(?P<value>"
         + _VALUE
-        + r""")\s+(?:points?\s+)?                                    # "60"
-        (?P<post>or\s+(?:more|greater|higher|above|less|lower|below))\s+  # "or more"
-        (?:according\s+to|on|by|per|using)\s+(?:the\s+)?(?P<score>{SCORE})""",
+        + r""")\s+(?:points?\s+)?"""  # "60"
+        + POST
+        + r"""\s+(?:according\s+to|on|by|per|using)\s+(?:the\s+)?(?P<score>{SCORE})""",
         examples=(
             "60 or more on the Karnofsky scale",
             "10 or higher on the Hamilton Depression Scale",
+            "30 and below on the PCL-5",
         ),
         non_examples=("1 or less by the time of enrollment", "10 or greater on a scale of 0 to"),
         trigger=("according", " on ", " by ", " per ", "using"),
@@ -301,9 +303,13 @@ PATTERNS: tuple[Pattern, ...] = (
         name="score_generic_postfix",
         kind="score",
         regex=r"""(?-i:\b(?P<name>[A-Z][A-Z0-9\-]{1,11}))\s+         # an acronym: "SANS", "HAM-D"
-        (?:total\s+)?(?:score|rating)s?\s*(?:of\s+)?(?P<value>\d+(?:\.\d+)?)\s*
-        (?P<post>or\s+(?:higher|greater|more|above|less|lower|below))""",
-        examples=("SANS rating of 2 or higher", "MADRS total score of 20 or more"),
+        (?:total\s+)?(?:score|rating)s?\s*(?:of\s+)?(?P<value>\d+(?:\.\d+)?)\s*"""
+        + POST,
+        examples=(
+            "SANS rating of 2 or higher",
+            "MADRS total score of 20 or more",
+            "PHQ-9 score of 10 and above",
+        ),
         non_examples=("a score of 10 or more", "Total rating of 3 or higher"),
         confidence=0.7,
         trigger=("score", "rating"),
@@ -311,9 +317,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="score_generic_on_scale",
         kind="score",
-        regex=r"""\bscores?\s+(?:of\s+)?(?P<value>\d+(?:\.\d+)?)\s*                # "scores of 19"
-        (?P<post>or\s+(?:higher|greater|more|above|less|lower|below))      # "or higher"
-        [^;.]{0,60}?\bon\s+the\s+(?:self[\s-]reported\s+|clinician[\s-]rated\s+)?
+        regex=r"""\bscores?\s+(?:of\s+)?(?P<value>\d+(?:\.\d+)?)\s*"""  # "scores of 19"
+        + POST  # "or higher"
+        + r"""[^;.]{0,60}?\bon\s+the\s+(?:self[\s-]reported\s+|clinician[\s-]rated\s+)?
         (?-i:(?P<name>[A-Z][A-Z0-9\-]{1,11}))\b                          # "on the SDQ"
         """,
         examples=(
