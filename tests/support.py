@@ -14,6 +14,8 @@ import msgspec
 import pytest
 from hypothesis import strategies as st
 
+from trialfinder.criteria.constraints import Measurement, ScoreConstraint
+from trialfinder.criteria.parser import parse_criterion
 from trialfinder.ingest import ingest
 from trialfinder.store import Store, open_store
 from trialfinder.store.base import GeoArea, StoredRecord
@@ -154,3 +156,25 @@ def circles_near_sites() -> st.SearchStrategy[GeoArea]:
         st.floats(-0.5, 0.5),
         st.floats(1, 600),
     )
+
+
+Bound = tuple[str, float | None, float | None]
+"""(analyte or scale, low, high) of a measurement or score read from a criterion."""
+
+
+def lab_bounds(text: str) -> list[Bound]:
+    """Return (analyte, low, high) of each measurement read from ``text``."""
+    return [
+        (c.analyte, c.bounds.low, c.bounds.high)
+        for c in parse_criterion(text)
+        if isinstance(c, Measurement)
+    ]
+
+
+def score_bounds(text: str) -> list[Bound]:
+    """Return (scale, low, high) of each score read from ``text``."""
+    return [
+        (c.score, c.bounds.low, c.bounds.high)
+        for c in parse_criterion(text)
+        if isinstance(c, ScoreConstraint)
+    ]

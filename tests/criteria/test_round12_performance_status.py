@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trialfinder.criteria.constraints import ScoreConstraint
-from trialfinder.criteria.parser import parse_criterion
-
-
-def _scores(text: str) -> list[tuple[str, float | None, float | None]]:
-    """Return (scale, low, high) of each score read from ``text``."""
-    return [
-        (c.score, c.bounds.low, c.bounds.high)
-        for c in parse_criterion(text)
-        if isinstance(c, ScoreConstraint)
-    ]
+from support import score_bounds
 
 
 @pytest.mark.parametrize(
@@ -37,7 +27,7 @@ def _scores(text: str) -> list[tuple[str, float | None, float | None]]:
 def test_unnamed_performance_status_in_the_pdq_layout_is_ecog(
     text: str, expected: list[tuple[str, float | None, float | None]]
 ) -> None:
-    assert sorted(_scores(text), key=str) == sorted(expected, key=str)
+    assert sorted(score_bounds(text), key=str) == sorted(expected, key=str)
 
 
 @pytest.mark.parametrize(
@@ -56,4 +46,4 @@ def test_unnamed_performance_status_in_the_pdq_layout_is_ecog(
 def test_other_performance_status_wordings_keep_their_reading(
     text: str, expected: list[tuple[str, float | None, float | None]]
 ) -> None:
-    assert _scores(text) == expected
+    assert score_bounds(text) == expected

@@ -5,28 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from trialfinder.criteria.constraints import Measurement, ScoreConstraint, SexConstraint
+from support import Bound, lab_bounds, score_bounds
+from trialfinder.criteria.constraints import SexConstraint
 from trialfinder.criteria.parser import parse_criterion
-
-Bound = tuple[str, float | None, float | None]
-
-
-def _scores(text: str) -> list[Bound]:
-    """Return (scale, low, high) of each score read from ``text``."""
-    return [
-        (c.score, c.bounds.low, c.bounds.high)
-        for c in parse_criterion(text)
-        if isinstance(c, ScoreConstraint)
-    ]
-
-
-def _labs(text: str) -> list[Bound]:
-    """Return (analyte, low, high) of each measurement read from ``text``."""
-    return [
-        (c.analyte, c.bounds.low, c.bounds.high)
-        for c in parse_criterion(text)
-        if isinstance(c, Measurement)
-    ]
 
 
 def _sexes(text: str) -> list[str]:
@@ -47,7 +28,7 @@ def _sexes(text: str) -> list[str]:
     ],
 )
 def test_a_range_top_after_a_lower_bound_closes_it(text: str, expected: list[Bound]) -> None:
-    assert _scores(text) == expected
+    assert score_bounds(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -60,7 +41,7 @@ def test_a_range_top_after_a_lower_bound_closes_it(text: str, expected: list[Bou
     ],
 )
 def test_no_range_top_where_the_number_is_not_one(text: str, expected: list[Bound]) -> None:
-    assert _scores(text) == expected
+    assert score_bounds(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -73,7 +54,7 @@ def test_no_range_top_where_the_number_is_not_one(text: str, expected: list[Boun
     ],
 )
 def test_a_named_scale_with_plural_scores(text: str, expected: list[Bound]) -> None:
-    assert _scores(text) == expected
+    assert score_bounds(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -97,7 +78,7 @@ def test_a_named_scale_with_plural_scores(text: str, expected: list[Bound]) -> N
 def test_pain_on_an_unnamed_ten_point_scale_is_the_pain_nrs(
     text: str, expected: list[Bound]
 ) -> None:
-    assert _scores(text) == expected
+    assert score_bounds(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -117,7 +98,7 @@ def test_pain_on_an_unnamed_ten_point_scale_is_the_pain_nrs(
     ],
 )
 def test_a_range_written_before_its_analyte(text: str, expected: list[Bound]) -> None:
-    assert _labs(text) == expected
+    assert lab_bounds(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -130,7 +111,7 @@ def test_a_range_written_before_its_analyte(text: str, expected: list[Bound]) ->
     ],
 )
 def test_no_value_first_range_without_one_analyte_and_unit(text: str) -> None:
-    assert [b for b in _labs(text) if b[1] is not None and b[2] is not None] == []
+    assert [b for b in lab_bounds(text) if b[1] is not None and b[2] is not None] == []
 
 
 @pytest.mark.parametrize(
@@ -150,7 +131,7 @@ def test_no_value_first_range_without_one_analyte_and_unit(text: str) -> None:
     ],
 )
 def test_pd_l1_shares(text: str, expected: list[Bound]) -> None:
-    assert _labs(text) == expected
+    assert lab_bounds(text) == expected
 
 
 @pytest.mark.parametrize(

@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from trialfinder.criteria.constraints import Measurement, ScoreConstraint
+from support import Bound, lab_bounds, score_bounds
+from trialfinder.criteria.constraints import Measurement
 from trialfinder.criteria.parser import parse_criterion
 
-Bound = tuple[str, float | None, float | None]
 Grouped = tuple[str, float | None, float | None, str | None]
-
-
-def _labs(text: str) -> list[Bound]:
-    """Return (analyte, low, high) of each measurement read from ``text``."""
-    return [
-        (c.analyte, c.bounds.low, c.bounds.high)
-        for c in parse_criterion(text)
-        if isinstance(c, Measurement)
-    ]
 
 
 def _grouped_labs(text: str) -> list[Grouped]:
@@ -27,15 +18,6 @@ def _grouped_labs(text: str) -> list[Grouped]:
         (c.analyte, c.bounds.low, c.bounds.high, c.subgroup)
         for c in parse_criterion(text)
         if isinstance(c, Measurement)
-    ]
-
-
-def _scores(text: str) -> list[Bound]:
-    """Return (scale, low, high) of each score read from ``text``."""
-    return [
-        (c.score, c.bounds.low, c.bounds.high)
-        for c in parse_criterion(text)
-        if isinstance(c, ScoreConstraint)
     ]
 
 
@@ -48,7 +30,7 @@ def _scores(text: str) -> list[Bound]:
     ],
 )
 def test_and_above_or_below_after_a_score_value(text: str, expected: list[Bound]) -> None:
-    assert _scores(text) == expected
+    assert score_bounds(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -61,7 +43,7 @@ def test_and_above_or_below_after_a_score_value(text: str, expected: list[Bound]
     ],
 )
 def test_and_above_or_below_after_a_lab_value(text: str, expected: list[Bound]) -> None:
-    assert _labs(text) == expected
+    assert lab_bounds(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -80,7 +62,7 @@ def test_and_above_or_below_after_a_lab_value(text: str, expected: list[Bound]) 
     ],
 )
 def test_a_list_number_after_a_scale_is_no_value(text: str, expected: list[Bound]) -> None:
-    assert _scores(text) == expected
+    assert score_bounds(text) == expected
 
 
 @pytest.mark.parametrize(
