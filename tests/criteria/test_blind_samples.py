@@ -1,0 +1,98 @@
+"""Issue 5's blind samples, labelled by reading before any parser run on their items: round 6
+(ctgov_round6.json, a held-out sample; never tuned on) and round 7 (ctgov_round7.json, a tuning
+set of measurement and score criteria). These tests check each file's make-up only; none reads
+its items with the parser."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from support import shared_data
+from trialfinder.criteria.evaluate import KINDS, load_labels, occurrences
+from trialfinder.criteria.splitter import split_criteria
+
+LABELLED = Path(__file__).parent / "labelled"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A blind sample as its draw made it: size, split and seed (one criterion per trial)."""
+
+    file: str
+    size: int
+    split: str
+    seed: int
+    # Whether every pool's filter needs a number (round 7 draws measurement and score criteria).
+    numeric_only: bool
+
+
+SAMPLES = (
+    Sample("ctgov_round6.json", size=160, split="held_out", seed=2042, numeric_only=False),
+    Sample("ctgov_round7.json", size=120, split="tuning", seed=2043, numeric_only=True),
+)
+by_file = pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.file)
+
+
+def _criteria(nct_id: str) -> set[tuple[str, str]]:
+    """(section, text) of every criterion of 1-400 characters in a shared record."""
+    json_path = shared_data("ctgov") / f"{nct_id}.json"
+    if json_path.is_file():
+        study = json.loads(json_path.read_text(encoding="utf-8"))["protocolSection"]
+        text = study["eligibilityModule"]["eligibilityCriteria"]
+    else:
+        xml_path = shared_data("ctgov-xml-2023", f"{nct_id}.xml")
+        text = etree.parse(str(xml_path)).findtext("eligibility/criteria/textblock") or ""
+    lists = split_criteria(text)
+    return {
+        (section, criterion.text)
+        for section, criteria in (("inclusion", lists.inclusion), ("exclusion", lists.exclusion))
+        for criterion in criteria
+        if 1 <= len(criterion.text) <= 400
+    }
+
+
+@by_file
+def test_sample_is_one_labelled_criterion_per_trial(sample: Sample) -> None:
+    path = LABELLED / sample.file
+    items = load_labels(path)
+    description = json.loads(path.read_text())["description"]
+    assert (len(items), len({item.nct_id for item in items})) == (sample.size, sample.size)
+    assert {item.split for item in items} == {sample.split}
+    assert f"random.Random({sample.seed})" in description
+    assert {label.kind for item in items for label in item.expected} <= set(KINDS)
+    if sample.numeric_only:
+        assert all(re.search(r"\d", item.text) for item in items)
+    # Each kind's label carries the fields the evaluator compares.
+    for item in items:
+        for label in item.expected:
+            if label.kind == "sex":
+                assert label.sex in {"all", "female", "male"}, item.text
+            elif label.kind == "age":
+                assert (label.low, label.high) != (None, None), item.text
+            elif label.kind == "measurement":
+                assert label.analyte, item.text
+            elif label.kind == "score":
+                assert label.score and (label.low, label.high) != (None, None), item.text
+            else:
+                assert occurrences(label.text or "", item.text), (item.text, label.text)
+
+
+@by_file
+def test_sample_trials_are_in_no_other_labelled_file(sample: Sample) -> None:
+    path = LABELLED / sample.file
+    trials = {item.nct_id for item in load_labels(path)}
+    for other in sorted(LABELLED.glob("*.json")):
+        if other != path:
+            assert not trials & {item.nct_id for item in load_labels(other)}, other.name
+
+
+@by_file
+def test_sample_items_are_criteria_of_their_trials(sample: Sample) -> None:
+    for item in load_labels(LABELLED / sample.file):
+        assert (item.section, item.text) in _criteria(item.nct_id), item.nct_id
