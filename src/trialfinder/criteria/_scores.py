@@ -44,11 +44,69 @@ def _score_value(score: lexicon.Score, text: str) -> float | None:
     return value if score.low <= value <= score.high else None
 
 
+_PATTERN_SUM = re.compile(r"(\d)\s*\+\s*(\d)")
+_GLEASON_PATTERN = re.compile(r"\bpatterns?\b", re.IGNORECASE)
+_SUM_AFTER = re.compile(r"\s*\+\s*\d")
+
+
+def _a_gleason_pattern(score: lexicon.Score, match: re.Match[str], text: str) -> bool:
+    """Return True when a Gleason reading is one of the two patterns whose sum is the score, not
+    the score: "Gleason pattern 5", or a value that a "+ 3" follows ("Gleason ≤ 3+4 or 4+3")."""
+    if score.name != "Gleason" or _group(match, "sums") is not None:
+        return False
+    gap = _group(match, "gap") or ""
+    return (
+        _GLEASON_PATTERN.search(gap) is not None or _SUM_AFTER.match(text, match.end()) is not None
+    )
+
+
+def _sum_bounds(score: lexicon.Score, match: re.Match[str], sums: str) -> Bounds | None:
+    """Return the bounds of scores written as sums ("Gleason 4+3 or 4+4" is 7-8, "≥ 4+3" at
+    least 7); a comparator takes one sum only."""
+    totals = [float(int(a) + int(b)) for a, b in _PATTERN_SUM.findall(sums)]
+    if not totals or not all(score.low <= t <= score.high for t in totals):
+        return None
+    op_text = _group(match, "op")
+    if op_text is None:
+        return Bounds(low=min(totals), high=max(totals))
+    op = lexicon.comparator_op(op_text)
+    return bounds_of(op, totals[0]) if op is not None and len(totals) == 1 else None
+
+
+_IHC_DIGIT = re.compile(r"[0-3]|zero", re.IGNORECASE)
+
+
+def _plus_bounds(score: lexicon.Score, match: re.Match[str], plus: str) -> Bounds | None:
+    """Return the bounds of an immunohistochemistry score written "2+ or 3+", "0-2+", "≥ 2+";
+    at least one value carries its "+", and a comparator takes one value only."""
+    values = [0.0 if v.lower() == "zero" else float(v) for v in _IHC_DIGIT.findall(plus)]
+    if "+" not in plus or not values or not all(score.low <= v <= score.high for v in values):
+        return None
+    op_text = _group(match, "op")
+    if op_text is None:
+        return Bounds(low=min(values), high=max(values))
+    op = lexicon.comparator_op(op_text)
+    return bounds_of(op, values[0]) if op is not None and len(values) == 1 else None
+
+
 def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> ScoreConstraint | None:
     values = _group(match, "values")
     classes: tuple[str, ...] = ()
     end = match.end()
-    if values is not None:
+    if _a_gleason_pattern(score, match, text):
+        return None
+    sums = _group(match, "sums")
+    plus = _group(match, "plus")
+    if sums is not None or plus is not None:
+        written = (
+            _sum_bounds(score, match, sums)
+            if sums is not None
+            else _plus_bounds(score, match, plus or "")
+        )
+        if written is None:
+            return None
+        bounds = written
+    elif values is not None:
         parts = [p for p in _LIST_SEP.split(values) if p]
         if score.scale == "letter" and all(p in _CHILD_PUGH for p in parts):
             classes = tuple(parts)

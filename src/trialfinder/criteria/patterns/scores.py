@@ -13,11 +13,13 @@ from trialfinder.criteria.tables import Pattern
 # may hold the ")" that closes a bracket opened before the name ("Oncology Group (ECOG)
 # performance status 0-2", "status (Karnofsky scale) must be greater than 70"), a bracket that
 # opens on the score ("(AUDIT) (score of 8 or higher)"), a wrapped line ("total\r\n score",
-# "(ECOG)\r\n Performance Status"), unless the next line opens on a "Header:", and the
-# scale's version ("HAM-D 17 item score ≥ 18").
+# "(ECOG)\r\n Performance Status"), unless the next line opens on a "Header:", a line wrapped
+# before a range or list ("Karnofsky\r\n 70-100%", "(PS)\r\n 0, 1, or 2"), and the scale's
+# version ("HAM-D 17 item score ≥ 18").
 _GAP = r"""(?P<gap>(?:(?!,\s*(?:or|and)\b)[^\d;.≥≤<>=()\n]|\b\d{1,2}[\s-]*items?\b
     |\((?:[^()\n]|\([^()\n]{0,20}\)){0,60}\)|\)
-    |\((?=\s*(?:a\s+)?(?:total\s+)?scores?\b)|\r?\n[ \t]*(?=[a-z](?![a-z]*:))){0,45}?)"""
+    |\((?=\s*(?:a\s+)?(?:total\s+)?scores?\b)|\r?\n[ \t]*(?=[a-z](?![a-z]*:))
+    |\r?\n[ \t]*(?=\d{1,3}\s*%?\s*(?:-|–|to|,|or)\s*\d)){0,45}?)"""
 # A value may run into its unit: "BMI > 40kg/m2", "VAS of at least 50mm"; a value in years is an
 # age ("Lansky for patients < 16 years"), "4,000" is a count, and "17-item" names the version
 # of the scale ("Hamilton Rating Scale for Depression, 17-item"), not a score.
@@ -37,8 +39,108 @@ _VALUES = (
 
 # A value of an unnamed performance status: one digit on the ECOG scale, not a per cent.
 _PS_VALUE = r"[0-5](?![\d.,]\d|\d|\s*%)"
+_PS_VALUES = (
+    r"(?P<values>"
+    + _PS_VALUE
+    + r"(?:\s*(?:,\s*(?:or|and)?|or|and|-|–|to|through)\s*"
+    + _PS_VALUE
+    + r")*)"
+)
+# Groups whose performance status is the ECOG (Zubrod) scale, named in a PDQ field without the
+# words "performance status": the NCI common toxicity criteria (CTC), the WHO, the Children's
+# Cancer Group (CCG) and the Pediatric Oncology Group (POG). "WHO" alone is no scale's name
+# elsewhere ("WHO grade II"), so these are read only where the field says what they rate.
+_PS_GROUP_NAME = r"(?-i:WHO|CCG|POG)"
+_PS_GROUP = r"(?:(?:NCI\s+)?CTC|" + _PS_GROUP_NAME + ")"
+
+# A Gleason score written as the sum of its two patterns: "4+3", "4 + 3 = 7".
+_GLEASON_SUM = r"[1-5]\s*\+\s*[1-5](?:\s*=\s*\d{1,2})?(?!\s*\+|\d)"
+
+# A HER2 immunohistochemistry (IHC) score: "3+" (or "+3"), "2+", "1+", "0" or "zero"; "0-2+" is
+# a range.
+_IHC_VALUE = r"(?<![\d.])(?:[0-3]\s?\+(?![+\d])|(?<![\w+])\+[1-3]\b|(?:0|zero)\b(?![.,]\d|\s*%))"
+_IHC_VALUES = (
+    r"(?P<plus>" + _IHC_VALUE + r"(?:\s*(?:,\s*(?:or|and)?|or|and|-|–|to)\s*" + _IHC_VALUE + r")*)"
+)
+_IHC = r"(?:IHC|immunohistochemi(?:stry|cal(?:ly)?)|immunocytochemi(?:stry|cal))"
+_HER2 = r"(?:HER[-\s]?2(?:/neu)?|erbB[-\s]?2|c-erbB-2)"
 
 PATTERNS: tuple[Pattern, ...] = (
+    # A Gleason score as pattern sums, read as their totals: "Gleason score 5+4 or 5+5" is 9-10,
+    # "Gleason ≥ 4+3" at least 7. Before the named rows, which would read the first pattern.
+    Pattern(
+        name="score_gleason_sum",
+        kind="score",
+        regex=r"""\bGleason(?:\s+(?:score|sum|grade))?\s*(?:of\s+|:\s*|=\s*|\(\s*)?
+        (?:(?P<op>{CMP})\s*)?(?P<sums>"""
+        + _GLEASON_SUM
+        + r"(?:\s*(?:,\s*(?:or|and)?|or|and|/)\s*"
+        + _GLEASON_SUM
+        + ")*)",
+        examples=(
+            "Gleason score 5+4 or 5+5",
+            "Gleason 3 + 4 = 7",
+            "Gleason score ≥ 4+3",
+            "Gleason sum 4+4, 4+5 or 5+4",
+        ),
+        non_examples=("Gleason score 7 (4+3)", "Gleason score ≥ 7", "Gleason 4+3+2"),
+        label="Gleason",
+        trigger=("gleason",),
+        confidence=0.85,
+    ),
+    # HER2 by immunohistochemistry, scored 0 to 3+, in a criterion that names HER2 (the same
+    # "IHC 3+" of another marker, "MET (IHC) expression of 1+", is not this score): "HER2 IHC
+    # 3+", "defined as IHC 3+, or IHC 2+ with FISH" (two readings), "IHC 2+/ISH+" (2+).
+    Pattern(
+        name="score_her2_ihc",
+        kind="score",
+        regex=r"(?:\b"
+        + _HER2
+        + r"\s+(?:status\s+)?(?:(?:of|by)\s+)?)?\b"
+        + _IHC
+        + r"""(?:\s*\(IHC\))?\s*(?:assay\s+|score\s+|staining\s+)?(?:of\s+|:\s*|=\s*)?
+        (?:\(\s*)?(?:(?P<op>{CMP})\s*)?"""
+        + _IHC_VALUES,
+        examples=(
+            "HER2 IHC 3+",
+            "HER2 IHC 2+ or 1+",
+            "HER2-positive (IHC 3+ or IHC 2+ with ISH positive)",
+            "HER2-negative (IHC zero, 1+, 2+/ISH-)",
+            "HER2+ (IHC staining of 3+ [uniform, intense membrane staining])",
+            "Strong overexpression of HER-2 by immunohistochemistry (3+)",
+            "erbB-2 overexpression by IHC (defined as IHC3+, or IHC2+ with FISH)",
+        ),
+        non_examples=("HER2 IHC 3", "HER2 IHC 22C3 assay", "HER2 IHC 2+3"),
+        label="HER2 IHC",
+        trigger=("her2", "her-2", "her 2", "erbb"),
+        confidence=0.8,
+    ),
+    # The same score written before "by IHC" or "staining": "3+ by IHC", "HER2 overexpression of
+    # 2+ or 3+ by immunohistochemistry", "≥ 2+ immunohistochemical staining", "a strongly
+    # positive (3+) staining intensity score".
+    Pattern(
+        name="score_her2_ihc_value_first",
+        kind="score",
+        regex=r"(?:(?P<op>{CMP})\s*)?(?:\(\s*)?"
+        + _IHC_VALUES
+        + r"""\s*\)?\s*(?:"""
+        + _HER2
+        + r"""\s+)?(?:over\s*expression\s+|expression\s+)?
+        (?:staining\b|(?:(?:by|on|with)\s+)?"""
+        + _IHC
+        + r"\b)",
+        examples=(
+            "HER2 positive: 3+ by IHC",
+            "HER2 overexpression of 2+ or 3+ by immunohistochemistry",
+            "HER2 greater than or equal to 2+ immunohistochemical staining",
+            "HER2-positive: a strongly positive (3+) staining intensity score",
+            "Expression of +1 to 3+ HER2/neu on immunohistochemical staining",
+        ),
+        non_examples=("HER2: 3 by IHC", "HER2: 20 by IHC"),
+        label="HER2 IHC",
+        trigger=("her2", "her-2", "her 2", "erbb"),
+        confidence=0.8,
+    ),
     # A range whose upper end has its own comparator: "BMI from 18.5 to less than 25.0"; the
     # lower end is inclusive. Before score_comparator, which would read only "less than 25".
     Pattern(
@@ -157,24 +259,28 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     # An unnamed performance status in the PDQ layout, read as ECOG (the written labelling guide
     # of rounds 3-5): the field "Performance status:" or "Performance status -" with values on
-    # the ECOG scale (one digit 0-5), the NCI "CTC" scale too. "performance status of 0-2" in
-    # running text, "Performance status: 60-100%" (a Karnofsky or Lansky range) and "2 or less"
-    # (a direction this row does not read) are not read.
+    # the ECOG scale (one digit 0-5), the NCI "CTC" scale too, or a cooperative group's name
+    # (_PS_GROUP). "performance status of 0-2" in running text, "Performance status: 60-100%" (a
+    # Karnofsky or Lansky range), "2 or less" (a direction this row does not read) and a
+    # comparator before a range ("=< 0-2") are not read.
     Pattern(
         name="score_unnamed_performance_status_pdq",
         kind="score",
-        regex=r"""\bperformance\s+status\s*(?::|-)\s*(?:(?:NCI\s+)?CTC\s+)?   # the PDQ field
-        (?:(?P<op>{CMP})\s*(?P<value>"""
+        regex=r"""\bperformance\s+status\s*(?::|-)\s*"""  # the PDQ field
+        + r"(?:"
+        + _PS_GROUP
+        + r"\s+)?(?:(?P<op>{CMP})\s*(?P<value>"
         + _PS_VALUE
-        + r""")|(?P<values>"""
-        + _PS_VALUE
-        + r"""(?:\s*(?:,\s*(?:or|and)?|or|and|-|–|to|through)\s*"""
-        + _PS_VALUE
-        + r""")*))(?!\s*or\s+(?:less|lower|more|greater|higher|better|worse|above|below)\b)""",
+        + r")(?!\s*(?:-|–|to)\s*\d)|"  # "=< 0-2": a comparator before a range, not read
+        + _PS_VALUES
+        + r""")(?!\s*or\s+(?:less|lower|more|greater|higher|better|worse|above|below)\b)""",
         examples=(
             "Performance status: 0-2",
             "Performance status - 0-2",
             "Performance status - CTC 0-2",
+            "Performance status: WHO 0-2",
+            "Performance status: CCG 0-1",
+            "Age: Any age Performance status: WHO 0 or 1 Life expectancy: Not specified",
             "Performance status: < 2 (Karnofsky > 70%)",
             "Age: 18 and over Performance status: 0 or 1 Life expectancy: 12 weeks",
         ),
@@ -185,9 +291,36 @@ PATTERNS: tuple[Pattern, ...] = (
             "patients with a performance status of 0-2",
             "Performance status: Not specified",
             "Performance status: 2 or less",
+            "Performance status of =< 0-2",
+            "Performance status: WHO grade 2",
+            "Performance status: who 0-2",
         ),
         label="ECOG",
         trigger=("performance",),
+        confidence=0.8,
+    ),
+    # A PDQ performance status field written as a list splits into one criterion per bullet
+    # ("Performance status:\r\n - WHO 0-2\r\n Life expectancy: ..."), so a criterion that is
+    # nothing but a group's name and ECOG values is that field's value, read as ECOG. Not "CTC"
+    # alone, which also names circulating tumour cells.
+    Pattern(
+        name="score_performance_status_bullet",
+        kind="score",
+        regex=r"\A\s*"
+        + _PS_GROUP_NAME
+        + r"\s+(?:PS\s+)?"
+        + _PS_VALUES
+        + r"\s*(?:or\s*)?[.;]?\s*\Z",
+        examples=("WHO 0-2", "WHO 0-1 OR", "CCG 0, 1, or 2", "POG 0-1."),
+        non_examples=(
+            "WHO grade 0-2",
+            "WHO 0-2 and Karnofsky 70-100%",
+            "No WHO 0-2",
+            "WHO 60-100%",
+            "CTC 0-4",
+        ),
+        label="ECOG",
+        trigger=("who", "ccg", "pog"),
         confidence=0.8,
     ),
     # Pain rated on an unnamed 0-10 scale is the pain NRS: "Worst pain score of at least 5 on a
