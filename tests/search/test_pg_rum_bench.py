@@ -28,7 +28,7 @@ def test_rum_form_keeps_the_conditions_and_orders_by_distance_alone() -> None:
     query = "to_tsquery('trialfinder_english', %(tsquery)s)"
     assert "ts_rank" not in rum and " as query" not in rum
     assert "from trial_documents_rum as trials" in rum
-    assert "trials.overall_status = any(%(statuses)s::text[])" in rum
+    assert "array[trials.overall_status] && %(statuses)s::text[]" in rum
     assert f"trials.document @@ {query}" in rum
     assert rum.rstrip().endswith(
         f"order by trials.document <=> {query}\nlimit %(limit)s offset %(offset)s"

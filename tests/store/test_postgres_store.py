@@ -124,8 +124,8 @@ def test_migration_moves_filters_to_the_filter_index(pg_url: str) -> None:
         where schemaname = current_schema() and tablename = 'trials'
         """
     assert _one(pg_url, indexes) == (
-        "trials_core_document,trials_filters_by_id,trials_lead_sponsor,trials_pkey,"
-        "trials_place_areas,trials_status,trials_update_filters"
+        "trials_filters_by_id,trials_lead_sponsor,trials_pkey,trials_status,"
+        "trials_update_filters,trials_words_areas_status"
     )
     where = StudyFilter(statuses=("RECRUITING",), countries=("United Kingdom",))
     hits = store.search_trials(where, StudySort("last_update", is_descending=True), 10, 0, 10.0)

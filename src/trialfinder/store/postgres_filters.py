@@ -18,15 +18,13 @@ from trialfinder.store.base import StudyFilter
 Connection = psycopg.Connection[Any]
 
 
-def column_conditions(
-    where: StudyFilter, params: dict[str, Any], table: str, status_table: str | None = None
-) -> list[str]:
+def column_conditions(where: StudyFilter, params: dict[str, Any], table: str) -> list[str]:
     """Conditions of `where` on status, type, sex, phases, age groups, healthy volunteers and
-    results, written on `table` (`trials`, or `trial_countries`, whose rows carry them), the
-    status on `status_table` (default `table`); binds their values."""
+    results, written on `table` (`trials`, or `trial_countries`, whose rows carry them); binds
+    their values."""
     conditions = []
     for name, column, values in (
-        ("statuses", f"{status_table or table}.overall_status", where.statuses),
+        ("statuses", f"{table}.overall_status", where.statuses),
         ("study_types", f"{table}.study_type", where.study_types),
         ("sexes", f"{table}.sex", where.sexes),
     ):
