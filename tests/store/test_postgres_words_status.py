@@ -83,8 +83,11 @@ def test_word_pages_in_a_status_are_the_word_pages_cut_to_it(
 
 
 def _plan(url: str, query: SearchQuery) -> str:
+    """The plan of a page of `query` in relevance order (counts and facets of plain words in
+    the title, conditions and keywords read `trial_words` instead: migration 0015)."""
     where = query.study_filter()
-    sql, params = study_search_sql(where, None)
+    sql, params = study_search_sql(where, query.study_sort())
+    params |= {"limit": 10, "offset": 0}
     with psycopg.connect(url) as conn:
         configure_session(conn)
         for name, value in plan_settings(where).items():

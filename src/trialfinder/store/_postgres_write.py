@@ -132,14 +132,15 @@ _UPSERT_TRIALS = f"""
     """
 
 _COPY_DOCUMENTS = """
-    insert into trial_documents (nct_id, overall_status, document)
-    select trials.nct_id, trials.overall_status, trials.document
+    insert into trial_documents (nct_id, overall_status, facet_key, document)
+    select trials.nct_id, trials.overall_status, trial_facet_keys.key, trials.document
     from staged_trials
     join trials on trials.nct_id = staged_trials.nct_id
+    join trial_facet_keys on trial_facet_keys.nct_id = trials.nct_id
     order by trials.nct_id
     """
-"""The searched copy of the documents just written (their trials had none: new, or their rows
-were deleted with the other child rows)."""
+"""The searched copy of the documents just written, with their facet keys (migration 0015;
+their trials had none: new, or their rows were deleted with the other child rows)."""
 
 _UPSERT_SEARCH_ROWS = """
     insert into trial_search (nct_id, overall_status, facet_key, place_areas, core_document)
@@ -158,6 +159,24 @@ _UPSERT_SEARCH_ROWS = """
     """
 """The `trial_search` rows (migration 0012) of the trials `%(nct_ids)s` just written, with
 their facet keys: a copy of what a search of `core_document` reads."""
+
+_UPSERT_WORD_ROWS = """
+    insert into trial_words (nct_id, overall_status, facet_key, place_areas, words)
+    select
+        trial_search.nct_id, trial_search.overall_status, trial_search.facet_key,
+        trial_search.place_areas, strip(ts_filter(trial_search.core_document, '{a,b}'))
+    from trial_search
+    where trial_search.nct_id = any(%(nct_ids)s::text[])
+    order by trial_search.nct_id
+    on conflict (nct_id) do update set
+        overall_status = excluded.overall_status,
+        facet_key = excluded.facet_key,
+        place_areas = excluded.place_areas,
+        words = excluded.words
+    """
+"""The `trial_words` rows (migration 0015) of the trials `%(nct_ids)s`, from their search rows
+just written: the title, conditions and keywords words (labels A and B), without labels or
+positions."""
 
 _SITE_COLUMNS = ("site_id", "name", "city", "state", "zip", "country", "lat", "lon")
 
@@ -306,7 +325,6 @@ def _insert_trials(
             ),
         )
         cursor.execute(_UPSERT_TRIALS)
-        cursor.execute(_COPY_DOCUMENTS)
         cursor.execute(_STAGE_SITES)
         _copy(cursor, "staged_sites", _SITE_COLUMNS, (sites[s] for s in sorted(sites)))
         cursor.execute(_UPSERT_SITES)
@@ -359,5 +377,8 @@ def _insert_trials(
             if rows:
                 _copy(cursor, table, columns, rows)
         cursor.execute(AREA_ROWS, {"nct_ids": [r.nct_id for r in records]})
-    refresh_facet_keys(conn, [r.nct_id for r in records])
-    conn.execute(_UPSERT_SEARCH_ROWS, {"nct_ids": [r.nct_id for r in records]})
+    nct_ids = [r.nct_id for r in records]
+    refresh_facet_keys(conn, nct_ids)
+    conn.execute(_COPY_DOCUMENTS)
+    conn.execute(_UPSERT_SEARCH_ROWS, {"nct_ids": nct_ids})
+    conn.execute(_UPSERT_WORD_ROWS, {"nct_ids": nct_ids})

@@ -1370,4 +1370,79 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             "drop index trials_place_areas",
         ),
     ),
+    Migration(
+        name="0015_search_trial_words_document_keys",
+        statements=(
+            # Counts and facets of words in the title, conditions and keywords (`query.cond`,
+            # labels A and B) read `trial_search` rows, whose bitmap of hits must be checked
+            # again row by row: the index does not know a word's label. At 100k studies
+            # "cancer" read 9.7k pages of `trial_search` and checked 22k documents (26 ms).
+            # One row per trial holds those words without labels or positions, so the index
+            # alone answers words that are not phrases, with the columns such a search reads
+            # under their `trials` names: about half the pages and no check (12 ms; phrases
+            # stay with `trial_search`, store/postgres_search.py, `search_rows_table`). The
+            # store writes it with the trial and its facet key, in the same transaction.
+            """
+            create table trial_words (
+                nct_id text collate "C" primary key references trials (nct_id) on delete cascade,
+                overall_status text not null,
+                facet_key integer not null,
+                place_areas bigint[],
+                words tsvector not null
+            )
+            """,
+            "alter table trial_words alter column words set storage main",
+            "alter table trial_words alter column place_areas set storage main",
+            "set local maintenance_work_mem = '256MB'",
+            """
+            insert into trial_words (nct_id, overall_status, facet_key, place_areas, words)
+            select
+                trial_search.nct_id, trial_search.overall_status, trial_search.facet_key,
+                trial_search.place_areas,
+                strip(ts_filter(trial_search.core_document, '{a,b}'))
+            from trial_search
+            order by trial_search.nct_id
+            """,
+            "create index trial_words_words on trial_words using gin (words)",
+            "create index trial_words_place_areas on trial_words using gin (place_areas)",
+            "create index trial_words_status on trial_words (overall_status)",
+            # Facets of words in the whole document joined each hit to `trial_facet_keys`
+            # (the planner walked all of it: "quality of life" + open, 7.3k hits, ~30 ms at
+            # 100k studies, 16 ms with the key in the row). `trial_documents` is copied anew
+            # with its trial's facet key (a new column in place would rewrite every ~4 kB row
+            # and its index entries), written by the store with the key.
+            """
+            create table trial_documents_keyed (
+                nct_id text collate "C" primary key
+                    references trials (nct_id) on delete cascade,
+                overall_status text not null,
+                facet_key integer not null,
+                document tsvector not null
+            ) with (toast_tuple_target = 8160)
+            """,
+            "alter table trial_documents_keyed alter column document set storage main",
+            """
+            insert into trial_documents_keyed (nct_id, overall_status, facet_key, document)
+            select
+                trial_documents.nct_id, trial_documents.overall_status, trial_facet_keys.key,
+                trial_documents.document
+            from trial_documents
+            join trial_facet_keys on trial_facet_keys.nct_id = trial_documents.nct_id
+            order by trial_documents.nct_id
+            """,
+            "drop table trial_documents",
+            "alter table trial_documents_keyed rename to trial_documents",
+            "alter index trial_documents_keyed_pkey rename to trial_documents_pkey",
+            """
+            alter table trial_documents
+                rename constraint trial_documents_keyed_nct_id_fkey to trial_documents_nct_id_fkey
+            """,
+            # The words' index holds the status too (migration 0014).
+            """
+            create index trial_documents_words_status
+                on trial_documents using gin (document, (array[overall_status]))
+            """,
+            "create index trial_documents_status on trial_documents (overall_status)",
+        ),
+    ),
 )

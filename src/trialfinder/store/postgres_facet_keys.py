@@ -265,8 +265,8 @@ keyed as (
 def _hit_keys(where: StudyFilter) -> tuple[str, str, dict[str, Any]]:
     """(`hits` common table expression, `hit_keys` query, params): the trials matching `where`,
     and how many of them have each key."""
-    # `trial_search` rows carry their trial's key: no join to find it.
-    has_keys = search_rows_table(where, None) == "trial_search"
+    # The narrow rows carry their trial's key: no join to find it.
+    has_keys = search_rows_table(where, None) in ("trial_search", "trial_words", "trial_documents")
     columns = "trials.nct_id as nct_id" + (", trials.facet_key as key" if has_keys else "")
     sql, params = study_search_sql(where, None, columns)
     if sql.startswith("with "):

@@ -9,9 +9,11 @@ every filter are ranked. A place is a `cube` point (earthdistance) under a GiST 
 with `earth_box` and then measured with the same haversine formula as SQLite; countries come
 from `trial_countries`; site and sponsor words use `pg_trgm` indexes. A page's sites are looked
 up after the page is cut. A search by words that filters on nothing else of the trial reads
-narrow rows in place of `trials`: `trial_search` for `core_document`, `trial_documents` for the
-whole document (`search_rows_table`). Every value is bound (`%(name)s`); lists travel as
-arrays, so a statement's text depends only on which filters are set.
+narrow rows in place of `trials`: `trial_search` for `core_document` (`trial_words` for a count
+or facets of words that are not phrases in the title, conditions and keywords, migration 0015),
+`trial_documents` for the whole document (`search_rows_table`). Every value is bound
+(`%(name)s`); lists travel as arrays, so a statement's text depends only on which filters are
+set.
 """
 
 from __future__ import annotations
@@ -121,8 +123,8 @@ def _labels(columns: tuple[str, ...]) -> str:
     return "".join(labels)
 
 
-def _text_search(search: TextSearch) -> str:
-    labels = _labels(search.columns)
+def _text_search(search: TextSearch, labeled: bool) -> str:
+    labels = _labels(search.columns) if labeled else ""
     positive = [_term(t, labels) for t in search.terms if not t.is_negated]
     negative = [_term(t, labels) for t in search.terms if t.is_negated]
     if not positive:
@@ -147,14 +149,32 @@ def text_column(searches: tuple[TextSearch, ...]) -> str:
     return "trials.core_document" if labels and core else "trial_documents.document"
 
 
-def tsquery(searches: tuple[TextSearch, ...]) -> str | None:
-    """Return the `to_tsquery` text for parsed text searches (None when there are none).
+def tsquery(searches: tuple[TextSearch, ...], labeled: bool = True) -> str | None:
+    """Return the `to_tsquery` text for parsed text searches (None when there are none);
+    without labels when not `labeled` (for `trial_words.words`, which holds only the
+    searched labels' words: `_in_word_rows`).
 
     Each word is written as a quoted operand, so no user text is ever read as tsquery syntax.
     """
     if not searches:
         return None
-    return " & ".join(_text_search(s) for s in searches)
+    return " & ".join(_text_search(s, labeled) for s in searches)
+
+
+WORD_ROW_LABELS = "AB"
+"""The labels whose words `trial_words.words` holds, without labels or positions (migration
+0015): title, conditions and keywords, what `query.cond` searches."""
+
+
+def _in_word_rows(searches: tuple[TextSearch, ...]) -> bool:
+    """Whether `trial_words.words` answers these searches: every one names exactly the
+    columns of `WORD_ROW_LABELS` and has no phrase (it needs positions). The GIN index alone
+    then decides the hits, where `core_document`'s needs each hit's row to check a label."""
+    return bool(searches) and all(
+        _labels(s.columns) == WORD_ROW_LABELS
+        and all(len(words) < 2 for term in s.terms for words in term.alternatives)
+        for s in searches
+    )
 
 
 # -- study search SQL ---------------------------------------------------------------------------
@@ -332,7 +352,9 @@ def search_rows_table(where: StudyFilter, sort: StudySort | None) -> str | None:
     0012) when its words are all searched in `core_document`, `trial_documents` when they are
     searched in the whole document and it has no place (those rows list no areas); in both,
     filters only on `SEARCH_ROW_FIELDS` and an order (none, relevance or distance) that needs
-    no other column.
+    no other column. A count or facets (no order) of words, no phrase, all searched in the
+    title, conditions and keywords read `trial_words` (migration 0015) instead of
+    `trial_search`.
 
     Such a row has the columns the search reads from `trials` under the same names
     (`trial_documents.document` standing for the document), so the same SQL runs with the
@@ -350,7 +372,7 @@ def search_rows_table(where: StudyFilter, sort: StudySort | None) -> str | None:
     if dataclasses.replace(where, **kept) != blank:
         return None
     if is_core:
-        return "trial_search"
+        return "trial_words" if sort is None and _in_word_rows(where.text) else "trial_search"
     return "trial_documents" if where.geo is None else None
 
 
@@ -372,8 +394,10 @@ def study_search_sql(
     sources = [f"{narrow} as trials" if narrow else "trials"]
     conditions: list[str] = []
 
-    query = tsquery(where.text)
-    document = "trials.document" if narrow == "trial_documents" else text_column(where.text)
+    query = tsquery(where.text, labeled=narrow != "trial_words")
+    document = {"trial_documents": "trials.document", "trial_words": "trials.words"}.get(
+        narrow or "", text_column(where.text)
+    )
     in_documents = query is not None and document.startswith("trial_documents.")
     if query is not None:
         params["tsquery"] = query
