@@ -60,17 +60,25 @@ def _a_gleason_pattern(score: lexicon.Score, match: re.Match[str], text: str) ->
     )
 
 
+def _listed_bounds(
+    score: lexicon.Score, match: re.Match[str], values: list[float]
+) -> Bounds | None:
+    """Return the bounds of values listed for a score: their span, or one value under the
+    match's comparator; None when one is off the scale (a comparator takes one value only)."""
+    if not values or not all(score.low <= v <= score.high for v in values):
+        return None
+    op_text = _group(match, "op")
+    if op_text is None:
+        return Bounds(low=min(values), high=max(values))
+    op = lexicon.comparator_op(op_text)
+    return bounds_of(op, values[0]) if op is not None and len(values) == 1 else None
+
+
 def _sum_bounds(score: lexicon.Score, match: re.Match[str], sums: str) -> Bounds | None:
     """Return the bounds of scores written as sums ("Gleason 4+3 or 4+4" is 7-8, "≥ 4+3" at
     least 7); a comparator takes one sum only."""
     totals = [float(int(a) + int(b)) for a, b in _PATTERN_SUM.findall(sums)]
-    if not totals or not all(score.low <= t <= score.high for t in totals):
-        return None
-    op_text = _group(match, "op")
-    if op_text is None:
-        return Bounds(low=min(totals), high=max(totals))
-    op = lexicon.comparator_op(op_text)
-    return bounds_of(op, totals[0]) if op is not None and len(totals) == 1 else None
+    return _listed_bounds(score, match, totals)
 
 
 _IHC_DIGIT = re.compile(r"[0-3]|zero", re.IGNORECASE)
@@ -79,14 +87,10 @@ _IHC_DIGIT = re.compile(r"[0-3]|zero", re.IGNORECASE)
 def _plus_bounds(score: lexicon.Score, match: re.Match[str], plus: str) -> Bounds | None:
     """Return the bounds of an immunohistochemistry score written "2+ or 3+", "0-2+", "≥ 2+";
     at least one value carries its "+", and a comparator takes one value only."""
-    values = [0.0 if v.lower() == "zero" else float(v) for v in _IHC_DIGIT.findall(plus)]
-    if "+" not in plus or not values or not all(score.low <= v <= score.high for v in values):
+    if "+" not in plus:
         return None
-    op_text = _group(match, "op")
-    if op_text is None:
-        return Bounds(low=min(values), high=max(values))
-    op = lexicon.comparator_op(op_text)
-    return bounds_of(op, values[0]) if op is not None and len(values) == 1 else None
+    values = [0.0 if v.lower() == "zero" else float(v) for v in _IHC_DIGIT.findall(plus)]
+    return _listed_bounds(score, match, values)
 
 
 def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> ScoreConstraint | None:
