@@ -1,7 +1,7 @@
 """Issue 5's blind samples, labelled by reading before any parser run on their items: round 6
-(ctgov_round6.json, a held-out sample; never tuned on) and round 7 (ctgov_round7.json, a tuning
-set of measurement and score criteria). These tests check each file's make-up only; none reads
-its items with the parser."""
+(ctgov_round6.json, a held-out sample; never tuned on), round 7 (ctgov_round7.json) and round 8
+(ctgov_round8.json), tuning sets of measurement and score criteria. These tests check each file's
+make-up only; none reads its items with the parser."""
 
 from __future__ import annotations
 
@@ -28,13 +28,15 @@ class Sample:
     size: int
     split: str
     seed: int
-    # Whether every pool's filter needs a number (round 7 draws measurement and score criteria).
+    # Whether every pool's filter needs a number (rounds 7 and 8 draw measurement and score
+    # criteria).
     numeric_only: bool
 
 
 SAMPLES = (
     Sample("ctgov_round6.json", size=160, split="held_out", seed=2042, numeric_only=False),
     Sample("ctgov_round7.json", size=120, split="tuning", seed=2043, numeric_only=True),
+    Sample("ctgov_round8.json", size=120, split="tuning", seed=2044, numeric_only=True),
 )
 by_file = pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.file)
 
