@@ -1,7 +1,7 @@
-"""Issue 5's blind samples, labelled by reading before any parser run on their items: round 6
-(ctgov_round6.json, a held-out sample; never tuned on), round 7 (ctgov_round7.json) and round 8
-(ctgov_round8.json), tuning sets of measurement and score criteria. These tests check each file's
-make-up only; none reads its items with the parser."""
+"""Issue 5's blind samples, labelled by reading before any parser run on their items: rounds 6
+and 9 (ctgov_round6.json, ctgov_round9.json, held-out samples; never tuned on), round 7
+(ctgov_round7.json) and round 8 (ctgov_round8.json), tuning sets of measurement and score
+criteria. These tests check each file's make-up only; none reads its items with the parser."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ SAMPLES = (
     Sample("ctgov_round6.json", size=160, split="held_out", seed=2042, numeric_only=False),
     Sample("ctgov_round7.json", size=120, split="tuning", seed=2043, numeric_only=True),
     Sample("ctgov_round8.json", size=120, split="tuning", seed=2044, numeric_only=True),
+    Sample("ctgov_round9.json", size=160, split="held_out", seed=2045, numeric_only=False),
 )
 by_file = pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.file)
 
