@@ -27,7 +27,14 @@ from trialfinder.search import (
     search_studies,
 )
 from trialfinder.store import open_store
-from trialfinder.store.base import GeoArea, StoredRecord, StudyFilter, TextSearch, TextTerm
+from trialfinder.store.base import (
+    GeoArea,
+    StoredRecord,
+    StudyFilter,
+    StudySort,
+    TextSearch,
+    TextTerm,
+)
 from trialfinder.store.geo_cells import AREA_CELLS, AREA_LEVEL_BASE, ROW_STRIDE
 from trialfinder.store.postgres import PostgresStore
 from trialfinder.store.postgres_geo import MAX_NEAR_AREAS, circle_trials, covering_box, near_areas
@@ -292,7 +299,10 @@ def test_only_searches_with_words_probe_the_circle_with_their_near_hits() -> Non
     geo = GeoArea(42.3601, -71.0589, 40.2336)
     sql, params = study_search_sql(_words_near(geo), None)
     assert "    where %(geo_near_areas)s::bigint[] && trials.place_areas\n        and " in sql
-    assert "where trials.nct_id = any((select found.nct_ids from found)::text[])\n" in sql
+    # A count or a page by relevance keeps the found hits; another order reads them by key.
+    assert "from word_hits as trials\nwhere trials.nct_id in (select unnest(found" in sql
+    by_update = study_search_sql(_words_near(geo), StudySort("last_update", True))[0]
+    assert "where trials.nct_id = any((select found.nct_ids from found)::text[])\n" in by_update
     assert params["geo_near_areas"] == near_areas(geo)
     assert "place_areas" not in study_search_sql(StudyFilter(geo=geo), None)[0]
     assert len(near_areas(GeoArea(47.6, -122.3, 160.9)) or []) <= MAX_NEAR_AREAS
@@ -302,11 +312,15 @@ def test_a_search_with_words_and_a_place_finds_the_same_trials(
     pg_real_store: PostgresStore,
 ) -> None:
     near = SearchQuery(cond="cancer", geo=parse_geo("distance(42.3601,-71.0589,300km)"))
-    found = [hit.nct_id for hit in search_studies(pg_real_store, near, page_size=1000).hits]
+    near_hits = search_studies(pg_real_store, near, page_size=1000).hits
+    found = [hit.nct_id for hit in near_hits]
     anywhere = search_studies(pg_real_store, SearchQuery(cond="cancer"), page_size=1000).hits
     geo = GeoArea(42.3601, -71.0589, 300.0)
     in_circle = _exact_trials(pg_real_store.url, geo)
-    assert found == [hit.nct_id for hit in anywhere if hit.nct_id in in_circle]
+    # The same order and the same ranks (kept from the hits, not computed again by key).
+    assert [(hit.nct_id, hit.score) for hit in near_hits] == [
+        (hit.nct_id, hit.score) for hit in anywhere if hit.nct_id in in_circle
+    ]
     assert len(found) > 10
     assert count_studies(pg_real_store, near) == len(found)
     assert sum(facet_studies(pg_real_store, near)["overallStatus"].values()) == len(found)

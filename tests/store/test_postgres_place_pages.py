@@ -4,14 +4,16 @@ distance as a search ordered by distance does."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import psycopg
 import pytest
 
 from trialfinder.search import SearchQuery, count_studies, parse_geo, search_studies
+from trialfinder.store.base import GeoArea, StudyFilter
 from trialfinder.store.postgres import PostgresStore, configure_session
-from trialfinder.store.postgres_search import nearest_sites_sql
+from trialfinder.store.postgres_search import SITE_DISTANCE_KM, geo_params, nearest_sites_sql
 
 pytestmark = pytest.mark.postgres
 
@@ -62,3 +64,53 @@ def test_a_pages_nearest_sites_are_read_by_trial_not_by_the_circles_box(
     assert "locations_pkey" in plan
     assert "locations_earth" not in plan
     assert found == {hit.nct_id: hit.distance_km for hit in page}
+
+
+def _point_at(lat: float, lon: float, bearing_degrees: float, km: float) -> tuple[float, float]:
+    """The point `km` from (lat, lon) along the great circle leaving at the bearing."""
+    angle, bearing = km / 6371.0088, math.radians(bearing_degrees)
+    lat1, lon1 = math.radians(lat), math.radians(lon)
+    lat2 = math.asin(
+        math.sin(lat1) * math.cos(angle) + math.cos(lat1) * math.sin(angle) * math.cos(bearing)
+    )
+    lon2 = lon1 + math.atan2(
+        math.sin(bearing) * math.sin(angle) * math.cos(lat1),
+        math.cos(angle) - math.sin(lat1) * math.sin(lat2),
+    )
+    return math.degrees(lat2), (math.degrees(lon2) + 540.0) % 360.0 - 180.0
+
+
+@pytest.mark.parametrize("radius_km", [2.0, 40.0, 400.0])
+@pytest.mark.parametrize("bearing", range(0, 360, 30))
+def test_a_pages_nearest_site_may_lie_at_the_edge_of_the_circle(
+    pg_real_store: PostgresStore, bearing: int, radius_km: float
+) -> None:
+    # The circle is drawn so that a trial's site lies just inside it, in the direction of
+    # `bearing`: near the side or corner of the box that drops sites before measuring them.
+    distance = SITE_DISTANCE_KM.replace("sites.", "locations.").strip()
+    with psycopg.connect(pg_real_store.url) as conn:
+        configure_session(conn)
+        site = conn.execute(
+            """
+            select nct_id, lat, lon
+            from locations
+            where lat between -60 and 60 and nct_id > 'NCT03'
+            order by nct_id, position
+            limit 1
+            """
+        ).fetchone()
+        assert site is not None
+        nct_id, lat, lon = site
+        geo = GeoArea(*_point_at(lat, lon, bearing + 180.0, radius_km * 0.9999), radius_km)
+        exact = f"""
+            select locations.position, {distance}
+            from locations
+            where locations.nct_id = %(nct_id)s and {distance} <= %(geo_radius_km)s
+            order by {distance}, locations.position
+            limit 1
+            """
+        expected = conn.execute(exact, {**geo_params(geo), "nct_id": nct_id}).fetchall()
+        sql, params = nearest_sites_sql(StudyFilter(geo=geo), geo, [nct_id])
+        found = [row[1:] for row in conn.execute(sql, params)]
+    assert len(expected) == 1
+    assert found == expected

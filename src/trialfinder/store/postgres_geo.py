@@ -150,22 +150,25 @@ def near_areas_condition(geo: GeoArea, params: dict[str, Any]) -> list[str]:
     return ["%(geo_near_areas)s::bigint[] && trials.place_areas"]
 
 
-def probed_circle(sources: list[str], conditions: list[str], circle: str) -> list[str]:
+def probed_circle(
+    sources: list[str], conditions: list[str], circle: str, columns: str
+) -> list[str]:
     """Common table expressions `word_hits` and `found` of a search with words and a place.
 
-    `word_hits`: the trials (from `sources`) that meet `conditions`, every filter but the place;
-    `found`: the nct_ids, as one array, of the word hits that the circle lists (`circle`: SQL
-    listing a trial once per area or site). The circle's rows are probed with the hits (a hash
-    of a few thousand ids), so a dense circle is not de-duplicated first (New York 100 mi
-    lists 296k rows, 109k trials, at 600k studies), and the search then reads only the found
-    trials' rows, by key (`trials.nct_id = any(found)`).
+    `word_hits`: `columns` (among them `nct_id`) of the trials (from `sources`) that meet
+    `conditions`, every filter but the place; `found`: the nct_ids, as one array, of the word
+    hits that the circle lists (`circle`: SQL listing a trial once per area or site). The
+    circle's rows are probed with the hits (a hash of a few thousand ids), so a dense circle is
+    not de-duplicated first (New York 100 mi lists 296k rows, 109k trials, at 600k studies);
+    the search then keeps the found hits, or reads only the found trials' rows, by key
+    (`trials.nct_id = any(found)`).
     """
     source = ",\n".join(sources).replace("\n", "\n    ")
     where = "\n        and ".join(conditions)
     circle_rows = circle.replace("\n", "\n        ")
     return [
         f"""word_hits as materialized (
-    select trials.nct_id as nct_id
+    select {columns.replace(chr(10), chr(10) + "    ")}
     from {source}
     where {where}
 )""",
