@@ -107,7 +107,10 @@ def test_a_product_or_app_name_is_no_treatment(text: str, expected: list[str]) -
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("isolated myeloid sarcoma (MS) (either de novo or secondary)", []),
+        (
+            "isolated myeloid sarcoma (MS) (either de novo or secondary)",
+            [("sarcoma (MS)", "Sarcoma")],
+        ),
         (
             "Relapsing multiple sclerosis (MS) per McDonald criteria",
             [("Relapsing multiple sclerosis (MS)", "Multiple Sclerosis")],
@@ -134,7 +137,11 @@ def test_a_short_form_defined_in_one_criterion_holds_in_the_others() -> None:
         "Inclusion Criteria:\n\n* isolated myeloid sarcoma (MS)\n\n"
         "Exclusion Criteria:\n\n* Other disease than isolated MS\n* Multiple sclerosis"
     )
-    assert _trial_conditions(text) == [[], [], [("Multiple sclerosis", "Multiple Sclerosis")]]
+    assert _trial_conditions(text) == [
+        [("sarcoma (MS)", "Sarcoma")],
+        [("MS", "Sarcoma")],
+        [("Multiple sclerosis", "Multiple Sclerosis")],
+    ]
 
 
 def test_without_a_definition_a_short_form_is_the_word_lists() -> None:

@@ -71,9 +71,16 @@ def _closed(text: str, cues: list[Cue], start: int, end: int, category: str = ""
     return any(c.category in ends and start <= c.start and c.end <= end for c in cues)
 
 
+# A "non-" written onto the mention itself negates it: "non-smokers", "non-obese", "non-diabetic".
+# Compounds that are themselves a condition ("non-small cell lung cancer") start at "non".
+_NON_PREFIX = re.compile(r"(?<![\w-])non[-\s]?$", re.IGNORECASE)
+
+
 def context_of(text: str, cues: list[Cue], start: int, end: int) -> Context:
     """Return the context of the mention at ``text[start:end]``."""
     found: set[str] = set()
+    if _NON_PREFIX.search(text, max(0, start - 5), start):
+        found.add("NEGATED_EXISTENCE")
     for cue in cues:
         if cue.category in {"TERMINATE", "PSEUDO", _NEGATION_TERMINATE}:
             continue

@@ -58,6 +58,14 @@ _UNCONVERTED = {
     "hbv_dna": "iu",
     "hcv_rna": "iu",
 }
+# GFR and clearance written as a share of the normal for age, kept unconverted in per cent: "GFR
+# at least 50% of normal", "eGFR < 80% of age adjusted normal", "30% predicted for age"; not a
+# share without that reference ("a decline in eGFR of > 30%").
+_SHARE_OF_NORMAL = re.compile(
+    r"\s*(?:of\s+)?(?:the\s+)?(?:age[-\s]+adjusted\s+)?(?:predicted|normal|expected|lower\s+limit)\b",
+    re.IGNORECASE,
+)
+_SHARE_OF_NORMAL_ANALYTES = frozenset({"egfr", "creatinine_clearance"})
 # A change is not a level: "no decline in hemoglobin of 2 g/dL or more", "a decrease in LVEF of
 # ≥ 15 points". ("Elevation of ALT > 3 × ULN" is a level, so elevation is not in the list.)
 _CHANGE_BEFORE = re.compile(
@@ -85,6 +93,16 @@ _GAP_SUBGROUP = re.compile(r"\b(?:for|in)\s+([^()\d]{3,40}?)\s*\Z", re.IGNORECAS
 # "QTc prolongation (Male: > 450 ms", "creatinine (males 0.9 - 1.4 mg/dL": the bound is that sex's
 # even when no bound for the other follows.
 _GAP_SEX = re.compile(r"(?:\(\s*|\b)((?:fe)?males?|(?:wo)?men)[\s:\\]*\Z", re.IGNORECASE)
+
+
+def _a_share_of_normal(analyte: str, read: _Read, text: str) -> bool:
+    """Return True for a GFR or clearance given in per cent of the normal for age."""
+    return (
+        analyte in _SHARE_OF_NORMAL_ANALYTES
+        and read.unit is not None
+        and read.unit.strip() == "%"
+        and _SHARE_OF_NORMAL.match(text, read.end) is not None
+    )
 
 
 def _lab_named(name: str, lowered: str) -> lexicon.Lab | None:
@@ -199,7 +217,10 @@ def _read_values(match: re.Match[str], text: str) -> _Read | None:
         low, high = lexicon.parse_number(low_text), lexicon.parse_number(high_text)
         if low is None or high is None or low >= high:
             return None
-        return _Read(Bounds(low=low, high=high), unit, match.end())
+        top_op = lexicon.comparator_op(_group(match, "hop") or "≤")  # "7% to <8%"
+        if top_op not in {"le", "lt"}:
+            return None
+        return _Read(Bounds(low=low, high=high, high_inclusive=top_op == "le"), unit, match.end())
     value_text = _group(match, "value")
     value = lexicon.parse_number(value_text or "")
     if value_text == "" and _group(match, "uln") is not None:
@@ -423,6 +444,7 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
                     and canonical is None
                     and not (uln or titre)
                     and (fits or _UNCONVERTED.get(lab.name, "\n") not in read.unit.lower())
+                    and not _a_share_of_normal(lab.name, read, text)
                 ):
                     continue
                 found = True
@@ -452,6 +474,14 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
                 taken.append((value_start, read.end))
                 labs = [lab for lab, _ in named.values()]
                 extra, first = _subgroup_bounds(text, read, uln, labs, gap)
+                if not extra and not (uln or titre):
+                    extra = _other_side(text, mention_start, read, labs)
+                    if extra and read.unit is None and extra[0].unit is not None:
+                        # "< 3.0 or > 5.4 mEq/L": one unit, written once, for both bounds
+                        out[first_index:] = [
+                            _in_unit(m, extra[0].unit, extra[0].confidence)
+                            for m in out[first_index:]
+                        ]
                 sex = _GAP_SEX.search(gap) if first is None else None
                 first = sex.group(1) if sex is not None else first
                 if first is not None:
@@ -524,6 +554,62 @@ def _subgroup_bounds(
         named_first = _GAP_SUBGROUP.search(gap)
         first = named_first.group(1) if named_first else None
     return out, " ".join(first.split()) if first else None
+
+
+def _other_side(text: str, start: int, read: _Read, labs: list[lexicon.Lab]) -> list[Measurement]:
+    """Return the bound on the other side after "or": "potassium < 3.0 or > 5.4 mEq/L".
+
+    Only a one-sided bound followed by one on the opposite side, beyond it, counts: "≤ 200
+    cells/mm3 or ≤ 15%" gives two ways to meet one side, "> 5 or < 10" no excluded middle.
+    Without a unit of its own the second bound takes the first's. Its span starts at the
+    analyte's name (``start``), which both bounds measure.
+    """
+    if (read.bounds.low is None) == (read.bounds.high is None):
+        return []
+    pattern, regex = rule("lab_other_side")
+    match = regex.match(text, read.end)
+    if match is None:
+        return []
+    op = lexicon.comparator_op(match.group("op"))
+    value = lexicon.parse_number(match.group("value"))
+    if op is None or value is None:
+        return []
+    bounds = bounds_of(op, value)
+    first_low, first_high = read.bounds.low, read.bounds.high
+    beyond = (bounds.low is not None and first_high is not None and bounds.low >= first_high) or (
+        bounds.high is not None and first_low is not None and bounds.high <= first_low
+    )
+    if not beyond:
+        return []
+    unit = match.group("unit") or read.unit
+    out = []
+    for lab in labs:
+        canonical = _canonical(lab, bounds, unit)
+        if unit and canonical is None and _UNCONVERTED.get(lab.name, "\n") not in unit.lower():
+            continue  # a unit this analyte is not measured in
+        out.append(
+            Measurement(
+                span=(start, match.end()),
+                confidence=pattern.confidence if unit else 0.75,
+                rule=pattern.name,
+                analyte=lab.name,
+                loinc=lab.loinc,
+                bounds=bounds,
+                unit=unit.strip() if unit else None,
+                canonical_unit=lab.unit,
+                canonical=canonical,
+            )
+        )
+    return out
+
+
+def _in_unit(found: Measurement, unit: str, confidence: float) -> Measurement:
+    """Return a bound read without a unit in the unit written after the bound that follows it."""
+    lab = lexicon.labs()[found.analyte]
+    canonical = _canonical(lab, found.bounds, unit)
+    if canonical is None:
+        return found
+    return replace_struct(found, unit=unit, canonical=canonical, confidence=confidence)
 
 
 def _op_of(bounds: Bounds) -> str:

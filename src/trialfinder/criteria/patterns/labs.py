@@ -91,8 +91,14 @@ PATTERNS: tuple[Pattern, ...] = (
         regex=r"(?P<analyte>{LAB})"
         + _GAP
         + r"""(?:between\s+|from\s+|of\s+)?(?P<low>{NUM})\s*(?P<lunit>{UNIT})?\s*
-        (?:-|–|to|and)\s*(?P<high>{NUM})\s*(?P<unit>{UNIT})""",
-        examples=("HbA1c between 7.0% and 10.5%", "hemoglobin A1c 7-10%"),
+        (?:(?:-|–|to)\s*(?P<hop>{CMP})\s*|(?:-|–|to|and)\s*)(?P<high>{NUM})\s*(?P<unit>{UNIT})""",
+        # the top may carry its own upper sign: "HbA1c 7% to <8%", "hemoglobin 9 - < 11 g/dL"
+        examples=(
+            "HbA1c between 7.0% and 10.5%",
+            "hemoglobin A1c 7-10%",
+            "HbA1c 7% to <8%",
+            "HbA1c of 7.0% to less than 10.5%",
+        ),
         non_examples=("HbA1c ≥ 7%",),
         confidence=0.85,
     ),
@@ -171,6 +177,27 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         non_examples=(" and platelets",),
     ),
+    # The other side of an excluded middle, read after a lab's one-sided bound: "potassium less
+    # than 3.0 or greater than 5.4 mEq/L", "TSH < 0.45 mIU/L or > 10 mIU/L", "WBC greater than
+    # 12,000/mm3 or less than 4,000/mm3"; the applier keeps it only when it limits the other
+    # side beyond the first bound, as a second constraint (the two cannot hold at once).
+    Pattern(
+        name="lab_other_side",
+        kind="lab_chain",
+        regex=r"""\s*(?:,\s*)?or\s+(?:either\s+)?(?P<op>{CMP})\s*"""
+        + ECHO
+        + r"""(?P<value>{NUM})
+        (?![^;,()\n]{0,25}?\b(?:for|in|if|when)\s)    # "or ≥ 3 mg/dL for Gilbert's": a subgroup's
+        \s*(?P<unit>{UNIT})?
+        (?!\s*(?:years?|yrs?|months?|weeks?|days?|hours?)\b)      # "or > 65 years": an age""",
+        examples=(" or greater than 5.4 mEq/L", " or >10 mIU/L", " or less than 4,000/mm3"),
+        non_examples=(
+            " and ≤ 10%",
+            " or ECOG 2",
+            " or > 65 years",
+            " or ≥ 3 mg/dL for Gilbert's syndrome",
+        ),
+    ),
     # A second bound for a subgroup, read after the first: "≤ 1.5 × ULN or ≤ 3 × ULN for
     # Gilbert's syndrome", "(≤ 5 × ULN for patients with liver metastases)". The subgroup runs to
     # a bracket, comma, semicolon, full stop, blank line or the end, and holds no number or
@@ -196,7 +223,8 @@ PATTERNS: tuple[Pattern, ...] = (
         name="lab_subgroup",
         kind="lab_subgroup",
         regex=r"""\s*(?:\([^()\d]{0,20}\)\s*)?                             # "(ULN)"
-        (?:(?:for|in)\s+(?P<first>(?:(?!\b(?:or|and)\b)[^()\n;,.\d≤≥<>=:]){3,30}?)\s*)?  # "for men"
+        # the first bound's subgroup: "for men", "if no liver metastases"
+        (?:(?:for|in|if)\s+(?P<first>(?:(?!\b(?:or|and)\b)[^()\n;,.\d≤≥<>=:]){3,40}?)\s*)?
         (?:[(,;]\s*)?(?:or|and|but)?\s*                                  # "or", "("
         (?:(?P<op>{CMP})\s*(?P<value>{NUM})\s*(?:"""
         + _ULN
@@ -219,6 +247,7 @@ PATTERNS: tuple[Pattern, ...] = (
             " (ULN) or ≤3 x ULN for patients with Gilbert's disease (see below)",
             " for men and ≥470 ms for women",
             " (5 times ULN if liver involvement)",
+            " if no liver metastases or ≤ 3 × ULN in the presence of liver metastases",
         ),
         non_examples=(" and ≤ 10%", " or ≤ 3 × ULN", " and ≤ 5 × ULN for 2 weeks"),
         confidence=0.8,

@@ -409,6 +409,33 @@ PATTERNS: tuple[Pattern, ...] = (
         non_examples=("willing to undergo a tumor biopsy",),
         trigger=("biops",),
     ),
+    # A biopsy followed by what it showed is how a diagnosis was made, not a procedure the
+    # criterion asks about: "Lip biopsy showing focal sialadenitis", "liver biopsy
+    # demonstrating cirrhosis", "a kidney biopsy consistent with IgA nephropathy".
+    Pattern(
+        name="procedure_as_finding_source",
+        kind="mention_modifier",
+        label="not_procedure",
+        regex=r"""(?P<scope>(?:(?!(?:and|or|nor|with|after|following|before|plus)\b)[\w-]+\s+){0,3}?
+          (?<![\w-])biops(?:y|ies))                  # "renal biopsy", not "mastectomy and a"
+        (?=\s+(?:(?:done|performed|obtained)\s+(?:[\w-]+\s+){0,3}?)?  # "biopsy done ... showing"
+        (?:show(?:s|ed|ing|n)?|demonstrat(?:es|ed|ing)|reveal(?:s|ed|ing)|confirm(?:s|ed|ing)
+        |document(?:s|ed|ing)|(?:consistent|compatible)\s+with|diagnostic\s+of|positive\s+for
+        |proving|indicating)\b)""",
+        examples=(
+            "Lip biopsy showing focal lymphocytic sialadenitis",
+            "liver biopsy demonstrating cirrhosis",
+            "a kidney biopsy consistent with IgA nephropathy",
+            "a bone marrow biopsy done within 4 weeks showing less than 5% blasts",
+            "prostate biopsies revealing Gleason 7 adenocarcinoma",
+        ),
+        non_examples=(
+            "willing to undergo a tumor biopsy",
+            "prior liver biopsy within 6 months",
+            "biopsy and resection of the tumour",
+        ),
+        trigger=("biops",),
+    ),
     # A bronchodilator named as the condition of a lung-function test is no treatment:
     # "post-bronchodilator FEV1/FVC < 0.7", "(with or without bronchodilator)", "at least 6
     # hours after bronchodilator use". "Use of a long-acting bronchodilator" stays one.
@@ -491,9 +518,9 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="mention_modifier",
         label="name",
         regex=r"""(?-i:
-        (?:[A-Z][\w'’-]*\s+){1,5}                        # capitalised words: "American Diabetes"
+        (?:[A-Z][\w'’-]*\s+(?:(?:and|&)\s+)?){1,5}        # "American Diabetes", "Cancer and"
         (?:Association|Society|Network|Foundation|Institute|Consortium|Federation|Alliance
-        |Committee|Council|Cent(?:er|re)|Program(?:me)?|Guidelines
+        |Committee|Council|Cent(?:er|re)|Program(?:me)?|Guidelines|Initiative|Outcomes
         |Group(?!\s*(?:\d|[IVX]+\b|[A-E]\b))              # not "PAH Group 1", "Group A"
         |(?:Study|Trial)(?!\s+(?i:drugs?|treatments?|medications?|products?|interventions?
           |agents?|visits?|entry|period|procedures?|participation|site|staff|doctor|team))
@@ -506,6 +533,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "treated at the Princess Margaret Cancer Centre",
             "Myasthenia Gravis Foundation of America class II",
             "Breast Cancer Prevention Trial",
+            "eGFR < 40 (as defined by Kidney Disease Improving Global Outcomes guidelines)",
+            "the National Asthma Education and Prevention Program (NAEPP) guidelines",
         ),
         non_examples=(
             "Diagnosis of PAH Group 1",
@@ -532,7 +561,20 @@ PATTERNS: tuple[Pattern, ...] = (
             "group",
             "study",
             "trial",
+            "initiative",
+            "outcomes",
         ),
+    ),
+    # A cooperative group whose name ends in a letter: "Cancer and Leukemia Group B (CALGB)".
+    # Two capitalised words at least before "Group", so "PAH Group A" or "Group B" stay.
+    Pattern(
+        name="name_of_a_lettered_group",
+        kind="mention_modifier",
+        label="name",
+        regex=r"""(?-i:(?:[A-Z][\w'’-]*\s+(?:(?:and|&)\s+)?){2,5}Group\s+[A-E])\b""",
+        examples=("Cancer and Leukemia Group B (CALGB) Performance Status 0-2",),
+        non_examples=("Diagnosis of PAH Group A", "Excluded for Group A:", "the Group B protocol"),
+        trigger=("group",),
     ),
     Pattern(
         name="name_of_a_field",
@@ -541,7 +583,7 @@ PATTERNS: tuple[Pattern, ...] = (
         regex=r"""(?-i:
         (?:Manual|(?:International|WHO)\s+Classification|Committee|Association|Society
         |Cent(?:er|re)|Union|Foundation|Institute|College|Academy|Federation|Council|Alliance
-        |Consortium|Organi[sz]ation|Department|Division|School|Faculty|Journal)
+        |Consortium|Organi[sz]ation|Department|Division|School|Faculty|Journal|Initiative)
         \s+(?:for|of|on|against)\s+                        # "Association for", "Manual of"
         (?:the\s+)?(?:Study\s+of\s+|Research\s+(?:on|in|of)\s+)?
         (?:(?:[A-Z][\w'’-]*|and|of)\s+){0,4}[A-Z][\w'’-]*  # "Lung Cancer", "Mental Disorders"
@@ -552,6 +594,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "American Joint Committee on Cancer (AJCC) staging",
             "International Classification of Headache Disorders (ICHD-3)",
             "Union for International Cancer Control",
+            "according to the Global Initiative for Asthma (GINA) 2021",
             "performed within the Department of Neurological Surgery",
         ),
         non_examples=(
@@ -583,6 +626,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "school",
             "faculty",
             "journal",
+            "initiative",
         ),
     ),
 )

@@ -21,11 +21,11 @@ _GAP = r"""(?P<gap>(?:(?!,\s*(?:or|and)\b)[^\d;.≥≤<>=()\n]|\b\d{1,2}[\s-]*it
     |\((?=\s*(?:a\s+)?(?:total\s+)?scores?\b)|\r?\n[ \t]*(?=[a-z](?![a-z]*:))
     |\r?\n[ \t]*(?=\d{1,3}\s*%?\s*(?:-|–|to|,|or)\s*\d)){0,45}?)"""
 # A value may run into its unit: "BMI > 40kg/m2", "VAS of at least 50mm"; a value in years is an
-# age ("Lansky for patients < 16 years"), "4,000" is a count, and "17-item" names the version
-# of the scale ("Hamilton Rating Scale for Depression, 17-item"), not a score.
+# age ("Lansky for patients < 16 years", "KPS > 12 y/o >= 50"), "4,000" is a count, and "17-item"
+# names the version of the scale ("Hamilton Rating Scale for Depression, 17-item"), not a score.
 _VALUE = (
     r"(?:\d+(?:\.\d+)?|IV|VI|III|II|I|V|[ABC])(?!(?!kg\b|kg/|mm\b|cm\b)\w|\.\d|,\d{3})"
-    r"(?!\s*(?:years?|yrs?|months?)\b|[\s-]*items?\b)"
+    r"(?!\s*(?:years?|yrs?|y/o|y\.o\.|months?)(?!\w)|[\s-]*items?\b)"
 )
 # "Karnofsky 60%-100%": a per cent sign may follow each value; "0, 1, or 2": a comma may come
 # before the last "or".

@@ -80,6 +80,11 @@ _STOP = (
             "such",
             "same",
             "study",
+            # words that say a therapy is over, not which one: "have completed therapy"
+            "completed",
+            "completing",
+            "completion",
+            "finished",
         ]
     )
     + r"|\d+)"
@@ -180,6 +185,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "no therapy",
             "prior treatment therapy",
             "previously untreated patients as continuous therapy",
+            "have completed therapy and are in remission",
         ),
         trigger=("therap", "inhibitor", "antagonist", "agonist", "blocker"),
     ),
@@ -202,5 +208,28 @@ PATTERNS: tuple[Pattern, ...] = (
             "steroid exposure",
         ),
         trigger=("exposure", "risk", "imaging", "hazard", "protection", "safety"),
+    ),
+    # "Surgically" next to a word of resectability or curability describes the disease, not an
+    # operation: "surgically unresectable", "metastatic or incurable surgically". "Surgically
+    # removed" and "surgically treated" stay a treatment history.
+    Pattern(
+        name="surgery_as_disease_descriptor",
+        kind="mention_modifier",
+        label="not_therapy",
+        regex=r"""\b(?P<scope>surgically[\s-]+(?:not\s+)?_NOT_CURABLE|_NOT_CURABLE\s+surgically)\b""".replace(
+            "_NOT_CURABLE", r"(?:un|in|non-?)(?:resectable|curable|operable|treatable|correctable)"
+        ),
+        examples=(
+            "locally advanced (surgically unresectable) or metastatic",
+            "metastatic or incurable surgically",
+            "disease surgically incurable",
+            "surgically inoperable tumour",
+        ),
+        non_examples=(
+            "surgically removed tumor",
+            "surgically treated fracture",
+            "unresectable disease treated surgically before",
+        ),
+        trigger=("surgically",),
     ),
 )
