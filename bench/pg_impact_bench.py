@@ -66,6 +66,7 @@ from pg_rum_bench import (  # noqa: E402
     _TS_RANK,
     PAGE_SIZES,
     page_sql,
+    page_summary,
     plan_like_store,
     relation_mb,
     timed_statement,
@@ -82,7 +83,7 @@ from ranking_bench import (  # noqa: E402
     topic_number,
 )
 from ranking_tuning import adoption_verdict, topic_score  # noqa: E402
-from search_bench import machine_line, percentile, query_mix  # noqa: E402
+from search_bench import machine_line, query_mix  # noqa: E402
 from trialfinder.search import SearchQuery, query_from_params  # noqa: E402
 from trialfinder.store import postgres_search  # noqa: E402
 from trialfinder.store.base import StudyFilter, StudyHit, StudySort, TextSearch  # noqa: E402
@@ -488,6 +489,7 @@ def top_k_of(
 # -- pages -------------------------------------------------------------------------------------
 
 VARIANTS = ("ts_rank (product)", "BM25 top-k")
+RATIO = "top-k / product"
 Samples = dict[tuple[str, str, int], list[float]]
 
 
@@ -560,26 +562,6 @@ def check(conn: Connection, search: SearchQuery, found: TopK, pages: dict[str, l
         f"{hits:,} | {found.rounds} | {found.read:,} | {found.scored:,} | {found.checked:,} "
         f"| {shared} of 10"
     )
-
-
-def page_summary(samples: Samples, labels: list[str], what: str) -> list[str]:
-    """Markdown rows: p50/p95 of each variant and page size over the queries, and the ratio."""
-    lines = [
-        f"| page | {VARIANTS[0]} p50 {what} | p95 | {VARIANTS[1]} p50 {what} | p95 "
-        "| top-k / product p50 | p95 |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for size in PAGE_SIZES:
-        figures = []
-        for variant in VARIANTS:
-            values = [ms for label in labels for ms in samples[variant, label, size]]
-            figures.append((statistics.median(values), percentile(values, 0.95)))
-        (b50, b95), (t50, t95) = figures
-        lines.append(
-            f"| top {size} | {b50:,.1f} | {b95:,.1f} | {t50:,.1f} | {t95:,.1f} "
-            f"| {t50 / b50:.2f}× | {t95 / b95:.2f}× |"
-        )
-    return lines
 
 
 def query_rows(cpu: Samples, labels: list[str], notes: dict[str, str]) -> list[str]:
@@ -769,8 +751,8 @@ def main(argv: list[str] | None = None) -> None:
                     conn, url, labels, args.repeat, args.seed, avg_length
                 )
                 print(f"\n{len(labels)} queries ({', '.join(args.kinds)}), {args.repeat} rounds\n")
-                print("\n".join(page_summary(cpu, labels, "CPU ms")) + "\n")
-                print("\n".join(page_summary(wall, labels, "wall ms")) + "\n")
+                print("\n".join(page_summary(cpu, labels, "CPU ms", VARIANTS, RATIO)) + "\n")
+                print("\n".join(page_summary(wall, labels, "wall ms", VARIANTS, RATIO)) + "\n")
                 print("\n".join(query_rows(cpu, labels, notes)))
     if args.ranking:
         ranking(args.postgres, args.data)

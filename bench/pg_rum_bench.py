@@ -291,16 +291,23 @@ def measure_pages(
     return cpu, wall, overlap
 
 
-def page_summary(samples: Samples, labels: list[str], what: str) -> list[str]:
-    """Markdown rows: p50/p95 of each variant and page size over the queries, and the ratio."""
+def page_summary(
+    samples: Samples,
+    labels: list[str],
+    what: str,
+    variants: tuple[str, str] = VARIANTS,
+    ratio: str = "RUM / product",
+) -> list[str]:
+    """Markdown rows: p50/p95 of each variant and page size over the queries, and the ratio
+    (second variant over first); shared with the other PostgreSQL ranking prototypes."""
     lines = [
-        f"| page | {VARIANTS[0]} p50 {what} | p95 | {VARIANTS[1]} p50 {what} | p95 "
-        "| RUM / product p50 | p95 |",
+        f"| page | {variants[0]} p50 {what} | p95 | {variants[1]} p50 {what} | p95 "
+        f"| {ratio} p50 | p95 |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for size in PAGE_SIZES:
         figures = []
-        for variant in VARIANTS:
+        for variant in variants:
             values = [ms for label in labels for ms in samples[variant, label, size]]
             figures.append((statistics.median(values), percentile(values, 0.95)))
         (b50, b95), (r50, r95) = figures
