@@ -65,6 +65,7 @@ from backends_bench import main as backends_main  # noqa: E402
 from pg_rum_bench import (  # noqa: E402
     _TS_RANK,
     PAGE_SIZES,
+    copy_new_documents,
     page_sql,
     page_summary,
     plan_like_store,
@@ -296,16 +297,7 @@ def write_cost(conn: Connection, url: str, rows: int, rounds: int) -> None:
     wall: list[float] = []
     for _ in range(rounds):
         with conn.transaction(force_rollback=True):
-            conn.execute(
-                """
-                create temporary table new_documents on commit drop as
-                select 'X' || nct_id as nct_id, overall_status, document
-                from trial_documents
-                order by nct_id
-                limit %s
-                """,
-                (rows,),
-            )
+            copy_new_documents(conn, rows)
             cpu_before, begun = cpu_ms(pids), time.perf_counter()
             conn.execute(impacts_insert("new_documents", avg_length))
             conn.execute(

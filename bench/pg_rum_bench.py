@@ -169,6 +169,21 @@ def setup(conn: Connection) -> None:
 # -- write cost ---------------------------------------------------------------------------------
 
 
+def copy_new_documents(conn: Connection, rows: int) -> None:
+    """Copy the first `rows` documents under fresh ids into the temporary table `new_documents`
+    (dropped at commit): the new trials whose write the prototypes time."""
+    conn.execute(
+        """
+        create temporary table new_documents on commit drop as
+        select 'X' || nct_id as nct_id, overall_status, document
+        from trial_documents
+        order by nct_id
+        limit %s
+        """,
+        (rows,),
+    )
+
+
 def write_cost(conn: Connection, url: str, rows: int, rounds: int) -> None:
     """Print the CPU and wall ms of inserting `rows` new documents into each table (GIN: with
     and without the flush of its pending list), rolled back, `rounds` rounds interleaved."""
@@ -181,16 +196,7 @@ def write_cost(conn: Connection, url: str, rows: int, rounds: int) -> None:
     for round_ in range(rounds):
         for label, table, flush in cases[:: 1 if round_ % 2 == 0 else -1]:
             with conn.transaction(force_rollback=True):
-                conn.execute(
-                    """
-                    create temporary table new_documents on commit drop as
-                    select 'X' || nct_id as nct_id, overall_status, document
-                    from trial_documents
-                    order by nct_id
-                    limit %s
-                    """,
-                    (rows,),
-                )
+                copy_new_documents(conn, rows)
                 cpu_before, begun = cpu_ms(pids), time.perf_counter()
                 conn.execute(f"insert into {table} select * from new_documents")
                 if flush:
