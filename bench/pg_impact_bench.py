@@ -75,13 +75,13 @@ from pg_rum_bench import (  # noqa: E402
 from ranking_bench import (  # noqa: E402
     FORMS,
     HITS,
+    REPORT_HEADER,
     judged_records,
+    judged_topics,
     point_scores,
     postgres_store,
-    queries_of,
     read_judgements,
     report,
-    topic_number,
 )
 from ranking_tuning import adoption_verdict, topic_score  # noqa: E402
 from search_bench import machine_line, query_mix  # noqa: E402
@@ -589,16 +589,9 @@ def ranking(server: str, data: Path) -> None:
         conn.execute(frequencies_sql("trials", "core_document", "core_words"))
         conn.execute(frequencies_sql("trial_documents", "document", "document_words"))
         present = {row[0] for row in conn.execute("select nct_id from trials")}
-        judged = {
-            t: {n: g for n, g in grades.items() if n in present} for t, grades in all_grades.items()
-        }
-        scored = sorted((t for t, g in judged.items() if any(g.values())), key=topic_number)
-        queries = {t: queries_of(topics[t]) for t in scored}
+        judged, scored, queries = judged_topics(topics, all_grades, present)
         print(f"\n{len(present)} judged trials, {len(scored)} topics; lengths {lengths}\n")
-        print(
-            "| store | weights | topics | form | n | answered | NDCG@10 | NDCG@10 judged only "
-            "| P@10 | unjudged in top 10 |\n|---|---|---|---|---|---|---|---|---|---|"
-        )
+        print(REPORT_HEADER)
         scores = []
         orders: list[dict[str, dict[str, list[str]]]] = []
         for label, is_bm25 in (

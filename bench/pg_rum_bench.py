@@ -56,13 +56,13 @@ from backends_bench import cpu_ms, server_pids, with_database  # noqa: E402
 from ranking_bench import (  # noqa: E402
     FORMS,
     HITS,
+    REPORT_HEADER,
     judged_records,
+    judged_topics,
     point_scores,
     postgres_store,
-    queries_of,
     read_judgements,
     report,
-    topic_number,
 )
 from ranking_tuning import adoption_verdict, topic_score  # noqa: E402
 from search_bench import Query, machine_line, percentile, query_mix  # noqa: E402
@@ -352,16 +352,9 @@ def ranking(server: str, data: Path) -> None:
     with psycopg.connect(with_database(server, database), autocommit=True) as conn:
         conn.execute("create extension if not exists rum")
         present = {row[0] for row in conn.execute("select nct_id from trials")}
-        judged = {
-            t: {n: g for n, g in grades.items() if n in present} for t, grades in all_grades.items()
-        }
-        scored = sorted((t for t, g in judged.items() if any(g.values())), key=topic_number)
-        queries = {t: queries_of(topics[t]) for t in scored}
+        judged, scored, queries = judged_topics(topics, all_grades, present)
         print(f"\n{len(present)} judged trials, {len(scored)} topics\n")
-        print(
-            "| store | weights | topics | form | n | answered | NDCG@10 | NDCG@10 judged only "
-            "| P@10 | unjudged in top 10 |\n|---|---|---|---|---|---|---|---|---|---|"
-        )
+        print(REPORT_HEADER)
         scores = []
         for label, transform in (
             ("PostgreSQL | ts_rank (product)", lambda sql: sql),

@@ -353,6 +353,24 @@ def weights_text(weights: tuple[float, ...]) -> str:
     return ", ".join(f"{c} {w:g}" for c, w in zip(sqlite_text.FTS_COLUMNS, weights, strict=True))
 
 
+REPORT_HEADER = (
+    "| store | weights | topics | form | n | answered | NDCG@10 | NDCG@10 judged only "
+    "| P@10 | unjudged in top 10 |\n|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def judged_topics(
+    topics: dict[str, str], all_grades: dict[str, dict[str, int]], present: set[str]
+) -> tuple[dict[str, dict[str, int]], list[str], dict[str, dict[str, SearchQuery]]]:
+    """Return the judgements limited to the trials `present` in a store, the topics NDCG is
+    defined for (a covered trial judged 1 or 2) in number order, and each one's two searches."""
+    judged = {
+        t: {n: g for n, g in grades.items() if n in present} for t, grades in all_grades.items()
+    }
+    scored = sorted((t for t, g in judged.items() if any(g.values())), key=topic_number)
+    return judged, scored, {t: queries_of(topics[t]) for t in scored}
+
+
 def read_judgements(trec: Path) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
     """Return the topics' notes and every judgement (topic → NCT id → grade)."""
     topics = {
@@ -430,12 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         tables = {ENGINES[e]: weight_tables(e) for e in engines}
         first = next(iter(stores.values()))
         present = {t.nct_id for t in first.iter_trials()}
-        judged = {
-            t: {n: g for n, g in grades.items() if n in present} for t, grades in all_grades.items()
-        }
-        # NDCG is defined where the topic has a covered trial judged 1 or 2.
-        scored = sorted((t for t, g in judged.items() if any(g.values())), key=topic_number)
-        queries = {t: queries_of(topics[t]) for t in scored}
+        judged, scored, queries = judged_topics(topics, all_grades, present)
         print(
             f"{len(present)} judged trials in the store; {len(scored)} topics with a covered "
             f"trial judged 1 or 2 ({sum(is_odd(topic_number(t)) for t in scored)} odd, "
@@ -467,10 +480,7 @@ def main(argv: list[str] | None = None) -> int:
             stores["PostgreSQL"] = postgres_store(args.postgres, records)
             tables["PostgreSQL"] = dict(tables.get("SQLite") or weight_tables("fts5"))
 
-        print(
-            "\n| store | weights | topics | form | n | answered | NDCG@10 | NDCG@10 judged only "
-            "| P@10 | unjudged in top 10 |\n|---|---|---|---|---|---|---|---|---|---|"
-        )
+        print("\n" + REPORT_HEADER)
         objectives: dict[tuple[str, str], dict[str, float]] = {}
         rankings: dict[tuple[str, str], dict[str, dict[str, list[str]]]] = {}
         for backend, store in stores.items():
