@@ -95,6 +95,12 @@ _GAP_SUBGROUP = re.compile(r"\b(?:for|in)\s+([^()\d]{3,40}?)\s*\Z", re.IGNORECAS
 _GAP_SEX = re.compile(r"(?:\(\s*|\b)((?:fe)?males?|(?:wo)?men)[\s:\\]*\Z", re.IGNORECASE)
 
 
+def _kept_unconverted(analyte: str, unit: str) -> bool:
+    """Return True when ``unit`` is the one an analyte of `_UNCONVERTED` is kept in unconverted
+    (a GFR in "mL/min" without "/1.73 m²", FEV1 in litres)."""
+    return _UNCONVERTED.get(analyte, "\n") in unit.lower()
+
+
 def _a_share_of_normal(analyte: str, read: _Read, text: str) -> bool:
     """Return True for a GFR or clearance given in per cent of the normal for age."""
     return (
@@ -443,7 +449,7 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
                     read.unit
                     and canonical is None
                     and not (uln or titre)
-                    and (fits or _UNCONVERTED.get(lab.name, "\n") not in read.unit.lower())
+                    and (fits or not _kept_unconverted(lab.name, read.unit))
                     and not _a_share_of_normal(lab.name, read, text)
                 ):
                     continue
@@ -585,7 +591,7 @@ def _other_side(text: str, start: int, read: _Read, labs: list[lexicon.Lab]) -> 
     out = []
     for lab in labs:
         canonical = _canonical(lab, bounds, unit)
-        if unit and canonical is None and _UNCONVERTED.get(lab.name, "\n") not in unit.lower():
+        if unit and canonical is None and not _kept_unconverted(lab.name, unit):
             continue  # a unit this analyte is not measured in
         out.append(
             Measurement(
