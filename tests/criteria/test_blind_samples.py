@@ -1,7 +1,8 @@
-"""Issue 5's blind samples, labelled by reading before any parser run on their items: rounds 6
-and 9 (ctgov_round6.json, ctgov_round9.json, held-out samples; never tuned on), rounds 7, 8 and
-10 (ctgov_round7.json, ctgov_round8.json, ctgov_round10.json), tuning sets of measurement and
-score criteria. These tests check each file's make-up only; none reads its items with the
+"""Issue 5's blind samples, labelled by reading before any parser run on their items: rounds 6,
+9 and 11 (ctgov_round6.json, ctgov_round9.json, ctgov_round11.json, held-out samples; never tuned
+on; round 11 draws treatment- and condition-bearing criteria), rounds 7, 8 and 10
+(ctgov_round7.json, ctgov_round8.json, ctgov_round10.json), tuning sets of measurement and score
+criteria. These tests check each file's make-up only; none reads its items with the
 parser."""
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ SAMPLES = (
     Sample("ctgov_round9.json", size=160, split="held_out", seed=2045, numeric_only=False),
     # 115, not 120: the score pool ran out of trials at 45 of its 50.
     Sample("ctgov_round10.json", size=115, split="tuning", seed=2046, numeric_only=True),
+    Sample("ctgov_round11.json", size=120, split="held_out", seed=2047, numeric_only=False),
 )
 by_file = pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.file)
 
