@@ -14,18 +14,26 @@ the product's tables (a copy of a migrated store; the product's tables are read,
   (word, impact desc, nct_id) including the status (the lists, read best first) and one on
   (nct_id, word) including the impact (a candidate's score); `word_trials` (word, trials) the
   document frequencies. Build seconds and sizes.
+- `--setup-compact` (session 11): the same impacts in a compact table, `trial_word_scores`
+  (word_id integer, impact real, trial integer, status smallint: the word from the dictionary
+  `impact_words` (word, word_id, trials), the trial by the 8 digits of its NCT id, the status by
+  `impact_statuses`), under the same two indexes, and `bm25_top_k`, the top-k as one PL/pgSQL
+  call (`TOP_K_FUNCTION`, `top_k_in_server`). Pages also by every hit scored from the compact
+  table (`all_hits_page`), and by the path the words' list lengths choose (`bm25_page`: every
+  hit when the query can have at most `ALL_HITS_MAX` hits, else the top-k in the server).
 - Write cost: `--write-rows` new trials' impact rows and document-frequency updates
   (documents copied under fresh ids) in a transaction that is rolled back, `--write-rounds`
-  rounds; CPU ms of this process and the server backend.
+  rounds, in each impact table present; CPU ms of this process and the server backend.
 - Pages: each query of `search_bench.query_mix()` of the kinds asked (default "free text"), as
-  `search_studies` asks it (`page_size + 1` rows, offset 0), with the product's SQL and with
-  the top-k (`top_k`), one right after the other (order alternating), `--repeat` shuffled rounds
-  after one warm-up. CPU ms (this process + server backend) and wall ms, p50/p95, each query's
-  median, the top-k's rounds, rows read, trials scored and checked, and the top-10 overlap with
-  the product's page. Each top-k page is checked against the exact BM25 page (every hit scored)
-  in the warm-up.
+  `search_studies` asks it (`page_size + 1` rows, offset 0), with the product's SQL and each
+  BM25 variant present (`VARIANTS`), one right after the other (order rotating), `--repeat`
+  shuffled rounds after one warm-up. CPU ms (this process + server backend) and wall ms,
+  p50/p95, each query's median, the server top-k's rounds, rows read, trials scored and
+  checked, the path chosen, and the top-10 overlap with the product's page. Each BM25 page is
+  checked against the exact BM25 page (every hit scored) in the warm-up.
 - `--through-store ARGS`: `backends_bench.py ARGS` with the store's pages that
-  `answers_by_top_k` takes answered by the top-k (`through_store`): against SQLite, end to end.
+  `answers_by_top_k` takes answered by `bm25_page` (`--client-top-k`: session 10's `top_k_of`)
+  (`through_store`): against SQLite, end to end.
 - `--ranking`: NDCG@10 on the judged TREC 2021 topics (`ranking_bench`: its store, queries and
   measures), the product's `ts_rank` order against the BM25 order of the same hits (scored for
   every hit: the top-k returns the same order), with the paired change per topic and
@@ -39,7 +47,7 @@ scored exactly and tested against the whole query by the product's SQL restricte
 hit scores above the sum over words of idf × the last impact read (no unseen trial can score
 more). Prefix words (`:*`) and labelled columns are not handled (`answers_by_top_k`).
 
-    python bench/pg_impact_bench.py --postgres URL --database h1_100k --setup --repeat 3 --ranking
+    python bench/pg_impact_bench.py --postgres URL --database h1_100k --setup-compact --repeat 3
 """
 
 from __future__ import annotations
@@ -93,6 +101,7 @@ from trialfinder.store.postgres_search import (  # noqa: E402
     LABEL_WEIGHTS,
     TEXT_CONFIG,
     _labels,
+    _phrase,
     _term,
     study_search_sql,
 )
@@ -213,17 +222,21 @@ def average_length(conn: Connection, column: str, table: str) -> float:
     return float(row[0])
 
 
-def frequencies_sql(table: str, column: str, target: str) -> str:
-    """SQL making `target` (word, trials): each lexeme's document frequency in `table.column`,
-    with the number of documents under the word ''."""
+def frequencies_select(table: str, column: str) -> str:
+    """SQL of (word, trials): each lexeme's document frequency in `table.column`, with the
+    number of documents under the word ''."""
     return f"""
-        create table {target} as
         select word, count(*)::integer as trials
         from {table}, unnest(tsvector_to_array({column})) as word
         group by word
         union all
         select '', count(*)::integer from {table}
         """
+
+
+def frequencies_sql(table: str, column: str, target: str) -> str:
+    """SQL making `target` (word, trials) of `frequencies_select`."""
+    return f"create table {target} as {frequencies_select(table, column)}"
 
 
 def setup(conn: Connection) -> float:
@@ -278,9 +291,9 @@ def impacts_insert(source: str, avg_length: float) -> str:
         """
 
 
-def stored_avg_length(conn: Connection) -> float:
-    """The mean length the impact rows were made with (kept as the table's comment)."""
-    row = conn.execute(f"select obj_description('{IMPACTS}'::regclass)").fetchone()
+def stored_avg_length(conn: Connection, table: str = IMPACTS) -> float:
+    """The mean length the impact rows of `table` were made with (kept as its comment)."""
+    row = conn.execute(f"select obj_description('{table}'::regclass)").fetchone()
     assert row is not None and row[0]
     return float(row[0])
 
@@ -288,37 +301,67 @@ def stored_avg_length(conn: Connection) -> float:
 # -- write cost --------------------------------------------------------------------------------
 
 
+def write_statements(compact: bool, avg_length: float) -> list[str]:
+    """The statements writing the impact rows and document frequencies of `new_documents`:
+    session 10's wide table, or the compact one (new words get ids above the largest; the
+    copies' ids renumbered NCT99xxxxxx, since the compact key is the id's 8 digits)."""
+    if not compact:
+        return [
+            impacts_insert("new_documents", avg_length),
+            f"""
+            insert into {FREQUENCIES} (word, trials)
+            {frequencies_select("new_documents", "document")}
+            on conflict (word) do update set trials = {FREQUENCIES}.trials + excluded.trials
+            """,
+        ]
+    renumbered = """(
+        select 'NCT' || (99000000 + row_number() over (order by nct_id))::text as nct_id,
+            overall_status, document
+        from new_documents
+    )"""
+    return [
+        f"""
+        insert into {WORDS} (word_id, word, trials)
+        select (select max(word_id) from {WORDS}) + row_number() over (order by word),
+            word, trials
+        from ({frequencies_select("new_documents", "document")}) as frequencies
+        on conflict (word) do update set trials = {WORDS}.trials + excluded.trials
+        """,
+        compact_insert(renumbered, avg_length),
+    ]
+
+
 def write_cost(conn: Connection, url: str, rows: int, rounds: int) -> None:
     """Print the CPU and wall ms of writing `rows` new trials' impact rows and document
-    frequencies (documents copied under fresh ids), rolled back, `rounds` rounds."""
+    frequencies (documents copied under fresh ids), rolled back, `rounds` rounds, in each
+    table present (wide, compact; order alternating)."""
     pids = server_pids(url)
-    avg_length = stored_avg_length(conn)
-    cpu: list[float] = []
-    wall: list[float] = []
-    for _ in range(rounds):
-        with conn.transaction(force_rollback=True):
-            copy_new_documents(conn, rows)
-            cpu_before, begun = cpu_ms(pids), time.perf_counter()
-            conn.execute(impacts_insert("new_documents", avg_length))
-            conn.execute(
-                f"""
-                insert into {FREQUENCIES} (word, trials)
-                select word, count(*)
-                from new_documents, unnest(tsvector_to_array(document)) as word
-                group by word
-                union all
-                select '', count(*) from new_documents
-                on conflict (word) do update set trials = {FREQUENCIES}.trials + excluded.trials
-                """
-            )
-            wall.append((time.perf_counter() - begun) * 1000)
-            cpu.append(cpu_ms(pids) - cpu_before)
-    mid = statistics.median(cpu)
-    print(
-        f"\nWrite cost: impact rows + frequencies of {rows} new trials, {rounds} rounds "
-        f"(median): CPU {mid:,.0f} ms ({mid / rows:.2f} ms a trial), "
-        f"wall {statistics.median(wall):,.0f} ms"
-    )
+    tables = {
+        name: is_compact
+        for name, is_compact, table in (("wide", False, IMPACTS), ("compact", True, SCORES))
+        if (row := conn.execute("select to_regclass(%s) is not null", (table,)).fetchone())
+        and row[0]
+    }
+    cpu: dict[str, list[float]] = {name: [] for name in tables}
+    wall: dict[str, list[float]] = {name: [] for name in tables}
+    for round_ in range(rounds):
+        for name in list(tables)[:: 1 if round_ % 2 == 0 else -1]:
+            table = SCORES if tables[name] else IMPACTS
+            avg_length = stored_avg_length(conn, table)
+            with conn.transaction(force_rollback=True):
+                copy_new_documents(conn, rows)
+                cpu_before, begun = cpu_ms(pids), time.perf_counter()
+                for statement in write_statements(tables[name], avg_length):
+                    conn.execute(statement)
+                wall[name].append((time.perf_counter() - begun) * 1000)
+                cpu[name].append(cpu_ms(pids) - cpu_before)
+    for name in tables:
+        mid = statistics.median(cpu[name])
+        print(
+            f"\nWrite cost ({name} table): impact rows + frequencies of {rows} new trials, "
+            f"{rounds} rounds (median): CPU {mid:,.0f} ms ({mid / rows:.2f} ms a trial), "
+            f"wall {statistics.median(wall[name]):,.0f} ms"
+        )
 
 
 # -- top-k -------------------------------------------------------------------------------------
@@ -367,7 +410,8 @@ SCORE_READ = f"""
 
 SCORE_BATCH = 256
 """Candidates scored exactly per statement, highest upper bound first (while no page above the
-bound is known, one statement a round)."""
+bound is known, one statement a round); in the server (`bm25_top_k`), the trials a round scores
+from the trial index while fewer than k hits are known."""
 CHECK_BATCH = 128
 """Scored candidates checked against the product's conditions per statement, best first."""
 
@@ -478,19 +522,463 @@ def top_k_of(
         start, depth = depth, depth * 2
 
 
+# -- compact table, the top-k in the server, the path by list lengths (session 11) --------------
+
+WORDS = "impact_words"
+"""The words dictionary: word, its integer id, the trials holding it (word '': id 0, every
+trial)."""
+SCORES = "trial_word_scores"
+"""The compact impact table: (word_id integer, impact real, trial integer, status smallint)."""
+STATUSES = "impact_statuses"
+"""Status codes of the compact table: (status text, code smallint)."""
+TRIAL_KEY = "substr({nct_id}, 4)::integer"
+"""A trial's integer key: the 8 digits of its NCT id (the PostgreSQL schema keys trials by
+`nct_id` text only; `setup_compact` fails unless every id is `NCT` + 8 digits). Same order as
+the ids, so ties broken by key are broken by id."""
+NCT_ID = "'NCT' || lpad({trial}::text, 8, '0')"
+"""A trial's NCT id from its integer key."""
+
+
+def trial_score(trial: str, word_ids: str, idfs: str) -> str:
+    """SQL of a trial's BM25 score from the compact table's trial index: the sum of idf x
+    impact of its rows of the query's words (`word_ids`, `idfs`: SQL arrays, same order), one
+    index scan (a join to the words costs a nested loop per trial)."""
+    idf = f"({idfs})[array_position({word_ids}, impacts.word_id)]"
+    return f"""select coalesce(sum(impacts.impact * {idf}), 0)
+        from {SCORES} as impacts
+        where impacts.trial = {trial} and impacts.word_id = any({word_ids})"""
+
+
+TOP_K_FUNCTION = f"""
+create or replace function bm25_top_k(
+    word_ids integer[], idfs float8[], statuses smallint[], k integer, check_sql text,
+    first_depth integer, batch_size integer, score_budget integer
+) returns table (
+    nct_id text, score float8, rounds integer, rows_read integer, scored integer, checked integer
+)
+language plpgsql stable as $function$
+-- The first k hits by BM25 (ties by id), read from {SCORES} with a threshold stop, in one
+-- call. Each round reads the first `depth` rows of every word's list (depth doubling); the
+-- bound is the sum over words of idf x the depth-th impact (0 for a list shorter than depth):
+-- no trial unseen can score above it. A trial seen has a partial score and an upper bound
+-- (partial + the bound's terms of the lists it was not seen in); in order of upper bound, a
+-- batch at a time, trials are scored exactly (from the lists when seen in all, else from the
+-- trial index) and those that can enter the page tested against the product's conditions
+-- (`check_sql`, $1 = their ids, returning the hits' ids), until the next upper bound is under
+-- the floor (the k-th hit's score, or the bound). The page is final with k hits above the
+-- bound, or when every list was read to its end. While fewer than k hits are known, a round
+-- scores at most `score_budget` trials from the trial index, then reads deeper (cheaper than
+-- scoring every trial seen: deeper lists make more of them exact, or drop them).
+#variable_conflict use_column
+declare
+    depth integer := first_depth;
+    word_count integer := cardinality(word_ids);
+    lasts float8[];
+    bound float8;
+    exhausted boolean;
+    seen_ids integer[];
+    seen_lists integer[];
+    seen_partial float8[];
+    seen_upper float8[];
+    batch_ids integer[];
+    batch_scores float8[];
+    ask text[];
+    hits_found text[];
+    hit_ids integer[];
+    hit_scores float8[];
+    floor_score float8;
+    at integer;
+    seen_count integer;
+    n_rounds integer := 0;
+    n_read integer := 0;
+    n_scored integer := 0;
+    n_checked integer := 0;
+    rows_now integer;
+    scored_now integer;
+begin
+    loop
+        n_rounds := n_rounds + 1;
+        select array_agg(coalesce(last.impact, 0) order by words.ord),
+            bool_and(last.impact is null)
+        into lasts, exhausted
+        from unnest(word_ids) with ordinality as words (id, ord)
+        left join lateral (
+            select impacts.impact
+            from {SCORES} as impacts
+            where impacts.word_id = words.id
+                and (statuses is null or impacts.status = any(statuses))
+            order by impacts.impact desc, impacts.trial
+            offset depth - 1
+            limit 1
+        ) as last on true;
+        select coalesce(sum(idfs[i] * lasts[i]), 0) into bound
+        from generate_subscripts(word_ids, 1) as i;
+        with read as (
+            select words.ord, list_rows.trial, list_rows.impact
+            from unnest(word_ids) with ordinality as words (id, ord)
+            cross join lateral (
+                select impacts.trial, impacts.impact
+                from {SCORES} as impacts
+                where impacts.word_id = words.id
+                    and (statuses is null or impacts.status = any(statuses))
+                order by impacts.impact desc, impacts.trial
+                limit depth
+            ) as list_rows
+        ),
+        seen as (
+            select read.trial, count(*)::integer as lists,
+                sum(idfs[read.ord] * read.impact) as partial,
+                sum(idfs[read.ord] * read.impact) + bound
+                    - sum(idfs[read.ord] * lasts[read.ord]) as upper
+            from read
+            group by read.trial
+        )
+        select array_agg(seen.trial order by seen.upper desc, seen.trial),
+            array_agg(seen.lists order by seen.upper desc, seen.trial),
+            array_agg(seen.partial order by seen.upper desc, seen.trial),
+            array_agg(seen.upper order by seen.upper desc, seen.trial),
+            (select count(*) from read)
+        into seen_ids, seen_lists, seen_partial, seen_upper, rows_now
+        from seen
+        where seen.upper > bound or exhausted;
+        n_read := n_read + coalesce(rows_now, 0);
+        seen_count := coalesce(cardinality(seen_ids), 0);
+        hit_ids := '{{}}';
+        hit_scores := '{{}}';
+        floor_score := bound;
+        at := 1;
+        scored_now := 0;
+        while at <= seen_count and seen_upper[at] >= floor_score loop
+            -- (fewer than k hits and lists left: the page cannot be final this round)
+            exit when cardinality(hit_ids) < k and not exhausted and scored_now >= score_budget;
+            select array_agg(batch.trial order by exact.score desc, batch.trial),
+                array_agg(exact.score order by exact.score desc, batch.trial)
+            into batch_ids, batch_scores
+            from unnest(
+                seen_ids[at:at + batch_size - 1],
+                seen_lists[at:at + batch_size - 1],
+                seen_partial[at:at + batch_size - 1]
+            ) as batch (trial, lists, partial)
+            cross join lateral (
+                select case when batch.lists = word_count then batch.partial else (
+                    {trial_score("batch.trial", "word_ids", "idfs")}
+                ) end as score
+            ) as exact
+            where exact.score >= floor_score and (exact.score > bound or exhausted);
+            rows_now := (
+                select count(*)::integer
+                from unnest(seen_lists[at:at + batch_size - 1]) as lists
+                where lists < word_count
+            );
+            scored_now := scored_now + rows_now;
+            n_scored := n_scored + rows_now;
+            at := at + batch_size;
+            continue when batch_ids is null;
+            select array_agg({NCT_ID.format(trial="trial")} order by ord) into ask
+            from unnest(batch_ids) with ordinality as candidates (trial, ord);
+            execute check_sql into hits_found using ask;
+            n_checked := n_checked + cardinality(ask);
+            select coalesce(array_agg(top.id order by top.score desc, top.id), '{{}}'),
+                coalesce(array_agg(top.score order by top.score desc, top.id), '{{}}')
+            into hit_ids, hit_scores
+            from (
+                select merged.id, merged.score
+                from (
+                    select * from unnest(hit_ids, hit_scores) as kept (id, score)
+                    union all
+                    select new.id, new.score
+                    from unnest(batch_ids, batch_scores) as new (id, score)
+                    where {NCT_ID.format(trial="new.id")} = any(coalesce(hits_found, '{{}}'))
+                ) as merged
+                order by merged.score desc, merged.id
+                limit k
+            ) as top;
+            if cardinality(hit_ids) >= k then
+                floor_score := greatest(bound, hit_scores[k]);
+            end if;
+        end loop;
+        if cardinality(hit_ids) >= k or exhausted then
+            return query
+                select {NCT_ID.format(trial="hits.id")}, hits.score, n_rounds, n_read,
+                    n_scored, n_checked
+                from unnest(hit_ids, hit_scores) as hits (id, score);
+            return;
+        end if;
+        depth := depth * 2;
+    end loop;
+end
+$function$
+"""
+"""The threshold algorithm as one server call (`top_k_in_server`)."""
+
+BATCH_IN_SERVER = 32
+"""Trials seen scored exactly and checked against the product's conditions per statement, in
+the server (best upper bound first)."""
+
+
+def setup_compact(conn: Connection) -> float:
+    """Make the compact impact table (`SCORES`), its two indexes, the words dictionary and the
+    status codes, and the `bm25_top_k` function; print seconds and sizes; return the mean
+    document length the impacts were made with."""
+    row = conn.execute(
+        "select count(*) from trial_documents where nct_id !~ '^NCT[0-9]{8}$'"
+    ).fetchone()
+    if row is None or row[0]:
+        raise SystemExit("trials whose NCT id is not NCT + 8 digits: no integer key")
+    avg_length = average_length(conn, "document", "trial_documents")
+    conn.execute(f"drop table if exists {SCORES}, {WORDS}, {STATUSES}")
+    seconds = timed_statement(
+        conn,
+        f"""
+        create table {WORDS} as
+        select (row_number() over (order by word) - 1)::integer as word_id, word, trials
+        from ({frequencies_select("trial_documents", "document")}) as frequencies
+        """,
+    )
+    conn.execute(f"alter table {WORDS} add primary key (word)")
+    print(f"words dictionary in {seconds:.1f} s")
+    conn.execute(
+        f"""
+        create table {STATUSES} as
+        select status, (row_number() over (order by status))::smallint as code
+        from (select distinct overall_status as status from trial_documents) as statuses
+        """
+    )
+    conn.execute(f"alter table {STATUSES} add primary key (status)")
+    conn.execute(
+        f"""
+        create table {SCORES} (
+            word_id integer not null,
+            impact real not null,
+            trial integer not null,
+            status smallint not null
+        )
+        """
+    )
+    seconds = timed_statement(conn, compact_insert("trial_documents", avg_length))
+    print(f"avg length {avg_length:.1f}; compact impact rows in {seconds:.1f} s")
+    seconds = timed_statement(
+        conn,
+        f"create index {SCORES}_order on {SCORES} (word_id, impact desc, trial) include (status)",
+    )
+    print(f"word order index in {seconds:.1f} s")
+    seconds = timed_statement(
+        conn, f"create index {SCORES}_trial on {SCORES} (trial, word_id) include (impact)"
+    )
+    print(f"trial index in {seconds:.1f} s")
+    seconds = timed_statement(conn, f"vacuum analyze {SCORES}")
+    conn.execute(f"vacuum analyze {WORDS}")
+    print(f"vacuum analyze in {seconds:.1f} s")
+    for relation in (SCORES, f"{SCORES}_order", f"{SCORES}_trial", WORDS, f"{WORDS}_pkey"):
+        print(f"{relation}: {relation_mb(conn, relation):,.0f} MB")
+    conn.execute(f"comment on table {SCORES} is '{avg_length!r}'")
+    conn.execute("drop function if exists bm25_top_k")
+    conn.execute(TOP_K_FUNCTION)
+    return avg_length
+
+
+def compact_insert(source: str, avg_length: float) -> str:
+    """SQL inserting the compact impact rows of every trial of `source` (a table like
+    `trial_documents`), its words looked up in the dictionary."""
+    return f"""
+        insert into {SCORES} (word_id, impact, trial, status)
+        select words.word_id,
+            {word_impact("lexeme.weights", "length.doc", repr(avg_length))},
+            {TRIAL_KEY.format(nct_id="documents.nct_id")}, statuses.code
+        from {source} as documents
+        join {STATUSES} as statuses on statuses.status = documents.overall_status
+        cross join {doc_length("documents.document")}
+        cross join lateral unnest(documents.document) as lexeme
+        join {WORDS} as words on words.word = lexeme.lexeme
+        """
+
+
+ALL_HITS_MAX = 2048
+"""The path by list lengths: a page whose hits are at most this many by the words' trial
+counts (`QueryWords.hit_bound`) is scored hit by hit, else read top-k. Fixed before measuring:
+about what the top-k's first two rounds read for three words ((64 + 128) x 3 list rows)."""
+
+
+@dataclass
+class QueryWords:
+    """A query's positive lexemes found in the dictionary (ids, idfs) and the most hits it can
+    have by its words' trial counts."""
+
+    ids: list[int]
+    idfs: list[float]
+    hit_bound: int
+
+
+def query_words(conn: Connection, where: StudyFilter) -> QueryWords:
+    """The `QueryWords` of the filter's whole-document searches: lexemes as `to_tsquery`
+    normalises each alternative of each positive term, idf from the dictionary (`WORDS`), and
+    the hit bound: the least over positive terms of the sum over its alternatives of the least
+    trial count of the alternative's lexemes (every trial for an alternative of stop words)."""
+    if any(_labels(s.columns) for s in where.text):
+        raise SystemExit("labelled columns are not handled by the prototype")
+    terms = [t for s in where.text for t in s.terms if not t.is_negated]
+    phrases = [
+        (n, _phrase(words, False, ""))
+        for n, t in enumerate(terms)
+        for words in t.alternatives
+        if words
+    ]
+    texts = [
+        row[0]
+        for row in conn.execute(
+            f"select to_tsquery('{TEXT_CONFIG}', phrase)::text "
+            "from unnest(%s::text[]) with ordinality as phrases (phrase, ord) order by ord",
+            ([p for _, p in phrases],),
+        )
+    ]
+    lexemes = [
+        {w.replace("''", "'") for w in re.findall(r"'((?:[^']|'')*)'", text)} for text in texts
+    ]
+    every = sorted(set().union(*lexemes))
+    found = {
+        word: (word_id, trials)
+        for word_id, word, trials in conn.execute(
+            f"select word_id, word, trials from {WORDS} where word = any(%s::text[])",
+            (["", *every],),
+        )
+    }
+    total = found[""][1]
+    bounds: dict[int, int] = {}
+    for (term, _), words in zip(phrases, lexemes, strict=True):
+        least = min((found.get(w, (0, 0))[1] for w in words), default=total)
+        bounds[term] = bounds.get(term, 0) + least
+    present = [w for w in every if w in found]
+    return QueryWords(
+        ids=[found[w][0] for w in present],
+        idfs=[math.log(1 + (total - found[w][1] + 0.5) / (found[w][1] + 0.5)) for w in present],
+        hit_bound=min(bounds.values(), default=total),
+    )
+
+
+def compact_score(document: str) -> str:
+    """`trial_score` of the query's words (`%(bm25_word_ids)s`, `%(bm25_idfs)s`) for the trial
+    whose document is `document` (`trials.document`: its id is `trials.nct_id`)."""
+    alias = document.rsplit(".", 1)[0]
+    key = TRIAL_KEY.format(nct_id=f"{alias}.nct_id")
+    return f"({trial_score(key, '%(bm25_word_ids)s::integer[]', '%(bm25_idfs)s::float8[]')})"
+
+
+def all_hits_sql(sql: str) -> str:
+    """The product's relevance page SQL with every hit scored by `compact_score` in place of
+    `ts_rank`: the path for queries of few hits, the same score as the top-k's."""
+    match = _TS_RANK.search(sql)
+    if match is None:
+        raise SystemExit(f"the product's SQL has no ts_rank score:\n{sql}")
+    return sql.replace(match[0], compact_score(match["document"]).strip())
+
+
+def check_sql(conn: Connection, sql: str, params: dict[str, Any]) -> str:
+    """The statement `bm25_top_k` runs to test candidates: the product's SQL restricted to the
+    ids `$1` (`among`), unranked, returning the array of the hits' ids, its values written in
+    place (the function runs it with `execute ... using`)."""
+    match = _TS_RANK.search(sql)
+    if match is None:
+        raise SystemExit(f"the product's SQL has no ts_rank score:\n{sql}")
+    restricted = among(sql.replace(match[0], "0")).replace("%(candidates)s", "$1")
+    text = psycopg.ClientCursor(conn).mogrify(restricted, {**params, "limit": None, "offset": 0})
+    return f"select array_agg(hits.nct_id) from ({text}) as hits"
+
+
+def top_k_in_server(
+    conn: Connection, where: StudyFilter, sort: StudySort, limit: int, words: QueryWords
+) -> TopK:
+    """The first `limit` hits by BM25 (ties by id) in one call of `bm25_top_k`."""
+    sql, params = study_search_sql(where, sort)
+    statuses = params.get("statuses")
+    rows = conn.execute(
+        f"""
+        select * from bm25_top_k(
+            %(ids)s::integer[], %(idfs)s::float8[],
+            (select array_agg(code) from {STATUSES} where status = any(%(statuses)s::text[])),
+            %(limit)s, %(check)s, %(depth)s, %(batch)s, %(budget)s
+        )
+        """,
+        {
+            "ids": words.ids,
+            "idfs": words.idfs,
+            "statuses": statuses,
+            "limit": limit,
+            "check": check_sql(conn, sql, params),
+            "depth": FIRST_DEPTH,
+            "batch": BATCH_IN_SERVER,
+            "budget": SCORE_BATCH,
+        },
+    ).fetchall()
+    if not rows:
+        return TopK([], 0, 0, 0, 0)
+    _, _, rounds, read, scored, checked = rows[0]
+    return TopK([(r[0], r[1], None, None) for r in rows], rounds, read, scored, checked)
+
+
+def all_hits_page(
+    conn: Connection, where: StudyFilter, sort: StudySort, limit: int, words: QueryWords
+) -> TopK:
+    """The first `limit` hits by BM25, every hit scored (`all_hits_sql`)."""
+    sql, params = study_search_sql(where, sort)
+    params.update(limit=limit, offset=0, bm25_word_ids=words.ids, bm25_idfs=words.idfs)
+    rows = conn.execute(all_hits_sql(sql), params).fetchall()
+    return TopK([tuple(r) for r in rows], 0, 0, 0, 0)
+
+
+def bm25_page(conn: Connection, where: StudyFilter, sort: StudySort, limit: int) -> TopK:
+    """The first `limit` hits by BM25, by the path the words' list lengths choose: every hit
+    scored when the query can have at most `ALL_HITS_MAX` hits, else the top-k in the
+    server; both the same score, so the same page."""
+    words = query_words(conn, where)
+    if words.hit_bound <= ALL_HITS_MAX:
+        return all_hits_page(conn, where, sort, limit, words)
+    return top_k_in_server(conn, where, sort, limit, words)
+
+
 # -- pages -------------------------------------------------------------------------------------
 
-VARIANTS = ("ts_rank (product)", "BM25 top-k")
-RATIO = "top-k / product"
+PRODUCT = "ts_rank (product)"
+CLIENT = "BM25 top-k (client)"
+SERVER = "BM25 top-k (server)"
+EVERY_HIT = "BM25 every hit"
+BY_LENGTHS = "BM25 by list lengths"
+VARIANTS = (PRODUCT, CLIENT, SERVER, EVERY_HIT, BY_LENGTHS)
+"""The product's page; session 10's top-k (`top_k`, the wide table, the loop in Python); the
+top-k in the server over the compact table (`top_k_in_server`); every hit scored from the
+compact table (`all_hits_page`); the path by list lengths between the two (`bm25_page`)."""
 Samples = dict[tuple[str, str, int], list[float]]
 
 
+def variant_page(conn: Connection, variant: str, search: SearchQuery, size: int) -> TopK:
+    """The first page of `search` (`size + 1` rows, as `search_studies` asks) by `variant`."""
+    where, sort = search.study_filter(), search.study_sort()
+    if variant == PRODUCT:
+        sql, params = page_sql(search, size)
+        return TopK([tuple(row) for row in conn.execute(sql, params)], 0, 0, 0, 0)
+    if variant == CLIENT:
+        return top_k(conn, search, size + 1, stored_avg_length(conn))
+    if variant == SERVER:
+        return top_k_in_server(conn, where, sort, size + 1, query_words(conn, where))
+    if variant == EVERY_HIT:
+        return all_hits_page(conn, where, sort, size + 1, query_words(conn, where))
+    return bm25_page(conn, where, sort, size + 1)
+
+
+def present_variants(conn: Connection) -> tuple[str, ...]:
+    """The variants whose tables this database has (session 10's wide table is optional)."""
+    row = conn.execute(f"select to_regclass('{IMPACTS}') is not null").fetchone()
+    return tuple(v for v in VARIANTS if v != CLIENT or (row and row[0]))
+
+
 def measure_pages(
-    conn: Connection, url: str, labels: list[str], repeat: int, seed: int, avg_length: float
-) -> tuple[Samples, Samples, dict[str, str]]:
-    """Run every page of the queries with both variants in turn, `repeat` shuffled rounds after
-    a warm-up (which also checks each top-k page against the exact BM25 page). Returns CPU and
-    wall samples and, per query, a note (hits, rounds, rows read, top-10 overlap)."""
+    conn: Connection, url: str, labels: list[str], repeat: int, seed: int
+) -> tuple[Samples, Samples, dict[str, str], tuple[str, ...]]:
+    """Run every page of the queries with every variant in turn (order rotating), `repeat`
+    shuffled rounds after a warm-up (which also checks each BM25 page against the page of
+    scoring every hit). Returns CPU and wall samples, per query a note (hits, the server's
+    rounds, rows read, trials scored and checked, the path chosen, top-10 overlap) and the
+    variants run."""
+    variants = present_variants(conn)
     pids = server_pids(url)
     mix = {q.label: query_from_params(q.params) for q in query_mix() if q.label in labels}
     jobs = [(label, size) for label in labels for size in PAGE_SIZES]
@@ -498,75 +986,103 @@ def measure_pages(
     wall: Samples = {}
     notes: dict[str, str] = {}
     rng = random.Random(seed)
-    flip = 0
+    turn = 0
     for round_ in range(repeat + 1):
         order = list(jobs)
         rng.shuffle(order)
         started = time.perf_counter()
         for label, size in order:
-            flip += 1
+            turn += 1
             search = mix[label]
             plan_like_store(conn, search)
-            pages: dict[str, list[str]] = {}
-            for variant in VARIANTS[:: 1 if flip % 2 else -1]:
+            pages: dict[str, TopK] = {}
+            shift = turn % len(variants)
+            for variant in variants[shift:] + variants[:shift]:
                 cpu_before, begun = cpu_ms(pids), time.perf_counter()
-                if variant == VARIANTS[0]:
-                    sql, params = page_sql(search, size)
-                    pages[variant] = [row[0] for row in conn.execute(sql, params)]
-                else:
-                    found = top_k(conn, search, size + 1, avg_length)
-                    pages[variant] = [row[0] for row in found.rows]
+                pages[variant] = variant_page(conn, variant, search, size)
                 elapsed = (time.perf_counter() - begun) * 1000
                 if round_:
                     wall.setdefault((variant, label, size), []).append(elapsed)
                     cpu.setdefault((variant, label, size), []).append(cpu_ms(pids) - cpu_before)
             if round_ == 0 and size == 10:
-                notes[label] = check(conn, search, found, pages)
+                notes[label] = check(conn, search, pages)
         print(
             f"  round {round_}/{repeat}: {time.perf_counter() - started:.1f} s "
             f"(load {os.getloadavg()[0]:.1f})",
             flush=True,
         )
-    return cpu, wall, notes
+    return cpu, wall, notes, variants
 
 
-def check(conn: Connection, search: SearchQuery, found: TopK, pages: dict[str, list[str]]) -> str:
-    """Fail unless the top-k page is the exact BM25 page (every hit scored); return a note:
-    hits, rounds, impact rows read, and the top-10 overlap with the product's page."""
+def same_page(exact: list[tuple[Any, ...]], found: list[tuple[Any, ...]]) -> bool:
+    """Whether two BM25 pages agree: the same ids in order, or (runs of equal scores, whose
+    order may differ by rounding) the same scores."""
+    return [r[0] for r in exact] == [r[0] for r in found] or (
+        len(exact) == len(found)
+        and all(math.isclose(e[1], t[1], rel_tol=1e-5) for e, t in zip(exact, found, strict=True))
+    )
+
+
+def check(conn: Connection, search: SearchQuery, pages: dict[str, TopK]) -> str:
+    """Fail unless every BM25 page is the page of scoring every hit (session 10's against its
+    own table, `bm25_sql`; the compact ones against `all_hits_page`); return a note: hits, the
+    server top-k's rounds, rows read, trials scored and checked, the path by list lengths, and
+    the top-10 overlap with the product's page."""
+    where, sort = search.study_filter(), search.study_sort()
     sql, params = page_sql(search, 10)
-    words, labels = positive_words(conn, search.study_filter().text)
-    params.update(
-        bm25_words=words,
-        bm25_idfs=idfs(conn, words),
-        avg_length=stored_avg_length(conn),
-    )
-    exact = conn.execute(bm25_sql(sql, labels), params).fetchall()
-    if [r[0] for r in exact] != [r[0] for r in found.rows] and not all(
-        math.isclose(e[1], t[1], rel_tol=1e-5) for e, t in zip(exact, found.rows, strict=True)
-    ):
-        raise SystemExit(f"top-k differs from the exact BM25 page:\n{exact}\n{found.rows}")
+    if CLIENT in pages:
+        words, labels = positive_words(conn, where.text)
+        exact = conn.execute(
+            bm25_sql(sql, labels),
+            {
+                **params,
+                "bm25_words": words,
+                "bm25_idfs": idfs(conn, words),
+                "avg_length": stored_avg_length(conn),
+            },
+        ).fetchall()
+        if not same_page(exact, pages[CLIENT].rows):
+            raise SystemExit(f"client top-k differs from BM25:\n{exact}\n{pages[CLIENT].rows}")
+    words_found = query_words(conn, where)
+    compact = all_hits_page(conn, where, sort, 11, words_found).rows
+    for variant in (SERVER, EVERY_HIT, BY_LENGTHS):
+        if not same_page(compact, pages[variant].rows):
+            raise SystemExit(f"{variant} differs from BM25:\n{compact}\n{pages[variant].rows}")
     count_sql = re.sub(r"select\n.*?\nfrom ", "select count(*)\nfrom ", sql, count=1, flags=re.S)
-    count_sql = count_sql.split("order by")[0]
-    row = conn.execute(count_sql, params).fetchone()
+    row = conn.execute(count_sql.split("order by")[0], params).fetchone()
     hits = int(row[0]) if row else 0
-    shared = len(set(pages[VARIANTS[0]][:10]) & set(pages[VARIANTS[1]][:10]))
+    server = pages[SERVER]
+    path = "every hit" if words_found.hit_bound <= ALL_HITS_MAX else "top-k"
+    shared = len({r[0] for r in pages[PRODUCT].rows[:10]} & {r[0] for r in compact[:10]})
     return (
-        f"{hits:,} | {found.rounds} | {found.read:,} | {found.scored:,} | {found.checked:,} "
-        f"| {shared} of 10"
+        f"{hits:,} | {words_found.hit_bound:,} {path} | {server.rounds} | {server.read:,} "
+        f"| {server.scored:,} | {server.checked:,} | {shared} of 10"
     )
 
 
-def query_rows(cpu: Samples, labels: list[str], notes: dict[str, str]) -> list[str]:
+def query_rows(
+    cpu: Samples, labels: list[str], notes: dict[str, str], variants: tuple[str, ...]
+) -> list[str]:
     """Markdown rows: each query's median CPU ms per variant (top 10) and its note."""
     lines = [
-        f"| query | {VARIANTS[0]} CPU ms | {VARIANTS[1]} CPU ms | hits | rounds "
-        "| impact rows read | scored | checked | top 10 shared |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| query | "
+        + " | ".join(f"{v} CPU ms" for v in variants)
+        + " | hits | hit bound, path | server rounds | list rows read | scored from the trial "
+        "index | checked | top 10 shared |",
+        "|---|" + "---:|" * (len(variants) + 7),
     ]
     for label in labels:
-        base, top = (statistics.median(cpu[v, label, 10]) for v in VARIANTS)
-        lines.append(f"| {label} | {base:,.1f} | {top:,.1f} | {notes[label]} |")
+        medians = " | ".join(f"{statistics.median(cpu[v, label, 10]):,.1f}" for v in variants)
+        lines.append(f"| {label} | {medians} | {notes[label]} |")
     return lines
+
+
+def summaries(samples: Samples, labels: list[str], what: str, variants: tuple[str, ...]) -> str:
+    """`page_summary` of each BM25 variant against the product."""
+    return "\n\n".join(
+        "\n".join(page_summary(samples, labels, what, (PRODUCT, v), f"{v} / product"))
+        for v in variants[1:]
+    )
 
 
 # -- ranking quality ---------------------------------------------------------------------------
@@ -660,11 +1176,11 @@ def answers_by_top_k(where: StudyFilter, sort: StudySort) -> bool:
     )
 
 
-def through_store(argv: list[str]) -> None:
+def through_store(argv: list[str], client: bool = False) -> None:
     """Run `backends_bench.main(argv)` with the PostgreSQL store's pages that
-    `answers_by_top_k` takes answered by `top_k_of` (under the same time limit and planner
-    settings), the others by the product: the prototype end to end against SQLite, by the
-    same harness."""
+    `answers_by_top_k` takes answered by `bm25_page` (the compact table; `client`: session
+    10's `top_k_of`), under the same time limit and planner settings, the others by the
+    product: the prototype end to end against SQLite, by the same harness."""
     product = postgres_search.search_trials
     lengths: dict[int, float] = {}
 
@@ -678,10 +1194,13 @@ def through_store(argv: list[str]) -> None:
     ) -> list[StudyHit]:
         if not answers_by_top_k(where, sort):
             return product(conn, where, sort, limit, offset, time_limit_s)
-        if id(conn) not in lengths:
+        if client and id(conn) not in lengths:
             lengths[id(conn)] = stored_avg_length(conn)
         with time_limit(conn, time_limit_s, where):
-            found = top_k_of(conn, where, sort, limit + offset, lengths[id(conn)])
+            if client:
+                found = top_k_of(conn, where, sort, limit + offset, lengths[id(conn)])
+            else:
+                found = bm25_page(conn, where, sort, limit + offset)
             settings = plan_settings(where)
             if settings:
                 conn.execute("; ".join(f"reset {name}" for name in settings))
@@ -705,6 +1224,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", required=True, help="URL of the server")
     parser.add_argument("--database", help="a copy of a migrated store (its tables are read)")
     parser.add_argument("--setup", action="store_true", help="(re)make the impact table first")
+    parser.add_argument(
+        "--setup-compact", action="store_true", help="(re)make the compact table and function"
+    )
     parser.add_argument("--kinds", nargs="*", default=["free text"], help="query_mix kinds")
     parser.add_argument("--repeat", type=int, default=3, help="measured rounds (0: none)")
     parser.add_argument("--seed", type=int, default=3)
@@ -713,13 +1235,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ranking", action="store_true", help="NDCG@10 on TREC 2021")
     parser.add_argument("--data", type=Path, default=Path(__file__).parents[2] / "shared" / "data")
     parser.add_argument(
+        "--client-top-k",
+        action="store_true",
+        help="--through-store with session 10's top-k (wide table, loop in Python)",
+    )
+    parser.add_argument(
         "--through-store",
         nargs=argparse.REMAINDER,
         help="run backends_bench with these arguments, free-text pages by the top-k",
     )
     args = parser.parse_args(argv)
     if args.through_store is not None:
-        through_store(args.through_store)
+        through_store(args.through_store, client=args.client_top_k)
         return
     print(machine_line())
     if args.database:
@@ -727,18 +1254,19 @@ def main(argv: list[str] | None = None) -> None:
         with psycopg.connect(url, autocommit=True) as conn:
             if args.setup:
                 setup(conn)
+            if args.setup_compact:
+                setup_compact(conn)
             if args.write_rounds:
                 write_cost(conn, url, args.write_rows, args.write_rounds)
             if args.repeat:
                 labels = [q.label for q in query_mix() if q.kind in args.kinds]
-                avg_length = stored_avg_length(conn)
-                cpu, wall, notes = measure_pages(
-                    conn, url, labels, args.repeat, args.seed, avg_length
+                cpu, wall, notes, variants = measure_pages(
+                    conn, url, labels, args.repeat, args.seed
                 )
                 print(f"\n{len(labels)} queries ({', '.join(args.kinds)}), {args.repeat} rounds\n")
-                print("\n".join(page_summary(cpu, labels, "CPU ms", VARIANTS, RATIO)) + "\n")
-                print("\n".join(page_summary(wall, labels, "wall ms", VARIANTS, RATIO)) + "\n")
-                print("\n".join(query_rows(cpu, labels, notes)))
+                print(summaries(cpu, labels, "CPU ms", variants) + "\n")
+                print(summaries(wall, labels, "wall ms", variants) + "\n")
+                print("\n".join(query_rows(cpu, labels, notes, variants)))
     if args.ranking:
         ranking(args.postgres, args.data)
 

@@ -123,3 +123,116 @@ def test_top_k_page_is_the_page_of_scoring_every_hit(
     assert {row[0] for row in found.rows} <= product_hits
     if depth == 2 and len(product_hits) > 11:
         assert found.rounds > 1
+
+
+# -- the compact table, the top-k in the server, the path by list lengths ----------------------
+
+
+def test_the_check_is_the_product_sql_unranked_among_the_candidates() -> None:
+    sql, _ = _page({"query.term": "asthma", "filter.overallStatus": "RECRUITING"})
+    every_hit = _bench().all_hits_sql(sql)
+    assert "ts_rank" not in every_hit
+    assert "impacts.trial = substr(trials.nct_id, 4)::integer" in every_hit
+    assert "array[trials.overall_status] && %(statuses)s::text[]" in every_hit
+
+
+@pytest.fixture(scope="module")
+def compact_url(impact_url: str) -> str:
+    """The sample studies with the compact table and `bm25_top_k` made too."""
+    with psycopg.connect(impact_url, autocommit=True) as conn:
+        _bench().setup_compact(conn)
+    return impact_url
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("params", TOP_K_QUERIES.values(), ids=TOP_K_QUERIES.keys())
+def test_every_hit_scored_from_the_compact_table_is_session_10s_bm25(
+    compact_url: str, params: dict[str, str]
+) -> None:
+    bench = _bench()
+    query = query_from_params(params)
+    where, sort = query.study_filter(), query.study_sort()
+    with psycopg.connect(compact_url, autocommit=True) as conn:
+        compact = bench.all_hits_page(conn, where, sort, 11, bench.query_words(conn, where))
+        sql, values = bench.page_sql(query, 10)
+        words, labels = bench.positive_words(conn, where.text)
+        values.update(
+            bm25_words=words,
+            bm25_idfs=bench.idfs(conn, words),
+            avg_length=bench.stored_avg_length(conn),
+        )
+        exact = conn.execute(bench.bm25_sql(sql, labels), values).fetchall()
+    assert len(compact.rows) == len(exact) > 0
+    assert [row[1] for row in compact.rows] == pytest.approx([row[1] for row in exact], rel=1e-5)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("path", ["top-k", "every hit", "by lengths"])
+@pytest.mark.parametrize("depth", [64, 2])
+@pytest.mark.parametrize("params", TOP_K_QUERIES.values(), ids=TOP_K_QUERIES.keys())
+def test_each_path_gives_the_page_of_scoring_every_hit(
+    compact_url: str,
+    params: dict[str, str],
+    depth: int,
+    path: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bench = _bench()
+    # Shallow reads and single checks: many rounds, so the stop is what decides the page.
+    monkeypatch.setattr(bench, "FIRST_DEPTH", depth)
+    monkeypatch.setattr(bench, "BATCH_IN_SERVER", 1 if depth == 2 else 32)
+    monkeypatch.setattr(bench, "SCORE_BATCH", 4 if depth == 2 else 256)
+    if path != "by lengths":
+        monkeypatch.setattr(bench, "ALL_HITS_MAX", 10**9 if path == "every hit" else -1)
+    query = query_from_params(params)
+    where, sort = query.study_filter(), query.study_sort()
+    with psycopg.connect(compact_url, autocommit=True) as conn:
+        found = bench.bm25_page(conn, where, sort, 11)
+        words = bench.query_words(conn, where)
+        every = conn.execute(
+            bench.all_hits_sql(bench.page_sql(query, 10)[0]),
+            {
+                **bench.page_sql(query, 10)[1],
+                "limit": 100_000,
+                "bm25_word_ids": words.ids,
+                "bm25_idfs": words.idfs,
+            },
+        ).fetchall()
+    assert words.hit_bound >= len(every) > 0
+    assert [row[0] for row in found.rows] == [row[0] for row in every[:11]]
+    assert [row[1] for row in found.rows] == pytest.approx([row[1] for row in every[:11]])
+    if path == "top-k" and depth == 2 and len(every) > 11:
+        assert found.rounds > 1
+
+
+@pytest.mark.postgres
+def test_a_single_words_hit_bound_is_its_trial_count(compact_url: str) -> None:
+    bench = _bench()
+    query = query_from_params({"query.term": "cancer"})
+    with psycopg.connect(compact_url, autocommit=True) as conn:
+        words = bench.query_words(conn, query.study_filter())
+        sql, values = bench.page_sql(query, 10)
+        hits = len(conn.execute(sql, {**values, "limit": 100_000}).fetchall())
+    assert words.hit_bound == hits > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("compact", [False, True])
+def test_a_write_adds_every_new_trials_rows_and_counts(compact_url: str, compact: bool) -> None:
+    bench = _bench()
+    table = bench.SCORES if compact else bench.IMPACTS
+    words = bench.WORDS if compact else bench.FREQUENCIES
+    count = f"select count(*), (select trials from {words} where word = '') from {table}"
+    with psycopg.connect(compact_url, autocommit=True) as conn:
+        before = conn.execute(count).fetchone()
+        with conn.transaction(force_rollback=True):
+            bench.copy_new_documents(conn, 5)
+            new_rows = conn.execute(
+                "select count(*) from new_documents, unnest(document)"
+            ).fetchone()
+            avg_length = bench.stored_avg_length(conn, table)
+            for statement in bench.write_statements(compact, avg_length):
+                conn.execute(statement)
+            after = conn.execute(count).fetchone()
+    assert before is not None and after is not None and new_rows is not None
+    assert after == (before[0] + new_rows[0], before[1] + 5)
