@@ -9,6 +9,7 @@ written again, and is filled by the migration for trials stored before it."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -37,7 +38,13 @@ from trialfinder.store.base import (
 )
 from trialfinder.store.geo_cells import AREA_CELLS, AREA_LEVEL_BASE, ROW_STRIDE
 from trialfinder.store.postgres import PostgresStore
-from trialfinder.store.postgres_geo import MAX_NEAR_AREAS, circle_trials, covering_box, near_areas
+from trialfinder.store.postgres_geo import (
+    MAX_NEAR_AREAS,
+    circle_trials,
+    covering_box,
+    int_array_literal,
+    near_areas,
+)
 from trialfinder.store.postgres_search import SITE_DISTANCE_KM, geo_params, study_search_sql
 
 pytestmark = pytest.mark.postgres
@@ -54,6 +61,32 @@ def _grid_trials(url: str, geo: GeoArea) -> set[str]:
     params: dict[str, Any] = geo_params(geo)
     sql = f"select nct_id from (\n{circle_trials(geo, _DISTANCE_KM, params)}\n) as found"
     return {nct_id for (nct_id,) in _rows(url, sql, params)}
+
+
+def _bound_ids(literal: str) -> list[int]:
+    """The ids of an array bound in its text form (`postgres_geo.int_array_literal`)."""
+    assert literal.startswith("{") and literal.endswith("}")
+    return [int(value) for value in literal[1:-1].split(",") if value]
+
+
+def test_int_arrays_are_bound_in_their_text_form(pg_real_store: PostgresStore) -> None:
+    values = [0, -7, 2_147_483_647, 100_005_200_105]
+    assert int_array_literal(values) == "{0,-7,2147483647,100005200105}"
+    assert _bound_ids(int_array_literal(values)) == values
+    sql = "select %(values)s::bigint[], %(none)s::integer[]"
+    bound = {"values": int_array_literal(values), "none": int_array_literal([])}
+    assert _rows(pg_real_store.url, sql, bound) == [(values, [])]
+
+
+def _grid_trials_whole_areas_apart(url: str, geo: GeoArea) -> tuple[set[str], set[str]]:
+    """(all, from place_areas): the circle's trials with its whole 1° areas left out of the
+    grid and found from the trials' `place_areas`, as a search with words finds them."""
+    params: dict[str, Any] = geo_params(geo)
+    circle = circle_trials(geo, _DISTANCE_KM, params, whole_areas_apart=True)
+    whole_sql = "select nct_id from trials where %(geo_whole_areas)s::bigint[] && place_areas"
+    from_areas = {nct_id for (nct_id,) in _rows(url, whole_sql, params)}
+    sql = f"select nct_id from (\n{circle}\n) as found"
+    return {nct_id for (nct_id,) in _rows(url, sql, params)} | from_areas, from_areas
 
 
 def _exact_trials(url: str, geo: GeoArea) -> set[str]:
@@ -77,6 +110,32 @@ def test_grid_finds_the_trials_of_the_exact_distances(
     assert _grid_trials(pg_real_store.url, geo) == _exact_trials(pg_real_store.url, geo)
 
 
+@settings(max_examples=60, deadline=None)
+@given(geo=circles_near_sites())
+def test_whole_areas_found_from_place_areas_give_the_trials_of_the_exact_distances(
+    pg_real_store: PostgresStore,
+    geo: GeoArea,
+) -> None:
+    found, _ = _grid_trials_whole_areas_apart(pg_real_store.url, geo)
+    assert found == _exact_trials(pg_real_store.url, geo)
+
+
+def test_a_large_circle_leaves_its_whole_one_degree_areas_to_place_areas(
+    pg_real_store: PostgresStore,
+) -> None:
+    geo = GeoArea(42.3601, -71.0589, 160.0)
+    params: dict[str, Any] = geo_params(geo)
+    circle_trials(geo, _DISTANCE_KM, params, whole_areas_apart=True)
+    assert params["geo_whole_areas"]
+    assert all(area // AREA_LEVEL_BASE == AREA_CELLS[0] for area in params["geo_whole_areas"])
+    assert {low // AREA_LEVEL_BASE for low in _bound_ids(params["geo_areas_low"])} == {
+        AREA_CELLS[1]
+    }
+    found, from_areas = _grid_trials_whole_areas_apart(pg_real_store.url, geo)
+    assert from_areas
+    assert found == _exact_trials(pg_real_store.url, geo)
+
+
 @pytest.mark.parametrize(
     "geo",
     [
@@ -91,14 +150,16 @@ def test_grid_finds_the_trials_of_the_exact_distances(
     ids=["boston-100mi", "boston-500m", "date-line", "fiji", "north-pole", "south-pole", "world"],
 )
 def test_grid_finds_the_trials_of_edge_circles(pg_real_store: PostgresStore, geo: GeoArea) -> None:
-    assert _grid_trials(pg_real_store.url, geo) == _exact_trials(pg_real_store.url, geo)
+    exact = _exact_trials(pg_real_store.url, geo)
+    assert _grid_trials(pg_real_store.url, geo) == exact
+    assert _grid_trials_whole_areas_apart(pg_real_store.url, geo)[0] == exact
 
 
 def test_large_circles_take_whole_areas_and_count_as_before(pg_real_store: PostgresStore) -> None:
     geo = GeoArea(42.3601, -71.0589, 160.0)
     params: dict[str, Any] = {}
     circle_trials(geo, _DISTANCE_KM, params)
-    sides = {low // 1_000_000_000 for low in params["geo_areas_low"]}
+    sides = {low // 1_000_000_000 for low in _bound_ids(params["geo_areas_low"])}
     assert sides == set(AREA_CELLS)
     exact = _exact_trials(pg_real_store.url, geo)
     assert len(exact) > 50
@@ -305,6 +366,29 @@ def test_only_searches_with_words_probe_the_circle_with_their_near_hits() -> Non
     assert "where trials.nct_id = any((select found.nct_ids from found)::text[])\n" in by_update
     assert params["geo_near_areas"] == near_areas(geo)
     assert "place_areas" not in study_search_sql(StudyFilter(geo=geo), None)[0]
+    # Boston 25 mi holds no whole 1° area: no hit is found from its row.
+    assert params["geo_whole_areas"] == []
+    assert "in_whole_area" not in sql
+
+
+def test_hits_in_whole_areas_are_found_from_their_rows() -> None:
+    geo = GeoArea(42.3601, -71.0589, 160.0)
+    for sort in (None, StudySort(), StudySort("last_update", True)):
+        sql, params = study_search_sql(_words_near(geo), sort)
+        assert params["geo_whole_areas"]
+        assert "%(geo_whole_areas)s::bigint[] && trials.place_areas as in_whole_area\n" in sql
+        assert "select word_hits.nct_id from word_hits where word_hits.in_whole_area\n" in sql
+    # The found hits keep their named columns, not the flag.
+    page = study_search_sql(_words_near(geo), StudySort())[0]
+    assert "select\n    trials.nct_id, trials.score, trials.position, trials.distance_km\n" in page
+    # The found hits are read from `word_hits` by the names of the columns asked.
+    keyed = study_search_sql(_words_near(geo), None, "trials.nct_id as nct_id, trials.x as key")[0]
+    assert "select\n    trials.nct_id, trials.key\nfrom word_hits as trials\n" in keyed
+    with pytest.raises(ValueError, match="every column must be named"):
+        study_search_sql(_words_near(geo), None, "trials.nct_id")
+    # Without the areas around the circle the hits are not cut, and none is found by its row.
+    too_large = study_search_sql(_words_near(GeoArea(42.36, -71.06, 700.0)), None)[1]
+    assert "geo_whole_areas" not in too_large
     assert len(near_areas(GeoArea(47.6, -122.3, 160.9)) or []) <= MAX_NEAR_AREAS
 
 
@@ -322,6 +406,10 @@ def test_a_search_with_words_and_a_place_finds_the_same_trials(
         (hit.nct_id, hit.score) for hit in anywhere if hit.nct_id in in_circle
     ]
     assert len(found) > 10
+    # The circle holds whole 1° areas, whose hits are found from their rows.
+    assert study_search_sql(_words_near(geo), None)[1]["geo_whole_areas"]
+    by_id = search_studies(pg_real_store, dataclasses.replace(near, sort="nct_id"), page_size=1000)
+    assert [hit.nct_id for hit in by_id.hits] == sorted(found)
     assert count_studies(pg_real_store, near) == len(found)
     assert sum(facet_studies(pg_real_store, near)["overallStatus"].values()) == len(found)
 

@@ -19,6 +19,7 @@ set.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import psycopg
@@ -274,17 +275,20 @@ def _nearest_cte(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> st
 )"""
 
 
-def circle_set(where: StudyFilter, geo: GeoArea, params: dict[str, Any]) -> str:
+def circle_set(
+    where: StudyFilter, geo: GeoArea, params: dict[str, Any], *, whole_areas_apart: bool = False
+) -> str:
     """SQL listing the nct_id of each trial with a located site inside the circle meeting the
     site filters (a trial may be listed more than once).
 
     Without site filters the circle is read by grid (`postgres_geo`): whole areas give their
-    trials, so a dense circle costs about its trials, not its sites. With them every site is
-    tested, through the GiST index.
+    trials, so a dense circle costs about its trials, not its sites; with `whole_areas_apart`
+    the whole 1° areas are left to the caller (`circle_trials`). With site filters every site
+    is tested, through the GiST index.
     """
     if not (where.countries or where.location_words):
         params.update(geo_params(geo))
-        return circle_trials(geo, _DISTANCE_KM, params)
+        return circle_trials(geo, _DISTANCE_KM, params, whole_areas_apart=whole_areas_apart)
     source, conditions = _in_circle(where, geo, params)
     return f"""select locations.nct_id
     from {source}
@@ -389,10 +393,11 @@ def study_search_sql(
     With `sort` the columns are nct_id, score (higher is better), position (in `locations` of
     the nearest site in a place search ordered by distance, else null; `search_trials` finds
     the page's nearest sites of other place searches) and distance_km. Without `sort` they are
-    `columns` (by default nct_id) of `trials` (of the `search_rows_table`, named `trials`,
-    when there is one), with no order or limit. The text rank is computed only for the
-    trials that pass every filter (with a place, every filter but the place: the words' hits
-    around it, `postgres_geo.probed_circle`), and only when sorting.
+    `columns` (by default nct_id; each named, `expression as name`) of `trials` (of the
+    `search_rows_table`, named `trials`, when there is one), with no order or limit. The text
+    rank is computed only for the trials that pass every filter (with a place, every filter
+    but the place: the words' hits around it, `postgres_geo.probed_circle`), and only when
+    sorting.
     """
     params: dict[str, Any] = {}
     ctes: list[str] = []
@@ -498,19 +503,24 @@ def study_search_sql(
 
     if probed and where.geo is not None:
         hits = [*near_areas_condition(where.geo, params), *conditions]
-        circle = circle_set(where, where.geo, params)
+        # The hits are cut to the areas around the circle (so its whole 1° areas are few):
+        # those of its whole 1° areas are found from their rows (`probed_circle`).
+        circle = circle_set(where, where.geo, params, whole_areas_apart="geo_near_areas" in params)
+        whole_areas = bool(params.get("geo_whole_areas"))
         if sort is None or sort.key == "relevance":
             # The hits carry every column asked (the rank too), so the found ones are kept
             # from them, not read again by key: at 100k studies, "non-small cell lung
             # cancer" open near Boston (25 mi) read its 1.3k found trials' rows again (10k
             # index and table pages, 6 ms in EXPLAIN ANALYZE); ranking all 1.7k hits costs
             # ~0.3 ms more.
-            ctes += probed_circle(sources, hits, circle, columns)
+            ctes += probed_circle(sources, hits, circle, columns, whole_areas=whole_areas)
             sources = ["word_hits as trials"]
             conditions = ["trials.nct_id in (select unnest(found.nct_ids) from found)"]
-            columns = "trials.*"
+            columns = ", ".join(f"trials.{name}" for name in _column_names(columns))
         else:
-            ctes += probed_circle(sources, hits, circle, "trials.nct_id as nct_id")
+            ctes += probed_circle(
+                sources, hits, circle, "trials.nct_id as nct_id", whole_areas=whole_areas
+            )
             conditions = ["trials.nct_id = any((select found.nct_ids from found)::text[])"]
             if in_documents:
                 conditions.append(
@@ -527,6 +537,18 @@ def study_search_sql(
         sql += "order by " + ", ".join(o.replace("matched.score", "score") for o in order) + "\n"
         sql += "limit %(limit)s offset %(offset)s\n"
     return sql, params
+
+
+_COLUMN_NAME = re.compile(r"\bas (\w+)\s*(?:,|$)")
+
+
+def _column_names(columns: str) -> list[str]:
+    """The output names of a select list whose every column is named (`expression as name`,
+    as `study_search_sql` takes them)."""
+    names = _COLUMN_NAME.findall(columns)
+    if not names:
+        raise ValueError(f"every column must be named (expression as name): {columns!r}")
+    return names
 
 
 SITE_COLUMNS = "sites.site_id, sites.name, sites.city, sites.state, sites.zip, sites.country"
