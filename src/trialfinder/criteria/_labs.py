@@ -33,6 +33,16 @@ _CONNECTOR = re.compile(
     r"^(?:[\s,/&]|and|or|and/or|count|counts|levels?|values?|\([^()]*\))*$", re.IGNORECASE
 )
 _DIGIT = re.compile(r"\d")
+# The words a list of names shares before its value: no comma, bracket or further list item.
+# Nor "ratio" ("protein/creatinine ratio of ≥ 1.0": one quotient) or "by" ("PT or PTT
+# prolonged by > 2 seconds": a change).
+_PLAIN_WORDS = re.compile(
+    r"(?:(?!\b(?:and|or|than|respectively|ratios?|by)\b)[^,;()])*", re.IGNORECASE
+)
+# A word or sign that joins two names into a list ("(INR)" after a name is its short form).
+_JOINT = re.compile(r",|&|/|\b(?:and|or)\b", re.IGNORECASE)
+# A bracket opened just before a name: "liver function tests (AST and ALT) < 2.5 × ULN".
+_OPENED = re.compile(r"\(\s*\Z")
 _CONDITION_BEFORE = re.compile(r"\b(?:if|when|unless|provided)\s+(?:the\s+)?(?:\w+\s+){0,2}\Z")
 # "/" joins two names, also after the first one's short form: "(AST)/Alanine aminotransferase".
 _SLASH_NAME = re.compile(r"\s*(?:\([^()\n]{1,12}\)\s*)?/\s*")
@@ -330,6 +340,29 @@ def _spelled_out(gap: str, inner: list[re.Match[str]], name: str) -> bool:
     return True
 
 
+def _shared_tail(gap: str, inner: list[re.Match[str]], opened: re.Match[str] | None) -> bool:
+    """Return True when the names in the gap are a list joined by connectors and the words after
+    the last one lead in to the value of them all: "SGOT and total bilirubin should be less than
+    2X ULN", "AST and ALT values must be ≤ 2.5 × ULN". The words hold no further list item (a
+    comma, "and", "or": "LH, FSH, urine analyses, and sperm count ≥ 15"), no quotient ("ratio")
+    and no change ("prolonged by"); "than" keeps a worded comparator ("less than or equal to 147
+    and 168") out of the words, so the value still starts at it. A bracket ``opened`` just before
+    the first name may close after the last: "(AST or ALT) ≤ 3 × ULN"."""
+    last = inner[-1].end()
+    after = gap[last:]
+    closing = after.rfind(")") + 1  # the last name's own bracket: "(ALT or SGPT) should be"
+    names, words = gap[: last + closing], after[closing:]
+    joints = _lab_finder().sub("", names)
+    if opened is not None and joints.count(")") > joints.count("("):
+        cut = joints.rindex(")")
+        joints = joints[:cut] + joints[cut + 1 :]
+    return (
+        _CONNECTOR.match(joints) is not None
+        and _JOINT.search(_LEADING_BRACKET.sub("", joints)) is not None
+        and _PLAIN_WORDS.fullmatch(words) is not None
+    )
+
+
 def _slash_partner(gap: str, name: str, uln: bool) -> str | None:
     """Return the analyte joined to ``name`` by a slash at the start of the gap, if any.
 
@@ -411,7 +444,11 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
             inner = list(finder.finditer(gap))
             if inner:
                 residue = finder.sub("", gap)
-                if not _CONNECTOR.match(residue) and not _spelled_out(gap, inner, analytes[0]):
+                if (
+                    not _CONNECTOR.match(residue)
+                    and not _spelled_out(gap, inner, analytes[0])
+                    and not _shared_tail(gap, inner, _OPENED.search(text, 0, mention_start))
+                ):
                     break  # the value belongs to the later analyte, which has its own turn
                 analytes += [m.group() for m in inner]
             if pattern.name == "lab_uln_implied" and _CONDITION_BEFORE.search(

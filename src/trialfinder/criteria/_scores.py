@@ -23,12 +23,14 @@ from trialfinder.criteria._extract import (
 )
 from trialfinder.criteria._labs import _CHANGE_BEFORE
 from trialfinder.criteria.constraints import Bounds, ScoreConstraint
+from trialfinder.criteria.patterns.scores import BMI_UNIT
 from trialfinder.criteria.tables import finditer
 
 _ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0, "VI": 6.0}
 _CHILD_PUGH = {"A": (5.0, 6.0), "B": (7.0, 9.0), "C": (10.0, 15.0)}
 _RANGE_SEP = re.compile(r"\s*(?:-|–|~|to|through)\s*", re.IGNORECASE)
 _LIST_SEP = re.compile(r"\s*%?\s*(?:,|or|and|/|-|–|~|to|through)\s*", re.IGNORECASE)
+_BMI_UNIT = re.compile(BMI_UNIT, re.IGNORECASE)  # "23.0 kg/m2 and 39.9": the unit, not a value
 
 
 def _score_value(score: lexicon.Score, text: str) -> float | None:
@@ -111,7 +113,7 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
             return None
         bounds = written
     elif values is not None:
-        parts = [p for p in _LIST_SEP.split(values) if p]
+        parts = [p for p in _LIST_SEP.split(_BMI_UNIT.sub(" ", values)) if p]
         if score.scale == "letter" and all(p in _CHILD_PUGH for p in parts):
             classes = tuple(parts)
             spans = [_CHILD_PUGH[p] for p in parts]
@@ -197,7 +199,7 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
             if name is not None:
                 score = lexicon.score_of(name)
             else:
-                generic = match.group("name").strip()
+                generic = " ".join(match.group("name").split())  # a wrapped name on one line
                 if lexicon.lab_of(generic):
                     continue
                 # A known scale that its own rows did not read ("scores of 2 or higher on the

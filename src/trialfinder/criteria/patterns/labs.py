@@ -10,8 +10,12 @@ from __future__ import annotations
 from trialfinder.criteria.tables import Pattern
 
 # A bracket may open on the sex a first bound is for: "QTc prolongation (male > 450 ms; female".
+# A bracket opened before the name may close a few words before the comparator: "(AST or ALT)
+# ≤ 3 × ULN", "(SGOT, and total bilirubin) should be less than 2X ULN", "Creatinine clearance
+# [CrCl]) ≥ 50 mL/min"; the applier keeps a list of names in it only when the bracket opened just
+# before the first.
 _GAP = r"""(?P<gap>\)?(?:[^\d;.≥≤<>=()\n]|\([^()\n]{0,60}\)|\n(?!\s*\n)
-    |\((?=\s*(?:fe)?males?\b|\s*(?:wo)?men\b)){0,60}?)"""
+    |\((?=\s*(?:fe)?males?\b|\s*(?:wo)?men\b)|\)(?=[^\d;.≥≤<>=()\n]{0,25}?(?:\(\s*)?{CMP})){0,60}?)"""
 # The upper limit of normal, however written: "ULN", "UNL", "upper level of the normal value".
 _ULN_NAME = r"""(?:the\s+)?(?:institutional\s+|upper\s+)?
     (?:ULN|IULN|ULRR|UNL|upper\s+(?:limits?|levels?)\s+(?:of\s+)?(?:the\s+)?(?:normal|reference)

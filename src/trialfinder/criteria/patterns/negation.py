@@ -265,6 +265,17 @@ PATTERNS: tuple[Pattern, ...] = (
             "disorder",
         ),
     ),
+    # A therapy's short form that begins the name of a lab method: "RT-PCR" and "RT-qPCR" are
+    # reverse transcription PCR, not radiotherapy.
+    Pattern(
+        name="therapy_in_a_lab_method",
+        kind="mention_modifier",
+        label="therapy",
+        regex=r"""(?-i:-(?:q|RT-|qRT-)?PCR)\b""",
+        examples=("-PCR test for SARS-CoV-2", "-qPCR", "-PCR, Amplicor test kit"),
+        non_examples=("-induced pneumonitis", " PCR"),
+        trigger=("pcr",),
+    ),
     # A therapy word that names a scale, a specialist or a service: "HCT comorbidity index",
     # "radiation oncologist", "transplant unit".
     Pattern(

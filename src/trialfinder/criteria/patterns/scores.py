@@ -27,12 +27,26 @@ _VALUE = (
     r"(?:\d+(?:\.\d+)?|IV|VI|III|II|I|V|[ABC])(?!(?!kg\b|kg/|mm\b|cm\b)\w|\.\d|,\d{3})"
     r"(?!\s*(?:years?|yrs?|y/o|y\.o\.|months?)(?!\w)|[\s-]*items?\b)"
 )
-# "Karnofsky 60%-100%": a per cent sign may follow each value; "0, 1, or 2": a comma may come
-# before the last "or".
+# The unit of a BMI, written after a value, spelled out or not, and perhaps repeated in a
+# bracket: "30 kg/m2", "20-26 kg/m(2)", "18.0 kilograms per meter squared (kg/m\^2)",
+# "23.0 kilogram per square metre".
+_KG_PER_M2 = r"kg\s*/\s*m\s*(?:\\?\^\s*2|2|²|\(2\))"
+BMI_UNIT = (
+    r"(?:"
+    + _KG_PER_M2
+    + r"|kilo(?:gram)?s?\s+per\s+(?:square\s+)?met(?:er|re)s?(?:\s+squared?)?)"
+    + r"(?:\s*\(\s*"
+    + _KG_PER_M2
+    + r"\s*\))?"
+)
+# "Karnofsky 60%-100%": a per cent sign may follow each value, a BMI's unit too ("between 23.0
+# kg/m2 and 39.9 kg/m2"); "0, 1, or 2": a comma may come before the last "or".
 _VALUES = (
     r"(?P<values>"
     + _VALUE
-    + r"(?:\s*%?\s*(?:,\s*(?:or|and)?|or|and|-|–|~|to|through|/)\s*(?-i:"
+    + r"(?:\s*(?:%|"
+    + BMI_UNIT
+    + r")?\s*(?:,\s*(?:or|and)?|or|and|-|–|~|to|through|/)\s*(?-i:"
     + _VALUE
     + r"))*)"
 )
@@ -64,6 +78,40 @@ _IHC_VALUES = (
 )
 _IHC = r"(?:IHC|immunohistochemi(?:stry|cal(?:ly)?)|immunocytochemi(?:stry|cal))"
 _HER2 = r"(?:HER[-\s]?2(?:/neu)?|erbB[-\s]?2|c-erbB-2)"
+
+# Pieces of the rows for unlisted scales named by a short form next to their long name: a word
+# of the long name, not an article or a preposition ("an Oxygenation Index"); the long name's
+# last word, which says it names a scale, and its version ("Test-10"); the short form, of two
+# capitals or more ("HCT-CI", "PhGA"); and the bound after the names, a comparator before the
+# value or a direction after it ("(score greater than 2)", "score 3 or greater").
+_NAME_WORD = r"\b(?!(?:a|an|the|of|by|on|in|to|for|with|and|or|as|their|its)\b)[A-Za-z][\w'-]*"
+_SCALE_WORD = (
+    r"(?:index|score|scale|test|inventory|questionnaire|assessment|rating|tool)(?:[\s-]+\d{1,2})?"
+)
+_SCALE_TRIGGERS = (
+    "index",
+    "score",
+    "scale",
+    "test",
+    "inventory",
+    "questionnaire",
+    "assessment",
+    "rating",
+    "tool",
+)
+_SHORT_FORM = r"(?-i:(?P<name>[A-Z][a-z]?[A-Z][A-Za-z0-9\-]{0,10}))"
+_GENERIC_BOUND = (
+    r"(?:\(\s*)?(?:(?:total\s+)?scores?\s+)?(?:(?:must|should)\s+be\s+)?(?:of\s+|:\s*|(?:is|was)\s+)?"
+    r"(?:(?P<op>{CMP})\s*"
+    + ECHO
+    + r")?(?P<value>\d+(?:\.\d+)?)(?!\d|\.\d)\s*(?:points?\s+)?(?:"
+    + POST
+    + r")?"
+)
+
+# A long name before the bracketed short form of a listed scale, after a value: "on the Patient
+# Health Questionnaire (PHQ-9)"; the short form is read.
+_LONG_NAME_BEFORE = r"(?:(?-i:[A-Z][\w'-]*)(?:\s+[\w'-]+){0,6}?\s*[(\[]\s*)?"
 
 PATTERNS: tuple[Pattern, ...] = (
     # A Gleason score as pattern sums, read as their totals: "Gleason score 5+4 or 5+5" is 9-10,
@@ -196,7 +244,9 @@ PATTERNS: tuple[Pattern, ...] = (
         + _GAP
         + r"(?P<value>"
         + _VALUE
-        + r""")\s*(?:%|percent)?\s*                           # "70% or greater"
+        + r""")\s*(?:%|percent|"""
+        + BMI_UNIT
+        + r""")?\s*                                              # "70% or greater"
         (?P<post>or\s+(?:less|lower|below|better|more|greater|higher|above|worse)|"""
         + AND_BEYOND
         + ")",
@@ -357,19 +407,45 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="score",
         regex=r"(?P<op>{CMP})\s*(?:(?:grade|class|stage|score)\s+(?:of\s+)?)?(?P<value>"
         + _VALUE
-        + r""")\s*%?\s+(?:points?\s+)?                       # "≥ 20 points", "≥ 40%"
+        + r""")\s*(?:%|mm\b)?\s+(?:points?\s+)?             # "≥ 20 points", "≥ 40%", "≥ 40 mm"
         (?:according\s+to|on|by|per|using|as\s+(?:measured|assessed)\s+by)\s+
-        (?:the\s+)?(?:\d{1,2}[-\s]item\s+)?                           # "the 17-item"
-        (?P<score>{SCORE})                                           # the scale's name""",
+        (?:the\s+|an?\s+)?(?:\d{1,2}[-\s]item\s+)?                    # "the 17-item"
+        (?:\d{1,3}[\s-]*(?:mm|points?)\s+(?:pain\s+)?)?                 # "a 100-mm (pain) VAS"
+        """
+        + _LONG_NAME_BEFORE
+        + r"(?P<score>{SCORE})",  # the scale's name
         examples=(
             "at least grade 3 according to Guillain-Barre Study Group grading scale",
             "≥ 20 on the MADRS",
             "greater than 2 points on the Expanded Disability Status Scale",
             "score > 16 on the 17-item HRSD",
             "Pre-operative score ≥ 40% on Oswestry Disability Index",
+            "pain of at least 30 mm on a 100 mm visual analogue scale",
+            "pain ≥ 40 mm on a 100-mm VAS",
+            "a score of ≥ 10 on the Patient Health Questionnaire (PHQ-9)",
+            "at least 40 on a 100-point pain visual analog scale",
         ),
         non_examples=("≥ 20 on the day of screening", "ECOG ≤ 1"),
         trigger=("according", " on ", " by ", " per ", "using"),
+    ),
+    # A range before the scale's name: "between 40 and 80 point on 100mm pain visual analogue
+    # scale", "a score of 15 to 25 on the MADRS".
+    Pattern(
+        name="score_value_first_range",
+        kind="score",
+        regex=r"""(?:\bbetween\s+|\bscores?\s+(?:of\s+)?)(?P<values>\d+(?:\.\d+)?\s*
+        (?:-|–|to|and)\s*\d+(?:\.\d+)?)(?![\d.])\s*(?:mm\b|points?\b)?\s+
+        (?:according\s+to|on|by|per|using)\s+(?:the\s+|an?\s+)?
+        (?:\d{1,3}[\s-]*(?:mm|points?)\s+(?:pain\s+)?)?"""
+        + _LONG_NAME_BEFORE
+        + r"(?P<score>{SCORE})",
+        examples=(
+            "low back pain between 40 and 80 point on 100mm pain visual analogue scale",
+            "a score of 15 to 25 on the MADRS",
+            "scores between 10 and 20 on the Hamilton Depression Scale",
+        ),
+        non_examples=("between 40 and 80 years on the VAS", "a score of 15 on the MADRS"),
+        trigger=("between", "score"),
     ),
     Pattern(
         name="score_value_first_postfix",
@@ -378,11 +454,14 @@ PATTERNS: tuple[Pattern, ...] = (
         + _VALUE
         + r""")\s+(?:points?\s+)?"""  # "60"
         + POST
-        + r"""\s+(?:according\s+to|on|by|per|using)\s+(?:the\s+)?(?P<score>{SCORE})""",
+        + r"""\s+(?:according\s+to|on|by|per|using)\s+(?:the\s+)?"""
+        + _LONG_NAME_BEFORE
+        + r"(?P<score>{SCORE})",
         examples=(
             "60 or more on the Karnofsky scale",
             "10 or higher on the Hamilton Depression Scale",
             "30 and below on the PCL-5",
+            "score 9 or above on the Patient Health Questionnaire (PHQ-9)",
         ),
         non_examples=("1 or less by the time of enrollment", "10 or greater on a scale of 0 to"),
         trigger=("according", " on ", " by ", " per ", "using"),
@@ -462,5 +541,92 @@ PATTERNS: tuple[Pattern, ...] = (
         non_examples=("a score of 10 or more on the day of", "score of 3 or higher"),
         confidence=0.7,
         trigger=("score",),
+    ),
+    # An unlisted scale whose short form follows its long name in a bracket, then a bound; the
+    # short form names it: "HCT comorbidity index (HCT-CI) <5", "Drug Abuse Screening Test-10
+    # (DAST-10) (score greater than 2)", "Birmingham Vasculitis Activity Score (BVAS) score 3 or
+    # greater". The long name must be three words or more and end on a word that names a scale
+    # (a two-word "Oxygenation Index (OI)" or "Cardiac Index (CI)" is a measurement), and the
+    # short form must hold two capitals, so "(ANC) ≥ 1500" after a lab's name is not read; a
+    # lab's short form is dropped by the applier.
+    Pattern(
+        name="score_generic_short_form",
+        kind="score",
+        regex=_NAME_WORD
+        + r"\s+"
+        + _NAME_WORD
+        + r"\s+"
+        + _SCALE_WORD
+        + r"\s*[(\[]"
+        + _SHORT_FORM
+        + r"[)\]]\s*"
+        + _GENERIC_BOUND,
+        examples=(
+            "HCT comorbidity index (HCT-CI) <5",
+            "Drug Abuse Screening Test-10 (DAST-10) (score greater than 2)",
+            "Birmingham Vasculitis Activity Score (BVAS) score 3 or greater",
+            "Nottingham Prognostic Index (NPI) of > 5.4",
+            "Widespread pain index (WPI) ≥7",
+            "a Gastroparesis Cardinal Symptom Index (GCSI) of >2",
+        ),
+        non_examples=(
+            "absolute neutrophil count (ANC) ≥ 1500",
+            "Glasgow Outcome Scale (GOS)",
+            "Quality of life questionnaire (QLQ-C30) at baseline",
+            "Oxygenation Index (OI) greater than 15",
+            "have an oxygenation index (OI) > 15",
+        ),
+        confidence=0.7,
+        trigger=_SCALE_TRIGGERS,
+    ),
+    # The same with the long name in the bracket: "MDAS [Memorial Delirium Assessment Scale] <
+    # 13", "GCSI (Gastroparesis Cardinal Symptom Index) of 2 or more".
+    Pattern(
+        name="score_generic_short_form_first",
+        kind="score",
+        regex=r"\b"
+        + _SHORT_FORM
+        + r"\s*[(\[]\s*"
+        + _NAME_WORD
+        + r"(?:\s+[\w'-]+){1,6}?\s+"
+        + _SCALE_WORD
+        + r"\s*[)\]]\s*"
+        + _GENERIC_BOUND,
+        examples=(
+            "MDAS [Memorial Delirium Assessment Scale] < 13",
+            "GCSI (Gastroparesis Cardinal Symptom Index) of 2 or more",
+        ),
+        non_examples=(
+            "OI (oxygenation index) > 15",
+            "ANC (absolute neutrophil count) ≥ 1500",
+            "MDAS [Memorial Delirium Assessment Scale] at baseline",
+        ),
+        confidence=0.7,
+        trigger=_SCALE_TRIGGERS,
+    ),
+    # An unlisted scale named in full, in capitals, with no short form, then a bound: "Vasculitis
+    # Disease Activity Index of greater than or equal to 3", "Zurich Claudication Questionnaire
+    # score of at least 2". The long name, three words or more ending on Index, Scale,
+    # Inventory, Questionnaire or Test, names it.
+    Pattern(
+        name="score_generic_long_name",
+        kind="score",
+        regex=r"""(?-i:\b(?P<name>[A-Z][\w'-]*(?:\s+(?:(?:of|for|and|in|on|the)\s+)?[A-Z][\w'-]*){1,6}
+        \s+(?:Index|Scale|Inventory|Questionnaire|Test)))(?!\s*[(\[])\s*"""
+        + _GENERIC_BOUND,
+        examples=(
+            "Vasculitis Disease Activity Index of greater than or equal to 3",
+            "a history of a Vasculitis\r\n Disease Activity Index greater than or equal to 3",
+            "Zurich Claudication Questionnaire score of at least 2",
+            "Edinburgh Postnatal Depression Scale score must be greater than 12",
+        ),
+        non_examples=(
+            "Oxygenation Index greater than 15",
+            "Hospital Anxiety and Depression Scale (HADS) score ≥ 8",
+            "Vasculitis Disease Activity Index at baseline",
+            "a vasculitis disease activity index of 3 or more",
+        ),
+        confidence=0.7,
+        trigger=("index", "scale", "inventory", "questionnaire", "test"),
     ),
 )
