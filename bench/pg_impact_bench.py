@@ -21,6 +21,9 @@ the product's tables (a copy of a migrated store; the product's tables are read,
   call (`TOP_K_FUNCTION`, `top_k_in_server`). Pages also by every hit scored from the compact
   table (`all_hits_page`), and by the path the words' list lengths choose (`bm25_page`: every
   hit when the query can have at most `ALL_HITS_MAX` hits, else the top-k in the server).
+  Also (session 11, later): the top-k keeping its scores and checks across rounds (`keep`),
+  and a path that, where the list lengths allow more hits but the planner estimates few,
+  counts them (`estimated_hits`, `hit_count` capped at `ALL_HITS_MAX`).
 - Write cost: `--write-rows` new trials' impact rows and document-frequency updates
   (documents copied under fresh ids) in a transaction that is rolled back, `--write-rounds`
   rounds, in each impact table present; CPU ms of this process and the server backend.
@@ -32,8 +35,8 @@ the product's tables (a copy of a migrated store; the product's tables are read,
   checked, the path chosen, and the top-10 overlap with the product's page. Each BM25 page is
   checked against the exact BM25 page (every hit scored) in the warm-up.
 - `--through-store ARGS`: `backends_bench.py ARGS` with the store's pages that
-  `answers_by_top_k` takes answered by `bm25_page` (`--client-top-k`: session 10's `top_k_of`)
-  (`through_store`): against SQLite, end to end.
+  `answers_by_top_k` takes answered by `bm25_page` (`--path`: which of its paths;
+  `--client-top-k`: session 10's `top_k_of`) (`through_store`): against SQLite, end to end.
 - `--ranking`: NDCG@10 on the judged TREC 2021 topics (`ranking_bench`: its store, queries and
   measures), the product's `ts_rank` order against the BM25 order of the same hits (scored for
   every hit: the top-k returns the same order), with the paired change per topic and
@@ -552,7 +555,7 @@ def trial_score(trial: str, word_ids: str, idfs: str) -> str:
 TOP_K_FUNCTION = f"""
 create or replace function bm25_top_k(
     word_ids integer[], idfs float8[], statuses smallint[], k integer, check_sql text,
-    first_depth integer, batch_size integer, score_budget integer
+    first_depth integer, batch_size integer, score_budget integer, keep boolean
 ) returns table (
     nct_id text, score float8, rounds integer, rows_read integer, scored integer, checked integer
 )
@@ -568,7 +571,10 @@ language plpgsql stable as $function$
 -- the floor (the k-th hit's score, or the bound). The page is final with k hits above the
 -- bound, or when every list was read to its end. While fewer than k hits are known, a round
 -- scores at most `score_budget` trials from the trial index, then reads deeper (cheaper than
--- scoring every trial seen: deeper lists make more of them exact, or drop them).
+-- scoring every trial seen: deeper lists make more of them exact, or drop them). With `keep`,
+-- the scores from the trial index and the checks' answers are kept for the later rounds (in
+-- jsonb maps: a look-up is a binary search, where an array's is a scan); the budget counts
+-- the trials not exact from the lists, kept or new, so a round does no more than without.
 #variable_conflict use_column
 declare
     depth integer := first_depth;
@@ -584,6 +590,9 @@ declare
     batch_scores float8[];
     ask text[];
     hits_found text[];
+    new_scores jsonb;
+    known_scores jsonb := '{{}}';
+    answers jsonb := '{{}}';
     hit_ids integer[];
     hit_scores float8[];
     floor_score float8;
@@ -595,6 +604,7 @@ declare
     n_checked integer := 0;
     rows_now integer;
     scored_now integer;
+    partial_now integer;
 begin
     loop
         n_rounds := n_rounds + 1;
@@ -651,33 +661,58 @@ begin
         while at <= seen_count and seen_upper[at] >= floor_score loop
             -- (fewer than k hits and lists left: the page cannot be final this round)
             exit when cardinality(hit_ids) < k and not exhausted and scored_now >= score_budget;
-            select array_agg(batch.trial order by exact.score desc, batch.trial),
+            select array_agg(batch.trial order by exact.score desc, batch.trial)
+                    filter (where can.enter),
                 array_agg(exact.score order by exact.score desc, batch.trial)
-            into batch_ids, batch_scores
+                    filter (where can.enter),
+                jsonb_object_agg(batch.trial::text, exact.score) filter (where exact.from_index),
+                (count(*) filter (where exact.from_index))::integer,
+                (count(*) filter (where batch.lists < word_count))::integer
+            into batch_ids, batch_scores, new_scores, rows_now, partial_now
             from unnest(
                 seen_ids[at:at + batch_size - 1],
                 seen_lists[at:at + batch_size - 1],
                 seen_partial[at:at + batch_size - 1]
             ) as batch (trial, lists, partial)
             cross join lateral (
-                select case when batch.lists = word_count then batch.partial else (
-                    {trial_score("batch.trial", "word_ids", "idfs")}
-                ) end as score
+                select (known_scores ->> batch.trial::text)::float8 as score
+            ) as known
+            cross join lateral (
+                select case
+                    when batch.lists = word_count then batch.partial
+                    when known.score is not null then known.score
+                    else ({trial_score("batch.trial", "word_ids", "idfs")})
+                end as score,
+                batch.lists < word_count and known.score is null as from_index
+                offset 0  -- (a fence: else the score's subquery runs once per use)
             ) as exact
-            where exact.score >= floor_score and (exact.score > bound or exhausted);
-            rows_now := (
-                select count(*)::integer
-                from unnest(seen_lists[at:at + batch_size - 1]) as lists
-                where lists < word_count
-            );
-            scored_now := scored_now + rows_now;
+            cross join lateral (
+                select exact.score >= floor_score and (exhausted or exact.score > bound) as enter
+            ) as can;
+            if keep and new_scores is not null then
+                known_scores := known_scores || new_scores;
+            end if;
+            scored_now := scored_now + partial_now;
             n_scored := n_scored + rows_now;
             at := at + batch_size;
             continue when batch_ids is null;
-            select array_agg({NCT_ID.format(trial="trial")} order by ord) into ask
-            from unnest(batch_ids) with ordinality as candidates (trial, ord);
-            execute check_sql into hits_found using ask;
-            n_checked := n_checked + cardinality(ask);
+            if not keep then
+                answers := '{{}}';
+            end if;
+            select array_agg(candidates.id order by candidates.ord) into ask
+            from unnest(batch_ids) with ordinality as numbers (trial, ord)
+            cross join lateral (
+                select {NCT_ID.format(trial="numbers.trial")} as id, numbers.ord
+            ) as candidates
+            where not answers ? candidates.id;
+            if ask is not null then
+                execute check_sql into hits_found using ask;
+                n_checked := n_checked + cardinality(ask);
+                answers := (case when keep then answers else '{{}}' end) || (
+                    select jsonb_object_agg(asked.id, asked.id = any(hits_found))
+                    from unnest(ask) as asked (id)
+                );
+            end if;
             select coalesce(array_agg(top.id order by top.score desc, top.id), '{{}}'),
                 coalesce(array_agg(top.score order by top.score desc, top.id), '{{}}')
             into hit_ids, hit_scores
@@ -688,7 +723,7 @@ begin
                     union all
                     select new.id, new.score
                     from unnest(batch_ids, batch_scores) as new (id, score)
-                    where {NCT_ID.format(trial="new.id")} = any(coalesce(hits_found, '{{}}'))
+                    where coalesce((answers ->> ({NCT_ID.format(trial="new.id")}))::boolean, false)
                 ) as merged
                 order by merged.score desc, merged.id
                 limit k
@@ -872,22 +907,60 @@ def all_hits_sql(sql: str) -> str:
     return sql.replace(match[0], compact_score(match["document"]).strip())
 
 
+def unranked_sql(sql: str) -> str:
+    """The product's relevance page SQL with its `ts_rank` score replaced by 0: its hits, for
+    the checks and counts that do not need their order."""
+    match = _TS_RANK.search(sql)
+    if match is None:
+        raise SystemExit(f"the product's SQL has no ts_rank score:\n{sql}")
+    return sql.replace(match[0], "0")
+
+
 def check_sql(conn: Connection, sql: str, params: dict[str, Any]) -> str:
     """The statement `bm25_top_k` runs to test candidates: the product's SQL restricted to the
     ids `$1` (`among`), unranked, returning the array of the hits' ids, its values written in
     place (the function runs it with `execute ... using`)."""
-    match = _TS_RANK.search(sql)
-    if match is None:
-        raise SystemExit(f"the product's SQL has no ts_rank score:\n{sql}")
-    restricted = among(sql.replace(match[0], "0")).replace("%(candidates)s", "$1")
+    restricted = among(unranked_sql(sql)).replace("%(candidates)s", "$1")
     text = psycopg.ClientCursor(conn).mogrify(restricted, {**params, "limit": None, "offset": 0})
     return f"select array_agg(hits.nct_id) from ({text}) as hits"
 
 
+def hits_sql(where: StudyFilter, sort: StudySort) -> tuple[str, dict[str, Any]]:
+    """The product's hits of the page, unranked and unordered, at most `%(limit)s`."""
+    sql, params = study_search_sql(where, sort)
+    unordered = re.sub(r"\norder by [^\n]*\n", "\n", unranked_sql(sql), count=1)
+    return unordered, {**params, "offset": 0}
+
+
+def hit_count(conn: Connection, where: StudyFilter, sort: StudySort, cap: int | None) -> int:
+    """The page's hits by the product's conditions, counted up to `cap` + 1 (None: all): with a
+    cap, PostgreSQL stops at the cap's hit (no order), though the GIN bitmap is built whole
+    and phrases are rechecked on the documents."""
+    sql, params = hits_sql(where, sort)
+    limit = None if cap is None else cap + 1
+    row = conn.execute(f"select count(*) from ({sql}) as hits", {**params, "limit": limit})
+    found = row.fetchone()
+    return int(found[0]) if found else 0
+
+
+def estimated_hits(conn: Connection, where: StudyFilter, sort: StudySort) -> float:
+    """The planner's row estimate of the page's hits (planning only, no read): words taken as
+    independent, so an AND of related words is underestimated."""
+    sql, params = hits_sql(where, sort)
+    row = conn.execute(f"explain (format json) {sql}", {**params, "limit": None}).fetchone()
+    return float(row[0][0]["Plan"]["Plan Rows"]) if row else 0.0
+
+
 def top_k_in_server(
-    conn: Connection, where: StudyFilter, sort: StudySort, limit: int, words: QueryWords
+    conn: Connection,
+    where: StudyFilter,
+    sort: StudySort,
+    limit: int,
+    words: QueryWords,
+    keep: bool = False,
 ) -> TopK:
-    """The first `limit` hits by BM25 (ties by id) in one call of `bm25_top_k`."""
+    """The first `limit` hits by BM25 (ties by id) in one call of `bm25_top_k` (`keep`: the
+    scores and check answers kept across rounds)."""
     sql, params = study_search_sql(where, sort)
     statuses = params.get("statuses")
     rows = conn.execute(
@@ -895,7 +968,7 @@ def top_k_in_server(
         select * from bm25_top_k(
             %(ids)s::integer[], %(idfs)s::float8[],
             (select array_agg(code) from {STATUSES} where status = any(%(statuses)s::text[])),
-            %(limit)s, %(check)s, %(depth)s, %(batch)s, %(budget)s
+            %(limit)s, %(check)s, %(depth)s, %(batch)s, %(budget)s, %(keep)s
         )
         """,
         {
@@ -907,6 +980,7 @@ def top_k_in_server(
             "depth": FIRST_DEPTH,
             "batch": BATCH_IN_SERVER,
             "budget": SCORE_BATCH,
+            "keep": keep,
         },
     ).fetchall()
     if not rows:
@@ -925,14 +999,29 @@ def all_hits_page(
     return TopK([tuple(r) for r in rows], 0, 0, 0, 0)
 
 
-def bm25_page(conn: Connection, where: StudyFilter, sort: StudySort, limit: int) -> TopK:
-    """The first `limit` hits by BM25, by the path the words' list lengths choose: every hit
-    scored when the query can have at most `ALL_HITS_MAX` hits, else the top-k in the
-    server; both the same score, so the same page."""
+def bm25_page(
+    conn: Connection,
+    where: StudyFilter,
+    sort: StudySort,
+    limit: int,
+    by_count: bool = True,
+    keep: bool = True,
+) -> TopK:
+    """The first `limit` hits by BM25: every hit scored when the query has at most
+    `ALL_HITS_MAX` hits, else the top-k in the server; both the same score, so the same page.
+    The hits are bounded by the words' list lengths (`QueryWords.hit_bound`); with `by_count`,
+    when that bound is above the limit but the planner estimates at most the limit
+    (`estimated_hits`), they are counted (`hit_count`, capped: an underestimate costs a count,
+    not an every-hit page); with `keep` the top-k keeps its scores and checks across rounds.
+    Neither: session 11's first path (the bound alone, nothing kept)."""
     words = query_words(conn, where)
-    if words.hit_bound <= ALL_HITS_MAX:
+    if words.hit_bound <= ALL_HITS_MAX or (
+        by_count
+        and estimated_hits(conn, where, sort) <= ALL_HITS_MAX
+        and hit_count(conn, where, sort, ALL_HITS_MAX) <= ALL_HITS_MAX
+    ):
         return all_hits_page(conn, where, sort, limit, words)
-    return top_k_in_server(conn, where, sort, limit, words)
+    return top_k_in_server(conn, where, sort, limit, words, keep)
 
 
 # -- pages -------------------------------------------------------------------------------------
@@ -940,12 +1029,18 @@ def bm25_page(conn: Connection, where: StudyFilter, sort: StudySort, limit: int)
 PRODUCT = "ts_rank (product)"
 CLIENT = "BM25 top-k (client)"
 SERVER = "BM25 top-k (server)"
+SERVER_KEPT = "BM25 top-k (server, kept)"
 EVERY_HIT = "BM25 every hit"
 BY_LENGTHS = "BM25 by list lengths"
-VARIANTS = (PRODUCT, CLIENT, SERVER, EVERY_HIT, BY_LENGTHS)
+BY_COUNT = "BM25 by hit count"
+VARIANTS = (PRODUCT, CLIENT, SERVER, SERVER_KEPT, EVERY_HIT, BY_LENGTHS, BY_COUNT)
+PATHS = {"lengths": (False, False), "kept": (False, True), "counted": (True, True)}
+"""`bm25_page`'s `by_count` and `keep` by the name `--path` gives them."""
 """The product's page; session 10's top-k (`top_k`, the wide table, the loop in Python); the
 top-k in the server over the compact table (`top_k_in_server`); every hit scored from the
-compact table (`all_hits_page`); the path by list lengths between the two (`bm25_page`)."""
+compact table (`all_hits_page`); the path by list lengths between the two (`bm25_page`
+without `by_count`); the top-k keeping its scores and checks across rounds; the path by list
+lengths and a capped hit count, to the kept top-k (`bm25_page`)."""
 Samples = dict[tuple[str, str, int], list[float]]
 
 
@@ -957,11 +1052,14 @@ def variant_page(conn: Connection, variant: str, search: SearchQuery, size: int)
         return TopK([tuple(row) for row in conn.execute(sql, params)], 0, 0, 0, 0)
     if variant == CLIENT:
         return top_k(conn, search, size + 1, stored_avg_length(conn))
-    if variant == SERVER:
-        return top_k_in_server(conn, where, sort, size + 1, query_words(conn, where))
+    if variant in (SERVER, SERVER_KEPT):
+        words = query_words(conn, where)
+        return top_k_in_server(conn, where, sort, size + 1, words, keep=variant == SERVER_KEPT)
     if variant == EVERY_HIT:
         return all_hits_page(conn, where, sort, size + 1, query_words(conn, where))
-    return bm25_page(conn, where, sort, size + 1)
+    return bm25_page(
+        conn, where, sort, size + 1, *PATHS["counted" if variant == BY_COUNT else "lengths"]
+    )
 
 
 def present_variants(conn: Connection) -> tuple[str, ...]:
@@ -1045,18 +1143,22 @@ def check(conn: Connection, search: SearchQuery, pages: dict[str, TopK]) -> str:
             raise SystemExit(f"client top-k differs from BM25:\n{exact}\n{pages[CLIENT].rows}")
     words_found = query_words(conn, where)
     compact = all_hits_page(conn, where, sort, 11, words_found).rows
-    for variant in (SERVER, EVERY_HIT, BY_LENGTHS):
+    for variant in (SERVER, SERVER_KEPT, EVERY_HIT, BY_LENGTHS, BY_COUNT):
         if not same_page(compact, pages[variant].rows):
             raise SystemExit(f"{variant} differs from BM25:\n{compact}\n{pages[variant].rows}")
-    count_sql = re.sub(r"select\n.*?\nfrom ", "select count(*)\nfrom ", sql, count=1, flags=re.S)
-    row = conn.execute(count_sql.split("order by")[0], params).fetchone()
-    hits = int(row[0]) if row else 0
-    server = pages[SERVER]
+    hits = hit_count(conn, where, sort, None)
+    server, kept = pages[SERVER], pages[SERVER_KEPT]
     path = "every hit" if words_found.hit_bound <= ALL_HITS_MAX else "top-k"
+    estimate = estimated_hits(conn, where, sort)
+    counted = "every hit" if min(hits, words_found.hit_bound) <= ALL_HITS_MAX else "top-k"
+    if estimate > ALL_HITS_MAX and words_found.hit_bound > ALL_HITS_MAX:
+        counted = "top-k"
     shared = len({r[0] for r in pages[PRODUCT].rows[:10]} & {r[0] for r in compact[:10]})
     return (
-        f"{hits:,} | {words_found.hit_bound:,} {path} | {server.rounds} | {server.read:,} "
-        f"| {server.scored:,} | {server.checked:,} | {shared} of 10"
+        f"{hits:,} | {words_found.hit_bound:,} {path}; estimate {estimate:,.0f}, by count "
+        f"{counted} | {server.rounds} "
+        f"| {server.read:,} | {server.scored:,} / {kept.scored:,} "
+        f"| {server.checked:,} / {kept.checked:,} | {shared} of 10"
     )
 
 
@@ -1068,7 +1170,7 @@ def query_rows(
         "| query | "
         + " | ".join(f"{v} CPU ms" for v in variants)
         + " | hits | hit bound, path | server rounds | list rows read | scored from the trial "
-        "index | checked | top 10 shared |",
+        "index (kept) | checked (kept) | top 10 shared |",
         "|---|" + "---:|" * (len(variants) + 7),
     ]
     for label in labels:
@@ -1176,11 +1278,11 @@ def answers_by_top_k(where: StudyFilter, sort: StudySort) -> bool:
     )
 
 
-def through_store(argv: list[str], client: bool = False) -> None:
+def through_store(argv: list[str], client: bool = False, path: str = "counted") -> None:
     """Run `backends_bench.main(argv)` with the PostgreSQL store's pages that
-    `answers_by_top_k` takes answered by `bm25_page` (the compact table; `client`: session
-    10's `top_k_of`), under the same time limit and planner settings, the others by the
-    product: the prototype end to end against SQLite, by the same harness."""
+    `answers_by_top_k` takes answered by `bm25_page` (the compact table, by `PATHS[path]`;
+    `client`: session 10's `top_k_of`), under the same time limit and planner settings, the
+    others by the product: the prototype end to end against SQLite, by the same harness."""
     product = postgres_search.search_trials
     lengths: dict[int, float] = {}
 
@@ -1200,7 +1302,7 @@ def through_store(argv: list[str], client: bool = False) -> None:
             if client:
                 found = top_k_of(conn, where, sort, limit + offset, lengths[id(conn)])
             else:
-                found = bm25_page(conn, where, sort, limit + offset)
+                found = bm25_page(conn, where, sort, limit + offset, *PATHS[path])
             settings = plan_settings(where)
             if settings:
                 conn.execute("; ".join(f"reset {name}" for name in settings))
@@ -1240,13 +1342,20 @@ def main(argv: list[str] | None = None) -> None:
         help="--through-store with session 10's top-k (wide table, loop in Python)",
     )
     parser.add_argument(
+        "--path",
+        choices=PATHS,
+        default="counted",
+        help="--through-store's bm25_page: by list lengths alone, nothing kept (session 11's "
+        "first path); the same with the top-k's state kept; and with a capped hit count",
+    )
+    parser.add_argument(
         "--through-store",
         nargs=argparse.REMAINDER,
         help="run backends_bench with these arguments, free-text pages by the top-k",
     )
     args = parser.parse_args(argv)
     if args.through_store is not None:
-        through_store(args.through_store, client=args.client_top_k)
+        through_store(args.through_store, args.client_top_k, args.path)
         return
     print(machine_line())
     if args.database:

@@ -167,7 +167,9 @@ def test_every_hit_scored_from_the_compact_table_is_session_10s_bm25(
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("path", ["top-k", "every hit", "by lengths"])
+@pytest.mark.parametrize(
+    "path", ["top-k", "kept top-k", "every hit", "by lengths", "by count", "by count of 20"]
+)
 @pytest.mark.parametrize("depth", [64, 2])
 @pytest.mark.parametrize("params", TOP_K_QUERIES.values(), ids=TOP_K_QUERIES.keys())
 def test_each_path_gives_the_page_of_scoring_every_hit(
@@ -182,12 +184,15 @@ def test_each_path_gives_the_page_of_scoring_every_hit(
     monkeypatch.setattr(bench, "FIRST_DEPTH", depth)
     monkeypatch.setattr(bench, "BATCH_IN_SERVER", 1 if depth == 2 else 32)
     monkeypatch.setattr(bench, "SCORE_BATCH", 4 if depth == 2 else 256)
-    if path != "by lengths":
-        monkeypatch.setattr(bench, "ALL_HITS_MAX", 10**9 if path == "every hit" else -1)
+    if path not in ("by lengths", "by count"):
+        # (a limit of 20: the sample's ANDs go either way by the estimate and the count)
+        limits = {"every hit": 10**9, "by count of 20": 20}
+        monkeypatch.setattr(bench, "ALL_HITS_MAX", limits.get(path, -1))
     query = query_from_params(params)
     where, sort = query.study_filter(), query.study_sort()
     with psycopg.connect(compact_url, autocommit=True) as conn:
-        found = bench.bm25_page(conn, where, sort, 11)
+        kept = path.startswith(("kept", "by count"))
+        found = bench.bm25_page(conn, where, sort, 11, path.startswith("by count"), kept)
         words = bench.query_words(conn, where)
         every = conn.execute(
             bench.all_hits_sql(bench.page_sql(query, 10)[0]),
@@ -201,8 +206,48 @@ def test_each_path_gives_the_page_of_scoring_every_hit(
     assert words.hit_bound >= len(every) > 0
     assert [row[0] for row in found.rows] == [row[0] for row in every[:11]]
     assert [row[1] for row in found.rows] == pytest.approx([row[1] for row in every[:11]])
-    if path == "top-k" and depth == 2 and len(every) > 11:
+    if path in ("top-k", "kept top-k") and depth == 2 and len(every) > 11:
         assert found.rounds > 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("params", TOP_K_QUERIES.values(), ids=TOP_K_QUERIES.keys())
+def test_the_hit_count_is_the_products_hits_up_to_its_cap(
+    compact_url: str, params: dict[str, str]
+) -> None:
+    bench = _bench()
+    query = query_from_params(params)
+    where, sort = query.study_filter(), query.study_sort()
+    with psycopg.connect(compact_url, autocommit=True) as conn:
+        sql, values = bench.page_sql(query, 10)
+        hits = len(conn.execute(sql, {**values, "limit": 100_000}).fetchall())
+        assert bench.hit_count(conn, where, sort, None) == hits > 0
+        for cap in (0, hits // 2, hits, hits + 5):
+            assert bench.hit_count(conn, where, sort, cap) == min(hits, cap + 1)
+
+
+@pytest.mark.postgres
+def test_the_kept_top_k_scores_each_trial_from_the_trial_index_once(
+    compact_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _bench()
+    # Many rounds over long lists: the same trials come back each round.
+    monkeypatch.setattr(bench, "FIRST_DEPTH", 2)
+    monkeypatch.setattr(bench, "BATCH_IN_SERVER", 1)
+    query = query_from_params(TOP_K_QUERIES["broad-and"])
+    where, sort = query.study_filter(), query.study_sort()
+    with psycopg.connect(compact_url, autocommit=True) as conn:
+        words = bench.query_words(conn, where)
+        again = bench.top_k_in_server(conn, where, sort, 11, words, keep=False)
+        kept = bench.top_k_in_server(conn, where, sort, 11, words, keep=True)
+        trials = conn.execute(
+            f"select count(distinct trial) from {bench.SCORES} where word_id = any(%s)",
+            (words.ids,),
+        ).fetchone()
+    assert trials is not None
+    assert kept.rows == again.rows
+    assert kept.scored <= trials[0] and kept.checked <= trials[0]
+    assert kept.scored < again.scored
 
 
 @pytest.mark.postgres
