@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 import psycopg
 import pytest
@@ -36,10 +37,34 @@ def test_pages_not_by_distance_show_each_trials_nearest_site(
     page = search_studies(pg_real_store, query, page_size=1000).hits
     nearest = search_studies(pg_real_store, replace(query, sort="distance"), page_size=1000).hits
     assert len(page) == len(nearest) == total
-    assert {hit.nct_id: (hit.site, hit.distance_km) for hit in page} == {
-        hit.nct_id: (hit.site, hit.distance_km) for hit in nearest
+    assert {hit.nct_id: (hit.site, hit.site_status, hit.distance_km) for hit in page} == {
+        hit.nct_id: (hit.site, hit.site_status, hit.distance_km) for hit in nearest
     }
     assert all(hit.site is not None and hit.distance_km is not None for hit in page)
+    assert any(hit.site_status for hit in page)
+
+
+def test_a_page_not_by_distance_finds_its_sites_in_one_statement(
+    pg_real_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nearest sites of a page not ordered by distance come with their details: the page
+    sends no more statements than the same page ordered by distance (its sites known)."""
+    sent: list[str] = []
+    execute = psycopg.Connection.execute
+
+    def counted(self: psycopg.Connection[Any], query: Any, *args: Any, **kw: Any) -> Any:
+        sent.append(str(query))
+        return execute(self, query, *args, **kw)
+
+    query = SearchQuery(cond="cancer", geo=parse_geo("distance(Boston, MA,50mi)"))
+    search_studies(pg_real_store, query, page_size=10)  # the store's session set up
+    monkeypatch.setattr(psycopg.Connection, "execute", counted)
+    by_relevance = search_studies(pg_real_store, query, page_size=10).hits
+    relevance_statements = len(sent)
+    sent.clear()
+    search_studies(pg_real_store, replace(query, sort="distance"), page_size=10)
+    assert by_relevance and all(hit.site is not None for hit in by_relevance)
+    assert relevance_statements <= len(sent)
 
 
 @pytest.mark.parametrize(

@@ -577,8 +577,11 @@ def search_trials(
             # The page's sites are a few key lookups: plan them as usual.
             conn.execute("; ".join(f"reset {name}" for name in plan_settings(where)))
         if where.geo is not None and not _sorts_by_distance(where, sort) and rows:
-            rows = _with_nearest_sites(conn, where, where.geo, rows)
-        located = _page_sites(conn, where, rows) if _has_site_filter(where) and rows else {}
+            rows, located = _with_nearest_sites(conn, where, where.geo, rows)
+        elif _has_site_filter(where) and rows:
+            located = _page_sites(conn, where, rows)
+        else:
+            located = {}
     hits = []
     for nct_id, score, _, distance in rows:
         site, status = located.get(nct_id, (None, ""))
@@ -662,15 +665,36 @@ def nearest_sites_sql(
 
 def _with_nearest_sites(
     conn: Connection, where: StudyFilter, geo: GeoArea, rows: list[tuple[Any, ...]]
-) -> list[tuple[Any, ...]]:
+) -> tuple[list[tuple[Any, ...]], dict[str, tuple[Site, str]]]:
     """`rows` of a page not ordered by distance, with each trial's nearest site in the circle
-    (position and distance), looked up for the page only (`nearest_sites_sql`).
+    (position and distance), looked up for the page only (`nearest_sites_sql`), and that site
+    shown with each trial (as `_page_sites`): one statement, not one for the sites' positions
+    and another for their details.
     """
     sql, params = nearest_sites_sql(where, geo, [row[0] for row in rows])
-    nearest = {
-        nct_id: (position, distance) for nct_id, position, distance in conn.execute(sql, params)
-    }
-    return [(nct_id, score, *nearest[nct_id]) for nct_id, score, _, _ in rows]
+    nearest: dict[str, tuple[Any, Any]] = {}
+    located: dict[str, tuple[Site, str]] = {}
+    for nct_id, position, distance, status, *site in conn.execute(
+        f"""
+            select nearest.nct_id, nearest.position, nearest.distance_km, {_PAGE_SITE_COLUMNS}
+            from ({sql}) as nearest (nct_id, position, distance_km)
+            {_PAGE_SITE_JOIN.format(page="nearest")}
+            """,
+        params,
+    ):
+        nearest[nct_id] = (position, distance)
+        located[nct_id] = (Site(*site), str(status or ""))
+    return [(nct_id, score, *nearest[nct_id]) for nct_id, score, _, _ in rows], located
+
+
+_PAGE_SITE_COLUMNS = f"locations.status, {SITE_COLUMNS}, sites.lat, sites.lon"
+"""A page's shown site: its location status and the site (`Site`'s fields in order)."""
+
+_PAGE_SITE_JOIN = """join locations
+                on locations.nct_id = {page}.nct_id
+                and locations.position = {page}.position
+            join sites on sites.site_id = locations.site_id"""
+"""The located site at each `{page}` row's (nct_id, position), with its site."""
 
 
 def _page_sites(
@@ -684,13 +708,9 @@ def _page_sites(
     if where.geo is not None:
         params["positions"] = [row[2] for row in rows]
         sql = f"""
-            select
-                locations.nct_id, locations.status, {SITE_COLUMNS}, sites.lat, sites.lon
+            select locations.nct_id, {_PAGE_SITE_COLUMNS}
             from unnest(%(nct_ids)s::text[], %(positions)s::integer[]) as page (nct_id, position)
-            join locations
-                on locations.nct_id = page.nct_id
-                and locations.position = page.position
-            join sites on sites.site_id = locations.site_id
+            {_PAGE_SITE_JOIN.format(page="page")}
             """
     elif not where.location_words:
         # The first site in the countries, from the trial's first position in each country.
