@@ -4,6 +4,7 @@ tried only where their leading strings occur, words cut in one pass, headers pre
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -20,15 +21,18 @@ from trialfinder.criteria._extract import (
 )
 from trialfinder.criteria._labs import _after_analyte
 from trialfinder.criteria._regex_facts import leading_strings
-from trialfinder.criteria.lexicon import lab_index
+from trialfinder.criteria.lexicon import comparator_regex, lab_index
 from trialfinder.criteria.patterns import all_patterns
 from trialfinder.criteria.splitter import _HEADER, _may_be_header
 from trialfinder.criteria.tables import (
     Pattern,
+    _comparator_guard,
+    _number_guard,
     _prefix_finder,
     compile_pattern,
     finditer,
     search,
+    templates,
     word_spans,
 )
 
@@ -103,6 +107,34 @@ def test_leading_strings_are_found_for_plain_rows_and_not_for_open_ones() -> Non
     assert _prefix_finder(r"\bable\s+to") is not None
     assert _prefix_finder(r"(?:no|not)?\s*prior") is None
     assert _prefix_finder(r"\w+mab") is None
+
+
+PLACEHOLDER_TEXTS = [
+    "ALT ≤ 2.5 x ULN and bilirubin below or equal to 1.5",
+    "Hb does not fall below 9 g/dL; Age Equal To Or Above 18; GREATER THAN 50",
+    "platelets at least 100 or ⩾ 75, creatinine =< 1.5 & AST ≧ 40, .5 mg",
+    "Two or more, FIFTEEN years, one-third, twenty five, 1,500/µL, 10^-3, ٣ cycles, ſix",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS[:400] + TEXTS[-5:] + PLACEHOLDER_TEXTS)
+@pytest.mark.parametrize(
+    ("guard", "body"),
+    [(_comparator_guard, comparator_regex), (_number_guard, lambda: templates()["{NUM}"])],
+    ids=["CMP", "NUM"],
+)
+def test_a_placeholder_guard_keeps_every_match(
+    guard: Callable[[], str], body: Callable[[], str], text: str
+) -> None:
+    lookahead = guard()
+    assert lookahead.startswith("(?i:(?=[")  # the shipped literals all begin with a set character
+    unguarded = body().removeprefix(lookahead)
+    for flags in (re.IGNORECASE, 0):  # a row may read a placeholder in a case-sensitive scope
+        plain = re.compile("(?:" + unguarded + ")", flags)
+        guarded = re.compile(lookahead + "(?:" + unguarded + ")", flags)
+        for position in range(len(text) + 1):
+            found, expected = guarded.match(text, position), plain.match(text, position)
+            assert (found and found.span()) == (expected and expected.span()), (text, position)
 
 
 @pytest.mark.parametrize("text", TEXTS[:400] + TEXTS[-5:])

@@ -83,6 +83,14 @@ _CHANGE_BEFORE = re.compile(
     r"|improvements?|worsening)\s+(?:in|of)\s+(?:the\s+)?(?:serum\s+|plasma\s+|blood\s+)?\Z",
     re.IGNORECASE,
 )
+# A value to bring a reading to is a target, not the patient's level: "isoproterenol infusion to
+# a heart rate of ≥ 100 bpm", "titrated to a target SBP < 120 mmHg", "transfused to a hemoglobin
+# of 10 g/dL".
+_TARGET_BEFORE = re.compile(
+    r"\b(?:infusions?|infused|titrated|titration|paced|pacing|transfused|transfusions?)\s+to\s+"
+    r"(?:a|an|the)?\s*(?:target\s+|goal\s+)?\Z",
+    re.IGNORECASE,
+)
 # Names of a group of analytes and their members: when the criterion names a member beside one
 # ("transaminases (ALT and AST)", "transaminase (AST)"), the member is what is measured; beside
 # other analytes only ("Transaminases, alkaline phosphatase, total bilirubin ≤ 5 × ULN"), the
@@ -421,6 +429,7 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
         if (
             (" in" in before or " of" in before)
             and _CHANGE_BEFORE.search(before)
+            or (" to" in before and _TARGET_BEFORE.search(before))
             or (_labels_a_value(text, mention_start, mention_end))
         ):
             continue

@@ -206,10 +206,11 @@ def templates() -> dict[str, str]:
 
     return {
         # "10^-3" is a power of ten ("MRD ≥ 10^-3"), not the number 10.
-        "{NUM}": r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?(?!\d|\s*\^\s*[-−])|\.\d+|(?i:"
+        "{NUM}": _number_guard()
+        + r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?(?!\d|\s*\^\s*[-−])|\.\d+|(?i:"
         + _number_words()
         + r")\b)",
-        "{CMP}": "(?:" + lexicon.comparator_regex() + ")",
+        "{CMP}": _comparator_guard() + "(?:" + lexicon.comparator_regex() + ")",
         "{LAB}": "(?:" + lexicon.lab_regex() + ")",
         "{SCORE}": "(?:" + lexicon.score_regex() + ")",
         "{UNIT}": "(?:" + lexicon.unit_regex() + ")",
@@ -218,6 +219,37 @@ def templates() -> dict[str, str]:
         r"|half[\s-]lives|half[\s-]life)",
         "{SEP}": r"[\s\-‐–]*",
     }
+
+
+def _guard(literals: Iterable[str], also: str = "") -> str:
+    """Return a lookahead for the characters that one of ``literals`` (or a character of the
+    class body ``also``) can begin with, or "" when a literal can begin with a blank, hyphen or
+    apostrophe (which a text may leave out).
+
+    A placeholder's trie is tried at every position a row reaches; one character-set test
+    rejects most positions at once instead of trying each of the trie's first branches. Every
+    match begins with one of these characters, so matches do not change.
+    """
+    firsts: set[str] = set()
+    for literal in literals:
+        if literal[0] in " -‐–'’":
+            return ""
+        firsts.add(literal[0])
+    # Case-insensitive whatever the scope: "{NUM}" reads its words so ("ſix" too, a long s).
+    return "(?i:(?=[" + also + "".join(re.escape(c) for c in sorted(firsts)) + "]))"
+
+
+@cache
+def _comparator_guard() -> str:
+    """Return the lookahead that leads a ``{CMP}``."""
+    return _guard(row["literal"] for row in read_tsv("comparators.tsv", ("literal", "op")))
+
+
+@cache
+def _number_guard() -> str:
+    """Return the lookahead that leads a ``{NUM}``: a digit, a point or a number word."""
+    words = (row["word"] for row in read_tsv("numbers.tsv", ("word", "value")))
+    return _guard(words, also=r"\d.")
 
 
 def expand(regex: str) -> str:

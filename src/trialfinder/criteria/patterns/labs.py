@@ -288,6 +288,34 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         confidence=0.8,
     ),
+    # A second bound for another occasion of the same reading, after the first: "LVOT gradient
+    # ≥ 30 mm Hg at rest or ≥ 50 mm Hg following isoproterenol infusion", "SBP ≥ 130 mmHg at
+    # screening and ≥ 120 mmHg at the randomisation visit". The second bound needs its own unit
+    # and an occasion ("following", "after", "with", "during", "at" and up to three words), which
+    # is kept as its subgroup; the first bound keeps no subgroup. A bracket without a comparator
+    # may stand between ("(the most recent value within 4 weeks)").
+    Pattern(
+        name="lab_occasion_second",
+        kind="lab_subgroup",
+        regex=r"""(?:\s*at\s+(?:rest|screening|baseline)\b)?
+        \s*(?:\([^()≤≥<>=\n]{0,120}\)\s*)?(?:,\s*)?(?:and/or|and|or)\s+
+        (?P<op>{CMP})\s*(?P<value>{NUM})\s*(?P<unit>{UNIT})\s+
+        (?P<subgroup>(?:following|after|with|during|at)\s+(?:the\s+)?[A-Za-z][\w-]*
+          (?:\s+(?!(?:to|and|or|of|in|for)\b)[A-Za-z][\w-]*){0,2})""",
+        examples=(
+            " at rest or greater than or equal to 50 mm Hg following isoproterenol infusion",
+            " at screening and ≥ 120 mmHg at the randomisation visit",
+            " (the most recent value within 4 weeks) and ≥ 120 mmHg at the Randomisation Visit",
+            " at rest and/or > 50 mmHg with provocation",
+        ),
+        non_examples=(
+            " and ≤ 10%",
+            " or ≥ 3 mg/dL for Gilbert's syndrome",
+            " or ≥ 50 mm Hg",
+            " and > 100 bpm",
+        ),
+        confidence=0.8,
+    ),
     # A value written before its analyte (each row ends with it; the parser tries them only
     # before the names the lab index finds); read only where no analyte-first row took the value,
     # and only with a unit: "2 platelet transfusions" has none. A change ("10% weight loss",
