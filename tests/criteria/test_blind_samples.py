@@ -1,6 +1,7 @@
 """Issue 5's blind samples, labelled by reading before any parser run on their items: rounds 6,
-9 and 11 (ctgov_round6.json, ctgov_round9.json, ctgov_round11.json, held-out samples; never tuned
-on; round 11 draws treatment- and condition-bearing criteria), rounds 7, 8 and 10
+9, 11 and 13 (ctgov_round6.json, ctgov_round9.json, ctgov_round11.json, ctgov_round13.json,
+held-out samples; never tuned on; round 11 draws treatment- and condition-bearing criteria, round
+13 measurement and score criteria, partly from the Chia corpus), rounds 7, 8 and 10
 (ctgov_round7.json, ctgov_round8.json, ctgov_round10.json), tuning sets of measurement and score
 criteria, and round 12 (ctgov_round12.json), a tuning set of measurement criteria drawn from the
 Chia corpus texts (trials with an even NCT number). These tests check each file's make-up only;
@@ -35,7 +36,7 @@ class Sample:
     # criteria).
     numeric_only: bool
     # Where the criteria come from: "ctgov" (the shared records, split with split_criteria) or
-    # "chia" (the Chia corpus lines).
+    # "chia" (the Chia corpus lines); an item's own "source" key overrides it (round 13 mixes both).
     source: str = "ctgov"
     # The remainder of every NCT number modulo 2 where the draw kept to one parity (round 12 takes
     # the even Chia trials, leaving the odd ones to another set), else None.
@@ -59,8 +60,17 @@ SAMPLES = (
         source="chia",
         nct_parity=0,
     ),
+    # 150 measurement and 40 score items; the CT.gov trials ran out at 48, the rest are Chia's
+    # (items marked "source": "chia").
+    Sample("ctgov_round13.json", size=190, split="held_out", seed=2049, numeric_only=True),
 )
 by_file = pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.file)
+
+
+def _sources(path: Path, default: str) -> list[str]:
+    """Each item's source in file order: its "source" key where it has one, else `default`."""
+    items = json.loads(path.read_text(encoding="utf-8"))["items"]
+    return [item.get("source", default) for item in items]
 
 
 def _chia_criteria(nct_id: str) -> set[tuple[str, str]]:
@@ -70,7 +80,8 @@ def _chia_criteria(nct_id: str) -> set[tuple[str, str]]:
     return {
         (section, line.strip())
         for section, suffix in (("inclusion", "inc"), ("exclusion", "exc"))
-        for line in (folder / f"{nct_id}_{suffix}.txt").read_text(encoding="utf-8").split("\n")
+        if (folder / f"{nct_id}_{suffix}.txt").is_file()
+        for line in (folder / f"{nct_id}_{suffix}.txt").read_text(encoding="utf-8").splitlines()
         if 1 <= len(line.strip()) <= 400
     }
 
@@ -132,6 +143,18 @@ def test_sample_trials_are_in_no_other_labelled_file(sample: Sample) -> None:
 
 @by_file
 def test_sample_items_are_criteria_of_their_trials(sample: Sample) -> None:
-    criteria = _chia_criteria if sample.source == "chia" else _criteria
-    for item in load_labels(LABELLED / sample.file):
-        assert (item.section, item.text) in criteria(item.nct_id), item.nct_id
+    path = LABELLED / sample.file
+    for item, source in zip(load_labels(path), _sources(path, sample.source), strict=True):
+        criteria = _chia_criteria(item.nct_id) if source == "chia" else _criteria(item.nct_id)
+        assert (item.section, item.text) in criteria, (source, item.nct_id)
+
+
+def test_round13_chia_items_are_odd_trials_after_the_ctgov_part() -> None:
+    # The even Chia trials are kept for a tuning draw; part 2 (Chia) follows part 1 (CT.gov).
+    path = LABELLED / "ctgov_round13.json"
+    items = load_labels(path)
+    sources = _sources(path, "ctgov")
+    chia = [item.nct_id for item, source in zip(items, sources, strict=True) if source == "chia"]
+    assert set(sources) == {"ctgov", "chia"}
+    assert sources == sorted(sources, key=lambda source: source == "chia")
+    assert all(int(nct_id.removeprefix("NCT")) % 2 == 1 for nct_id in chia)
