@@ -24,6 +24,12 @@ the product's tables (a copy of a migrated store; the product's tables are read,
   Also (session 11, later): the top-k keeping its scores and checks across rounds (`keep`),
   and a path that, where the list lengths allow more hits but the planner estimates few,
   counts them (`estimated_hits`, `hit_count` capped at `ALL_HITS_MAX`).
+- Session 12, the hybrid path (`--path hybrid`, `takes_product_path`): the product's own
+  `search_trials`, unchanged, for a page whose GIN yield (its words and statuses) is at most
+  `PRODUCT_YIELD_MAX` rows, by the list-length bound or else by a fixed 1-in-`SAMPLE_SHARE`
+  sample of trials under a partial index (`--setup-sample`, `sampled_yield`); else the kept
+  top-k. The two paths rank by different functions (`ts_rank`, BM25): `--ranking-routing`
+  gives #8's NDCG of that mix, each search routed as at the scale of a given database.
 - Write cost: `--write-rows` new trials' impact rows and document-frequency updates
   (documents copied under fresh ids) in a transaction that is rolled back, `--write-rounds`
   rounds, in each impact table present; CPU ms of this process and the server backend.
@@ -809,7 +815,20 @@ def setup_compact(conn: Connection) -> float:
     conn.execute(f"comment on table {SCORES} is '{avg_length!r}'")
     conn.execute("drop function if exists bm25_top_k")
     conn.execute(TOP_K_FUNCTION)
+    setup_sample(conn)
     return avg_length
+
+
+def setup_sample(conn: Connection) -> None:
+    """(Re)make the yield sample's partial index on the compact table (`IN_SAMPLE`); print
+    seconds and size."""
+    conn.execute(f"drop index if exists {SCORES}_sample")
+    seconds = timed_statement(
+        conn,
+        f"create index {SCORES}_sample on {SCORES} (word_id, trial) include (status) "
+        f"where {IN_SAMPLE}",
+    )
+    print(f"sample index in {seconds:.1f} s: {relation_mb(conn, f'{SCORES}_sample'):,.1f} MB")
 
 
 def compact_insert(source: str, avg_length: float) -> str:
@@ -834,6 +853,23 @@ counts (`QueryWords.hit_bound`) is scored hit by hit, else read top-k. Fixed bef
 about what the top-k's first two rounds read for three words ((64 + 128) x 3 list rows)."""
 
 
+SAMPLE_SHARE = 64
+"""One trial in this many is in the yield sample (`IN_SAMPLE`)."""
+IN_SAMPLE = f"(hashint4(trial) & {SAMPLE_SHARE - 1}) = 0"
+"""Whether a compact-table row's trial is in the yield sample: a fixed hash of its key (not
+its digits, which a replicated corpus may assign in a pattern), under a partial index."""
+PRODUCT_YIELD_MAX = 4096
+"""The hybrid path (`takes_product_path`): a page whose GIN yield is at most this many rows goes
+to the product's own SQL. Fixed before measuring (session 12): the product reads, rechecks and
+ranks every row its GIN bitmap yields, ~6-10 us a row, so such a page costs at most ~25-40 ms,
+about the SQLite+tantivy free-text p95 (37-42 ms CPU, sessions 10-11); larger ones take the
+top-k."""
+
+
+MASK_BITS = 63
+"""The most query words `sampled_yield` tells apart (a bigint mask); more: the hit bound."""
+
+
 @dataclass
 class QueryWords:
     """A query's positive lexemes found in the dictionary (ids, idfs) and the most hits it can
@@ -842,13 +878,21 @@ class QueryWords:
     ids: list[int]
     idfs: list[float]
     hit_bound: int
+    terms: list[list[frozenset[int] | None]]
+    """Per positive term, per alternative, its lexemes' ids (None: a lexeme not in the
+    dictionary, so no trial has it; empty: stop words only, every trial)."""
+    sampled: list[tuple[frozenset[int], int]] | None = None
+    """With `query_words(sample=True)`: the sampled trials (`IN_SAMPLE`) in the statuses asked
+    that hold any of the words, as (the words they hold, how many trials)."""
 
 
-def query_words(conn: Connection, where: StudyFilter) -> QueryWords:
+def query_words(conn: Connection, where: StudyFilter, sample: bool = False) -> QueryWords:
     """The `QueryWords` of the filter's whole-document searches: lexemes as `to_tsquery`
     normalises each alternative of each positive term, idf from the dictionary (`WORDS`), and
     the hit bound: the least over positive terms of the sum over its alternatives of the least
-    trial count of the alternative's lexemes (every trial for an alternative of stop words)."""
+    trial count of the alternative's lexemes (every trial for an alternative of stop words);
+    with `sample`, in the same statement, the sampled trials holding them
+    (`QueryWords.sampled`, for `sampled_yield`)."""
     if any(_labels(s.columns) for s in where.text):
         raise SystemExit("labelled columns are not handled by the prototype")
     terms = [t for s in where.text for t in s.terms if not t.is_negated]
@@ -858,35 +902,88 @@ def query_words(conn: Connection, where: StudyFilter) -> QueryWords:
         for words in t.alternatives
         if words
     ]
-    texts = [
-        row[0]
-        for row in conn.execute(
-            f"select to_tsquery('{TEXT_CONFIG}', phrase)::text "
-            "from unnest(%s::text[]) with ordinality as phrases (phrase, ord) order by ord",
-            ([p for _, p in phrases],),
+    # One statement: each phrase's lexemes (the quoted operands of its `to_tsquery` text) and
+    # their dictionary rows, the dictionary's row of every trial (word ''), and (`sample`) per
+    # set of the words held (a bit mask over their ids in order), the sampled trials holding it.
+    statuses = list(where.statuses)
+    in_statuses = (
+        f"and status = any(array(select code from {STATUSES} where status = any(%(statuses)s)))"
+        if statuses
+        else ""
+    )
+    sampled_rows = f"""
+        union all
+        select null, null, null, null, held.mask, count(*)
+        from (
+            select bit_or(1::bigint << (array_position(query.ids, scores.word_id) - 1)) as mask
+            from (
+                select array_agg(distinct word_id order by word_id) as ids from found
+            ) as query
+            join {SCORES} as scores on scores.word_id = any(query.ids)
+            where {IN_SAMPLE} {in_statuses}
+            group by scores.trial
+        ) as held
+        group by held.mask"""
+    lexemes: list[set[str]] = [set() for _ in phrases]
+    found: dict[str, tuple[int, int]] = {}
+    masks: list[tuple[int, int]] = []
+    for ord_, word, word_id, trials, mask, held in conn.execute(
+        f"""
+        with found as (
+            select phrases.ord, lexemes.word, words.word_id, words.trials
+            from unnest(%(phrases)s::text[]) with ordinality as phrases (phrase, ord)
+            cross join lateral (
+                select distinct replace(operand[1], %(doubled)s, %(quote)s) as word
+                from regexp_matches(
+                    to_tsquery('{TEXT_CONFIG}', phrases.phrase)::text, %(operand)s, 'g'
+                ) as operand
+            ) as lexemes
+            left join {WORDS} as words on words.word = lexemes.word
         )
-    ]
-    lexemes = [
-        {w.replace("''", "'") for w in re.findall(r"'((?:[^']|'')*)'", text)} for text in texts
-    ]
+        select ord, word, word_id, trials, null::bigint, null::bigint from found
+        union all
+        select 0, word, word_id, trials, null, null from {WORDS} where word = ''
+        {sampled_rows if sample else ""}
+        """,
+        {
+            "phrases": [p for _, p in phrases],
+            "operand": "'((?:[^']|'')*)'",
+            "doubled": "''",
+            "quote": "'",
+            "statuses": statuses,
+        },
+    ):
+        if mask is not None:
+            masks.append((mask, held))
+            continue
+        if ord_:
+            lexemes[ord_ - 1].add(word)
+        if word_id is not None:
+            found[word] = (word_id, trials)
     every = sorted(set().union(*lexemes))
-    found = {
-        word: (word_id, trials)
-        for word_id, word, trials in conn.execute(
-            f"select word_id, word, trials from {WORDS} where word = any(%s::text[])",
-            (["", *every],),
-        )
-    }
     total = found[""][1]
     bounds: dict[int, int] = {}
+    alternatives: dict[int, list[frozenset[int] | None]] = {}
     for (term, _), words in zip(phrases, lexemes, strict=True):
         least = min((found.get(w, (0, 0))[1] for w in words), default=total)
         bounds[term] = bounds.get(term, 0) + least
+        known = all(w in found for w in words)
+        alternatives.setdefault(term, []).append(
+            frozenset(found[w][0] for w in words) if known else None
+        )
     present = [w for w in every if w in found]
+    in_order = sorted(found[w][0] for w in present)
     return QueryWords(
         ids=[found[w][0] for w in present],
         idfs=[math.log(1 + (total - found[w][1] + 0.5) / (found[w][1] + 0.5)) for w in present],
         hit_bound=min(bounds.values(), default=total),
+        terms=list(alternatives.values()),
+        sampled=[
+            (frozenset(w for bit, w in enumerate(in_order) if mask >> bit & 1), trials)
+            for mask, trials in masks
+        ]
+        if sample and len(in_order) <= MASK_BITS
+        else None,
     )
 
 
@@ -949,6 +1046,37 @@ def estimated_hits(conn: Connection, where: StudyFilter, sort: StudySort) -> flo
     sql, params = hits_sql(where, sort)
     row = conn.execute(f"explain (format json) {sql}", {**params, "limit": None}).fetchone()
     return float(row[0][0]["Plan"]["Plan Rows"]) if row else 0.0
+
+
+def matches_terms(trial_words: frozenset[int], terms: list[list[frozenset[int] | None]]) -> bool:
+    """Whether a trial holding `trial_words` is yielded by the GIN index for these positive
+    terms: each has an alternative all of whose lexemes the trial holds (a phrase counts as its
+    words: the index yields it, the recheck reads the positions)."""
+    return all(
+        any(words is not None and words <= trial_words for words in alternatives)
+        for alternatives in terms
+    )
+
+
+def sampled_yield(words: QueryWords) -> int:
+    """The rows the product's GIN bitmap yields (its words and statuses), estimated from the
+    sample (`QueryWords.sampled`): the sampled trials in the statuses asked that
+    `matches_terms`, times `SAMPLE_SHARE`. Negated terms are ignored (an overestimate); the
+    planner's estimate is not used (it takes words as independent). A query of stop words
+    only, or of more than `MASK_BITS` words: the hit bound."""
+    needed = [t for t in words.terms if frozenset() not in t]
+    if not needed or words.sampled is None:
+        return words.hit_bound
+    return SAMPLE_SHARE * sum(
+        trials for held, trials in words.sampled if matches_terms(held, needed)
+    )
+
+
+def takes_product_path(words: QueryWords) -> bool:
+    """The hybrid path's choice (`words` from `query_words(sample=True)`): the product's own
+    SQL when its GIN yield is at most `PRODUCT_YIELD_MAX` rows by the list-length bound or,
+    when that bound is above it, by the sample (`sampled_yield`); else the top-k."""
+    return words.hit_bound <= PRODUCT_YIELD_MAX or sampled_yield(words) <= PRODUCT_YIELD_MAX
 
 
 def top_k_in_server(
@@ -1033,21 +1161,29 @@ SERVER_KEPT = "BM25 top-k (server, kept)"
 EVERY_HIT = "BM25 every hit"
 BY_LENGTHS = "BM25 by list lengths"
 BY_COUNT = "BM25 by hit count"
-VARIANTS = (PRODUCT, CLIENT, SERVER, SERVER_KEPT, EVERY_HIT, BY_LENGTHS, BY_COUNT)
-PATHS = {"lengths": (False, False), "kept": (False, True), "counted": (True, True)}
-"""`bm25_page`'s `by_count` and `keep` by the name `--path` gives them."""
+HYBRID = "hybrid (product or kept top-k)"
+VARIANTS = (PRODUCT, CLIENT, SERVER, SERVER_KEPT, EVERY_HIT, BY_LENGTHS, BY_COUNT, HYBRID)
 """The product's page; session 10's top-k (`top_k`, the wide table, the loop in Python); the
 top-k in the server over the compact table (`top_k_in_server`); every hit scored from the
 compact table (`all_hits_page`); the path by list lengths between the two (`bm25_page`
 without `by_count`); the top-k keeping its scores and checks across rounds; the path by list
-lengths and a capped hit count, to the kept top-k (`bm25_page`)."""
+lengths and a capped hit count, to the kept top-k (`bm25_page`); the product's page or the
+kept top-k by the page's GIN yield (`takes_product_path`)."""
+PATHS = {"lengths": (False, False), "kept": (False, True), "counted": (True, True)}
+"""`bm25_page`'s `by_count` and `keep` by the name `--path` gives them."""
+HYBRID_PATH = "hybrid"
+"""`--path`'s name of the hybrid path (`takes_product_path`)."""
 Samples = dict[tuple[str, str, int], list[float]]
 
 
 def variant_page(conn: Connection, variant: str, search: SearchQuery, size: int) -> TopK:
     """The first page of `search` (`size + 1` rows, as `search_studies` asks) by `variant`."""
     where, sort = search.study_filter(), search.study_sort()
-    if variant == PRODUCT:
+    if variant == HYBRID:
+        words = query_words(conn, where, sample=True)
+        if not takes_product_path(words):
+            return top_k_in_server(conn, where, sort, size + 1, words, keep=True)
+    if variant in (PRODUCT, HYBRID):
         sql, params = page_sql(search, size)
         return TopK([tuple(row) for row in conn.execute(sql, params)], 0, 0, 0, 0)
     if variant == CLIENT:
@@ -1153,10 +1289,15 @@ def check(conn: Connection, search: SearchQuery, pages: dict[str, TopK]) -> str:
     counted = "every hit" if min(hits, words_found.hit_bound) <= ALL_HITS_MAX else "top-k"
     if estimate > ALL_HITS_MAX and words_found.hit_bound > ALL_HITS_MAX:
         counted = "top-k"
+    sampled = query_words(conn, where, sample=True)
+    by_product = takes_product_path(sampled)
+    if not same_page(pages[PRODUCT].rows if by_product else compact, pages[HYBRID].rows):
+        raise SystemExit(f"{HYBRID} differs from its path's page:\n{pages[HYBRID].rows}")
+    hybrid = f"{sampled_yield(sampled):,} {'product' if by_product else 'top-k'}"
     shared = len({r[0] for r in pages[PRODUCT].rows[:10]} & {r[0] for r in compact[:10]})
     return (
         f"{hits:,} | {words_found.hit_bound:,} {path}; estimate {estimate:,.0f}, by count "
-        f"{counted} | {server.rounds} "
+        f"{counted}; sampled {hybrid} | {server.rounds} "
         f"| {server.read:,} | {server.scored:,} / {kept.scored:,} "
         f"| {server.checked:,} / {kept.checked:,} | {shared} of 10"
     )
@@ -1169,7 +1310,8 @@ def query_rows(
     lines = [
         "| query | "
         + " | ".join(f"{v} CPU ms" for v in variants)
-        + " | hits | hit bound, path | server rounds | list rows read | scored from the trial "
+        + " | hits | hit bound, path; sampled yield, hybrid path | server rounds "
+        "| list rows read | scored from the trial "
         "index (kept) | checked (kept) | top 10 shared |",
         "|---|" + "---:|" * (len(variants) + 7),
     ]
@@ -1190,9 +1332,12 @@ def summaries(samples: Samples, labels: list[str], what: str, variants: tuple[st
 # -- ranking quality ---------------------------------------------------------------------------
 
 
-def ranking(server: str, data: Path) -> None:
+def ranking(server: str, data: Path, routing: str | None = None) -> None:
     """Print NDCG@10 (ranking_bench's table) of the product's PostgreSQL order and the BM25
-    order on the judged TREC 2021 topics, in a fresh database on `server`."""
+    order on the judged TREC 2021 topics, in a fresh database on `server`; with `routing` (a
+    database on `server` holding the compact table and its sample, e.g. 100k studies), also
+    the hybrid path's mix: each search in the BM25 order where the hybrid would take the
+    top-k at that database's scale (`hybrid_routes`), else in the product's."""
     database = "trialfinder_impact_ranking_bench"
     topics, all_grades = read_judgements(data / "trec2021")
     wanted = {n for grades in all_grades.values() for n in grades}
@@ -1225,6 +1370,21 @@ def ranking(server: str, data: Path) -> None:
             orders.append(rankings)
         product, bm25 = scores
         changes = [topic_score(bm25, t) - topic_score(product, t) for t in scored]
+        if routing is not None:
+            routes = hybrid_routes(with_database(server, routing), queries)
+            mixed = {
+                form: {t: orders[1 if routes[form][t] else 0][form][t] for t in queries}
+                for form in FORMS
+            }
+            report("PostgreSQL | hybrid", mixed, judged)
+            hybrid = point_scores(mixed, judged)
+            by_top_k = {form: sum(routes[form].values()) for form in FORMS}
+            mixed_changes = [topic_score(hybrid, t) - topic_score(product, t) for t in scored]
+            print(
+                f"\nhybrid at the scale of {routing}: searches by the top-k (BM25) {by_top_k} "
+                f"of {len(queries)} topics; against ts_rank, all topics (mean of both forms): "
+                f"{adoption_verdict(mixed_changes)}"
+            )
         for form in FORMS:
             shared = [
                 len(set(orders[0][form][t][:10]) & set(orders[1][form][t][:10]))
@@ -1240,6 +1400,23 @@ def ranking(server: str, data: Path) -> None:
         )
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'drop database if exists "{database}" with (force)')
+
+
+def hybrid_routes(
+    url: str, queries: dict[str, dict[str, SearchQuery]]
+) -> dict[str, dict[str, bool]]:
+    """Per form, per topic: whether the hybrid path answers the search by the top-k (BM25) in
+    the database at `url` (the product's page otherwise, or when the top-k does not answer it:
+    `answers_by_top_k`)."""
+    routes: dict[str, dict[str, bool]] = {form: {} for form in FORMS}
+    with psycopg.connect(url, autocommit=True) as conn:
+        for topic, searches in queries.items():
+            for form in FORMS:
+                where, sort = searches[form].study_filter(), searches[form].study_sort()
+                routes[form][topic] = answers_by_top_k(where, sort) and not takes_product_path(
+                    query_words(conn, where, sample=True)
+                )
+    return routes
 
 
 def ranked(
@@ -1281,8 +1458,10 @@ def answers_by_top_k(where: StudyFilter, sort: StudySort) -> bool:
 def through_store(argv: list[str], client: bool = False, path: str = "counted") -> None:
     """Run `backends_bench.main(argv)` with the PostgreSQL store's pages that
     `answers_by_top_k` takes answered by `bm25_page` (the compact table, by `PATHS[path]`;
-    `client`: session 10's `top_k_of`), under the same time limit and planner settings, the
-    others by the product: the prototype end to end against SQLite, by the same harness."""
+    `client`: session 10's `top_k_of`; `HYBRID_PATH`: by the product's own `search_trials` when
+    `takes_product_path`, else the kept top-k), under the same time limit and planner
+    settings, the others by the product: the prototype end to end against SQLite, by the same
+    harness."""
     product = postgres_search.search_trials
     lengths: dict[int, float] = {}
 
@@ -1296,11 +1475,17 @@ def through_store(argv: list[str], client: bool = False, path: str = "counted") 
     ) -> list[StudyHit]:
         if not answers_by_top_k(where, sort):
             return product(conn, where, sort, limit, offset, time_limit_s)
+        if path == HYBRID_PATH:
+            words = query_words(conn, where, sample=True)
+            if takes_product_path(words):
+                return product(conn, where, sort, limit, offset, time_limit_s)
         if client and id(conn) not in lengths:
             lengths[id(conn)] = stored_avg_length(conn)
         with time_limit(conn, time_limit_s, where):
             if client:
                 found = top_k_of(conn, where, sort, limit + offset, lengths[id(conn)])
+            elif path == HYBRID_PATH:
+                found = top_k_in_server(conn, where, sort, limit + offset, words, keep=True)
             else:
                 found = bm25_page(conn, where, sort, limit + offset, *PATHS[path])
             settings = plan_settings(where)
@@ -1335,6 +1520,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--write-rows", type=int, default=1000, help="trials per write sample")
     parser.add_argument("--write-rounds", type=int, default=0, help="write-cost rounds")
     parser.add_argument("--ranking", action="store_true", help="NDCG@10 on TREC 2021")
+    parser.add_argument(
+        "--ranking-routing",
+        metavar="DATABASE",
+        help="with --ranking, also the hybrid's mix as routed at the scale of this database",
+    )
     parser.add_argument("--data", type=Path, default=Path(__file__).parents[2] / "shared" / "data")
     parser.add_argument(
         "--client-top-k",
@@ -1343,10 +1533,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--path",
-        choices=PATHS,
+        choices=[*PATHS, HYBRID_PATH],
         default="counted",
         help="--through-store's bm25_page: by list lengths alone, nothing kept (session 11's "
-        "first path); the same with the top-k's state kept; and with a capped hit count",
+        "first path); the same with the top-k's state kept; and with a capped hit count; or "
+        "hybrid: the product's own search for a page of small GIN yield, else the kept top-k",
+    )
+    parser.add_argument(
+        "--setup-sample", action="store_true", help="(re)make the yield sample's index only"
     )
     parser.add_argument(
         "--through-store",
@@ -1365,6 +1559,8 @@ def main(argv: list[str] | None = None) -> None:
                 setup(conn)
             if args.setup_compact:
                 setup_compact(conn)
+            elif args.setup_sample:
+                setup_sample(conn)
             if args.write_rounds:
                 write_cost(conn, url, args.write_rows, args.write_rounds)
             if args.repeat:
@@ -1377,7 +1573,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(summaries(wall, labels, "wall ms", variants) + "\n")
                 print("\n".join(query_rows(cpu, labels, notes, variants)))
     if args.ranking:
-        ranking(args.postgres, args.data)
+        ranking(args.postgres, args.data, args.ranking_routing)
 
 
 if __name__ == "__main__":

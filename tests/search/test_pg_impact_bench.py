@@ -281,3 +281,125 @@ def test_a_write_adds_every_new_trials_rows_and_counts(compact_url: str, compact
             after = conn.execute(count).fetchone()
     assert before is not None and after is not None and new_rows is not None
     assert after == (before[0] + new_rows[0], before[1] + 5)
+
+
+# -- the hybrid path: the product's own page for a small GIN yield, else the top-k -------------
+
+
+def test_a_trial_is_yielded_when_each_term_has_an_alternative_it_holds_whole() -> None:
+    matches = _bench().matches_terms
+    phrase_or_word = [frozenset({1, 2}), frozenset({3})]
+    assert matches(frozenset({1, 2, 9}), [phrase_or_word])
+    assert matches(frozenset({3}), [phrase_or_word, [frozenset({3})]])
+    assert not matches(frozenset({1, 9}), [phrase_or_word])
+    assert not matches(frozenset({1, 2}), [phrase_or_word, [frozenset({4})]])
+    # (a word not in the dictionary: no trial holds it)
+    assert not matches(frozenset({1, 2, 3}), [[None]])
+    assert matches(frozenset({1, 2, 3}), [[None, frozenset({2})]])
+
+
+def _yielded_rows(conn: psycopg.Connection[object], params: dict[str, str]) -> set[str]:
+    """The trials the product's GIN search yields for `params`: its hits with each phrase
+    taken as its words and negated terms dropped (what the bitmap hands the recheck)."""
+    bench = _bench()
+    query = query_from_params(params)
+    sql, values = bench.page_sql(query, 10)
+    positive = [t for s in query.study_filter().text for t in s.terms if not t.is_negated]
+    values["tsquery"] = " & ".join(bench._term(t, "") for t in positive).replace("<->", "&")
+    return {row[0] for row in conn.execute(sql, {**values, "limit": 100_000})}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("params", TOP_K_QUERIES.values(), ids=TOP_K_QUERIES.keys())
+def test_the_whole_sample_counts_the_rows_the_gin_search_yields(
+    compact_url: str, params: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _bench()
+    # Every trial in the sample: the estimate is then the count it stands for.
+    monkeypatch.setattr(bench, "SAMPLE_SHARE", 1)
+    monkeypatch.setattr(bench, "IN_SAMPLE", "true")
+    query = query_from_params(params)
+    where = query.study_filter()
+    with psycopg.connect(compact_url, autocommit=True) as conn:
+        words = bench.query_words(conn, where, sample=True)
+        yielded = bench.sampled_yield(words)
+        assert yielded == len(_yielded_rows(conn, params)) > 0
+
+
+@pytest.mark.postgres
+def test_the_sample_is_a_share_of_the_trials_under_its_own_index(compact_url: str) -> None:
+    bench = _bench()
+    query = query_from_params({"query.term": "patients"})
+    where = query.study_filter()
+    with psycopg.connect(compact_url, autocommit=True) as conn:
+        words = bench.query_words(conn, where, sample=True)
+        sampled = bench.sampled_yield(words)
+        plan = conn.execute(
+            f"explain select trial from {bench.SCORES} "
+            f"where word_id = any(%s::integer[]) and {bench.IN_SAMPLE}",
+            (words.ids,),
+        ).fetchall()
+    assert sampled % bench.SAMPLE_SHARE == 0
+    assert 0 < sampled < words.hit_bound * 2
+    assert f"{bench.SCORES}_sample" in "\n".join(row[0] for row in plan)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("by_product", [True, False])
+@pytest.mark.parametrize("params", TOP_K_QUERIES.values(), ids=TOP_K_QUERIES.keys())
+def test_the_hybrid_page_is_the_products_page_or_the_top_k_page_by_the_yield(
+    compact_url: str, params: dict[str, str], by_product: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _bench()
+    monkeypatch.setattr(bench, "PRODUCT_YIELD_MAX", 10**9 if by_product else -1)
+    query = query_from_params(params)
+    where, sort = query.study_filter(), query.study_sort()
+    with psycopg.connect(compact_url, autocommit=True) as conn:
+        words = bench.query_words(conn, where, sample=True)
+        assert bench.takes_product_path(words) is by_product
+        found = bench.variant_page(conn, bench.HYBRID, query, 10)
+        product = bench.variant_page(conn, bench.PRODUCT, query, 10)
+        top_k = bench.all_hits_page(conn, where, sort, 11, words)
+    assert found.rows == (product.rows if by_product else top_k.rows)
+    assert len(found.rows) > 0
+
+
+@pytest.mark.postgres
+def test_a_yield_over_the_limit_by_list_lengths_is_decided_by_the_sample(
+    compact_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _bench()
+    query = query_from_params(TOP_K_QUERIES["broad-and"])
+    where = query.study_filter()
+    with psycopg.connect(compact_url, autocommit=True) as conn:
+        words = bench.query_words(conn, where, sample=True)
+        sampled = bench.sampled_yield(words)
+        assert sampled < words.hit_bound
+        # A limit between the sample's estimate and the list-length bound: the sample decides.
+        monkeypatch.setattr(bench, "PRODUCT_YIELD_MAX", sampled)
+        assert bench.takes_product_path(words)
+        monkeypatch.setattr(bench, "PRODUCT_YIELD_MAX", sampled - 1)
+        assert not bench.takes_product_path(words)
+
+
+@pytest.mark.postgres
+def test_the_sample_comes_with_the_words_and_past_the_mask_the_bound_stands(
+    compact_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _bench()
+    where = query_from_params(TOP_K_QUERIES["broad-and"]).study_filter()
+    with psycopg.connect(compact_url, autocommit=True) as conn:
+        plain = bench.query_words(conn, where)
+        sampled = bench.query_words(conn, where, sample=True)
+        # More words than the mask holds: no sample, the list-length bound decides.
+        monkeypatch.setattr(bench, "MASK_BITS", len(plain.ids) - 1)
+        too_many = bench.query_words(conn, where, sample=True)
+    assert plain.sampled is None and sampled.sampled
+    assert (plain.ids, plain.idfs, plain.hit_bound, plain.terms) == (
+        sampled.ids,
+        sampled.idfs,
+        sampled.hit_bound,
+        sampled.terms,
+    )
+    assert too_many.sampled is None
+    assert bench.sampled_yield(too_many) == too_many.hit_bound != bench.sampled_yield(sampled)
