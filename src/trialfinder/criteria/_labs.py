@@ -57,9 +57,18 @@ _AFTER_LABEL = re.compile(
 _DURATION = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?)\b", re.IGNORECASE)
 _A_LEVEL = re.compile(r"\b(?:than|ULN|normal)\b", re.IGNORECASE)
 _RENAL = {"egfr", "creatinine_clearance", "creatinine"}
+# Names of a condition that stand for the heart rate only with a rate written after them:
+# "sinus tachycardia greater than 100 beats/min", "bradycardia (< 50 bpm)"; not "ventricular
+# tachycardia (greater than 5 beats)", a count of beats. "/min" counts as a rate ("< 50/min").
+_RATE_NAMES = frozenset({"tachycardia", "bradycardia", "sinus tachycardia", "sinus bradycardia"})
+_PER_MINUTE = re.compile(r"\s*(?:/|per\s)\s*min", re.IGNORECASE)
+# The canonical units of cell counts, and a number with full stops between groups of three digits.
+_COUNT_UNITS = frozenset({"giga_per_liter", "1/mm**3"})
+_DOTTED_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 # Analytes kept unconverted when their unit is written in another dimension than the canonical
 # one: GFR and clearance in mL/min with or without "/1.73 m²", FEV1 and FVC in litres, viral
-# loads in IU/mL as often as in copies/mL.
+# loads in IU/mL as often as in copies/mL, the prothrombin time as a share of the normal (the
+# Quick value of European criteria: "PT less than 60%", "prothrombin time < 40%").
 _UNCONVERTED = {
     "egfr": "min",
     "creatinine_clearance": "min",
@@ -67,6 +76,7 @@ _UNCONVERTED = {
     "fvc": "l",
     "hbv_dna": "iu",
     "hcv_rna": "iu",
+    "pt": "%",
 }
 # GFR and clearance written as a share of the normal for age, kept unconverted in per cent: "GFR
 # at least 50% of normal", "eGFR < 80% of age adjusted normal", "30% predicted for age"; not a
@@ -227,8 +237,23 @@ def _read_snellen(match: re.Match[str]) -> _Read | None:
     return None if op is None else _Read(bounds_of(op, first), None, match.end())
 
 
-def _read_values(match: re.Match[str], text: str) -> _Read | None:
-    """Return the bounds a lab match states, following "and ≤ 10%" chains."""
+def _number(text: str, unit: str | None, counted: bool) -> float | None:
+    """Return the number written, reading a full stop before three digits as the thousands
+    separator of a cell count per µL or mm³, or one written without a unit: "platelets
+    < 150.000 cells/mm3", "Tc < 100.000/µl" (no count is written to three decimals); "ANC
+    ≥ 1.500 × 10^9/L" keeps its decimal point."""
+    if (
+        counted
+        and _DOTTED_THOUSANDS.fullmatch(text)
+        and (unit is None or lexicon.unit_of(unit) == "1/mm**3")
+    ):
+        return float(text.replace(".", ""))
+    return lexicon.parse_number(text)
+
+
+def _read_values(match: re.Match[str], text: str, counted: bool) -> _Read | None:
+    """Return the bounds a lab match states, following "and ≤ 10%" chains; ``counted`` says the
+    analyte is a cell count (see `_number`)."""
     if _group(match, "snellen") is not None:
         return _read_snellen(match)
     unit = _group(match, "unit") or _group(match, "lunit")
@@ -238,7 +263,7 @@ def _read_values(match: re.Match[str], text: str) -> _Read | None:
         return _Read(bounds_of(titre_op, float(titre)), None, match.end())
     low_text, high_text = _group(match, "low"), _group(match, "high")
     if low_text is not None and high_text is not None:
-        low, high = lexicon.parse_number(low_text), lexicon.parse_number(high_text)
+        low, high = _number(low_text, unit, counted), _number(high_text, unit, counted)
         if low is None or high is None or low >= high:
             return None
         top_op = lexicon.comparator_op(_group(match, "hop") or "≤")  # "7% to <8%"
@@ -246,7 +271,7 @@ def _read_values(match: re.Match[str], text: str) -> _Read | None:
             return None
         return _Read(Bounds(low=low, high=high, high_inclusive=top_op == "le"), unit, match.end())
     value_text = _group(match, "value")
-    value = lexicon.parse_number(value_text or "")
+    value = _number(value_text or "", unit, counted)
     if value_text == "" and _group(match, "uln") is not None:
         value = 1.0  # "≤ ULN": the limit itself
     if value is None:
@@ -464,9 +489,17 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
                 text[max(0, mention_start - 40) : mention_start]
             ):
                 break  # "(≤ 2.5 × ULN if alkaline phosphatase no greater than ULN)": a condition
-            read = _read_values(match, text)
+            first_lab = _lab_named(analytes[0], lowered)
+            counted = first_lab is not None and first_lab.unit in _COUNT_UNITS
+            read = _read_values(match, text, counted)
             if read is None or (read.unit is None and _DURATION.match(text, read.end)):
                 continue  # "for more than 6 months": a duration, not a value
+            if (
+                read.unit is None
+                and analytes[0].lower() in _RATE_NAMES
+                and not _PER_MINUTE.match(text, read.end)
+            ):
+                continue  # "ventricular tachycardia (greater than 5 beats)": no rate
             uln = _group(match, "uln") is not None
             titre = _group(match, "titre") is not None
             named: dict[str, tuple[lexicon.Lab, Bounds | None]] = {}

@@ -94,7 +94,7 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="lab",
         regex=r"(?P<analyte>{LAB})"
         + _GAP
-        + r"""(?:between\s+|from\s+|of\s+)?(?P<low>{NUM})\s*(?P<lunit>{UNIT})?\s*
+        + r"""(?:between\s+|from\s+|of\s+|=\s*)?(?P<low>{NUM})\s*(?P<lunit>{UNIT})?\s*
         (?:(?:-|–|to)\s*(?P<hop>{CMP})\s*|(?:-|–|to|and)\s*)(?P<high>{NUM})\s*(?P<unit>{UNIT})""",
         # the top may carry its own upper sign: "HbA1c 7% to <8%", "hemoglobin 9 - < 11 g/dL"
         examples=(
@@ -102,6 +102,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "hemoglobin A1c 7-10%",
             "HbA1c 7% to <8%",
             "HbA1c of 7.0% to less than 10.5%",
+            "PaCO2=30-45 mmHg",
         ),
         non_examples=("HbA1c ≥ 7%",),
         confidence=0.85,
@@ -188,13 +189,18 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="lab_other_side",
         kind="lab_chain",
-        regex=r"""\s*(?:,\s*)?or\s+(?:either\s+)?(?P<op>{CMP})\s*"""
+        regex=r"""\s*(?:,\s*)?or\b\s*(?:either\s+)?(?P<op>{CMP})\s*"""
         + ECHO
         + r"""(?P<value>{NUM})
         (?![^;,()\n]{0,25}?\b(?:for|in|if|when)\s)    # "or ≥ 3 mg/dL for Gilbert's": a subgroup's
         \s*(?P<unit>{UNIT})?
         (?!\s*(?:years?|yrs?|months?|weeks?|days?|hours?)\b)      # "or > 65 years": an age""",
-        examples=(" or greater than 5.4 mEq/L", " or >10 mIU/L", " or less than 4,000/mm3"),
+        examples=(
+            " or greater than 5.4 mEq/L",
+            " or >10 mIU/L",
+            " or less than 4,000/mm3",
+            ", or>5.5mmol/L",
+        ),
         non_examples=(
             " and ≤ 10%",
             " or ECOG 2",
