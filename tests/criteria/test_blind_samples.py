@@ -3,9 +3,9 @@
 held-out samples; never tuned on; round 11 draws treatment- and condition-bearing criteria, round
 13 measurement and score criteria, partly from the Chia corpus), rounds 7, 8 and 10
 (ctgov_round7.json, ctgov_round8.json, ctgov_round10.json), tuning sets of measurement and score
-criteria, and round 12 (ctgov_round12.json), a tuning set of measurement criteria drawn from the
-Chia corpus texts (trials with an even NCT number). These tests check each file's make-up only;
-none reads its items with the parser."""
+criteria, and rounds 12 and 14 (ctgov_round12.json, ctgov_round14.json), tuning sets of
+measurement and of score criteria drawn from the Chia corpus texts (trials with an even NCT
+number). These tests check each file's make-up only; none reads its items with the parser."""
 
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ class Sample:
     # Where the criteria come from: "ctgov" (the shared records, split with split_criteria) or
     # "chia" (the Chia corpus lines); an item's own "source" key overrides it (round 13 mixes both).
     source: str = "ctgov"
-    # The remainder of every NCT number modulo 2 where the draw kept to one parity (round 12 takes
-    # the even Chia trials, leaving the odd ones to another set), else None.
+    # The remainder of every NCT number modulo 2 where the draw kept to one parity (rounds 12 and
+    # 14 take the even Chia trials, leaving the odd ones to another set), else None.
     nct_parity: int | None = None
 
 
@@ -66,6 +66,16 @@ SAMPLES = (
     # The same criteria after a second, blind annotation and an adjudication of the disagreements.
     Sample(
         "ctgov_round13_adjudicated.json", size=190, split="held_out", seed=2049, numeric_only=True
+    ),
+    # 60, not 80: the even, untaken Chia trials ran out.
+    Sample(
+        "ctgov_round14.json",
+        size=60,
+        split="tuning",
+        seed=2050,
+        numeric_only=True,
+        source="chia",
+        nct_parity=0,
     ),
 )
 by_file = pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.file)

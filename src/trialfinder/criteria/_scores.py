@@ -23,7 +23,7 @@ from trialfinder.criteria._extract import (
 )
 from trialfinder.criteria._labs import _CHANGE_BEFORE
 from trialfinder.criteria.constraints import Bounds, ScoreConstraint
-from trialfinder.criteria.patterns.scores import BMI_UNIT
+from trialfinder.criteria.patterns.scores import BMI_UNIT, DECIMAL_COMMA
 from trialfinder.criteria.tables import finditer
 
 _ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0, "VI": 6.0}
@@ -31,10 +31,17 @@ _CHILD_PUGH = {"A": (5.0, 6.0), "B": (7.0, 9.0), "C": (10.0, 15.0)}
 _RANGE_SEP = re.compile(r"\s*(?:-|–|~|to|through)\s*", re.IGNORECASE)
 _LIST_SEP = re.compile(r"\s*%?\s*(?:,|or|and|/|-|–|~|to|through)\s*", re.IGNORECASE)
 _BMI_UNIT = re.compile(BMI_UNIT, re.IGNORECASE)  # "23.0 kg/m2 and 39.9": the unit, not a value
+_DECIMAL_COMMA = re.compile(DECIMAL_COMMA)
+
+
+def _decimal_points(text: str) -> str:
+    """Return ``text`` with its decimal commas as points ("18,5-24,9" -> "18.5-24.9"), so that a
+    list's commas alone separate its values."""
+    return _DECIMAL_COMMA.sub(lambda m: m.group().replace(",", "."), text)
 
 
 def _score_value(score: lexicon.Score, text: str) -> float | None:
-    text = text.strip().replace("−", "-")  # a typographic minus: "T-score ≤ −2.5"
+    text = _decimal_points(text.strip().replace("−", "-"))  # a typographic minus: "T ≤ −2.5"
     if text in _ROMAN and score.scale == "roman":
         return _ROMAN[text]
     if text in _CHILD_PUGH:
@@ -113,7 +120,7 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
             return None
         bounds = written
     elif values is not None:
-        parts = [p for p in _LIST_SEP.split(_BMI_UNIT.sub(" ", values)) if p]
+        parts = [p for p in _LIST_SEP.split(_BMI_UNIT.sub(" ", _decimal_points(values))) if p]
         if score.scale == "letter" and all(p in _CHILD_PUGH for p in parts):
             classes = tuple(parts)
             spans = [_CHILD_PUGH[p] for p in parts]

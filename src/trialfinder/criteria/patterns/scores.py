@@ -20,11 +20,18 @@ _GAP = r"""(?P<gap>(?:(?!,\s*(?:or|and)\b)[^\d;.≥≤<>=()\n]|\b\d{1,2}[\s-]*it
     |\((?:[^()\n]|\([^()\n]{0,20}\)){0,60}\)|\)
     |\((?=\s*(?:a\s+)?(?:total\s+)?scores?\b)|\r?\n[ \t]*(?=[a-z](?![a-z]*:))
     |\r?\n[ \t]*(?=\d{1,3}\s*%?\s*(?:-|–|to|,|or)\s*\d)){0,45}?)"""
+# A number with a decimal comma, as European records write it: "BMI > 18,5", "24,9 kg/m2". Two
+# digits before the comma and one after, so "ECOG 0,1 or 2" stays a list, "Karnofsky 70,80" two
+# values and "40,000" a count.
+DECIMAL_COMMA = r"\d{2},\d(?![\d,])"
+# A number: a decimal comma first, else digits with an optional decimal point.
+_NUMBER = r"(?:" + DECIMAL_COMMA + r"|\d+(?:\.\d+)?)"
 # A value may run into its unit: "BMI > 40kg/m2", "VAS of at least 50mm"; a value in years is an
 # age ("Lansky for patients < 16 years", "KPS > 12 y/o >= 50"), "4,000" is a count, and "17-item"
 # names the version of the scale ("Hamilton Rating Scale for Depression, 17-item"), not a score.
 _VALUE = (
-    r"(?:\d+(?:\.\d+)?|IV|VI|III|II|I|V|[ABC])(?!(?!kg\b|kg/|mm\b|cm\b)\w|\.\d|,\d{3})"
+    r"(?:" + DECIMAL_COMMA + r"|\d+(?:\.\d+)?|IV|VI|III|II|I|V|[ABC])"
+    r"(?!(?!kg\b|kg/|mm\b|cm\b)\w|\.\d|,\d{3})"
     r"(?!\s*(?:years?|yrs?|y/o|y\.o\.|months?)(?!\w)|[\s-]*items?\b)"
 )
 # The unit of a BMI, written after a value, spelled out or not, and perhaps repeated in a
@@ -400,6 +407,36 @@ PATTERNS: tuple[Pattern, ...] = (
         trigger=("pain",),
         confidence=0.8,
     ),
+    # Pain rated out of 10, written as a fraction, is the pain NRS too: "pain score 5/10 or
+    # less", "pain intensity ≥ 4/10", "average pain of at least 6/10". A comparator before the
+    # value or a direction after it is needed ("pain 5/10" alone is no bound), and a VAS named
+    # next to it is another scale, left to its own rows.
+    Pattern(
+        name="score_pain_out_of_ten",
+        kind="score",
+        regex=r"""\bpain\b(?:\s+(?:intensity|severity|score|rating|level)){0,2}\s*
+        (?:of\s+|is\s+|was\s+|:\s*)?(?:(?P<op>{CMP})\s*)?
+        (?P<value>(?:10|\d)(?:\.\d+)?)\s*/\s*10\b(?!\.\d|\s*(?:cm|mm)\b)\s*
+        (?(op)|(?=(?:or|and)\s))  # no comparator before: a direction after ("5/10 or less")
+        """
+        + POST
+        + r"""?(?![^.;\n]{0,30}\b(?:VAS|visual))""",
+        examples=(
+            "Patient not requiring IV morphine (pain score 5/10 or less)",
+            "pain intensity ≥ 4/10",
+            "average pain of at least 6/10 over the past week",
+            "worst pain rating > 3/10",
+        ),
+        non_examples=(
+            "pain 5/10 at rest",
+            "pain ≥ 4/10 on the visual analogue scale",
+            "pain score of 40/100",
+            "pain ≥ 4/10 cm",
+        ),
+        label="NRS",  # the pain NRS of vocab/scores.tsv
+        trigger=("pain",),
+        confidence=0.8,
+    ),
     # The value before the scale's name: "at least grade 3 according to the Guillain-Barre
     # Study Group grading scale", "≥ 20 on the MADRS".
     Pattern(
@@ -410,6 +447,7 @@ PATTERNS: tuple[Pattern, ...] = (
         + r""")\s*(?:%|mm\b)?\s+(?:points?\s+)?             # "≥ 20 points", "≥ 40%", "≥ 40 mm"
         (?:according\s+to|on|by|per|using|as\s+(?:measured|assessed)\s+by)\s+
         (?:the\s+|an?\s+)?(?:\d{1,2}[-\s]item\s+)?                    # "the 17-item"
+        (?:0\s*(?:-\s*to\s*-|-|–|to)\s*10\s+(?!(?:pain\s+)?(?:VAS|visual)))?  # "the 0-to-10"
         (?:\d{1,3}[\s-]*(?:mm|points?)\s+(?:pain\s+)?)?                 # "a 100-mm (pain) VAS"
         """
         + _LONG_NAME_BEFORE
@@ -424,8 +462,16 @@ PATTERNS: tuple[Pattern, ...] = (
             "pain ≥ 40 mm on a 100-mm VAS",
             "a score of ≥ 10 on the Patient Health Questionnaire (PHQ-9)",
             "at least 40 on a 100-point pain visual analog scale",
+            "greater than 4 on the 0-to-10 numerical pain rating scale",
+            "≥ 5 on a 0 to 10 numeric rating scale",
         ),
-        non_examples=("≥ 20 on the day of screening", "ECOG ≤ 1"),
+        # A VAS rated 0-10 is not on the shipped 0-100 VAS scale.
+        non_examples=(
+            "≥ 20 on the day of screening",
+            "ECOG ≤ 1",
+            "≥ 4 on a 0-10 scale",
+            "≥ 4 on a 0-10 VAS",
+        ),
         trigger=("according", " on ", " by ", " per ", "using"),
     ),
     # A range before the scale's name: "between 40 and 80 point on 100mm pain visual analogue
@@ -470,8 +516,10 @@ PATTERNS: tuple[Pattern, ...] = (
         name="score_chain",
         kind="score_chain",
         regex=r"""\s*(?:kg/m\s*(?:2|²|\^2)\s*)?(?:,\s*)?(?:and|but|&)?\s*(?P<op>{CMP})\s*
-        (?P<value>\d+(?:\.\d+)?)""",
-        examples=(" and ≤ 35", " kg/m2 and < 40"),
+        (?P<value>"""
+        + _NUMBER
+        + ")",
+        examples=(" and ≤ 35", " kg/m2 and < 40", " <30", " and < 24,9"),
         non_examples=(" and ECOG",),
     ),
     # The top of a range written after a lower bound, with no comparator or with the lower one
@@ -481,8 +529,10 @@ PATTERNS: tuple[Pattern, ...] = (
         name="score_range_end",
         kind="score_chain",
         regex=r"""\s*(?:kg\s*/\s*m\s*(?:2|²|\^2)\s*)?(?:-|–|to)\s*(?:(?P<op>{CMP})\s*)?
-        (?P<value>\d+(?:\.\d+)?)(?![\d.]|\s*(?:years?|yrs?|months?|weeks?|days?)\b)""",
-        examples=(" kg/m² to >40", "- 35", " to < 40", " Kg/m2 – 35", " - 100%"),
+        (?P<value>"""
+        + _NUMBER
+        + r""")(?![\d.]|\s*(?:years?|yrs?|months?|weeks?|days?)\b)""",
+        examples=(" kg/m² to >40", "- 35", " to < 40", " Kg/m2 – 35", " - 100%", " - 24,9"),
         non_examples=(" and ≤ 35", " to 30 days", " and 30"),
     ),
     # The other side of an excluded middle, read after a score's bound: "BMI less than 20 or
@@ -492,8 +542,10 @@ PATTERNS: tuple[Pattern, ...] = (
         name="score_other_side",
         kind="score_chain",
         regex=r"""\s*(?:kg/m\s*(?:2|²|\^2)\s*)?(?:,\s*)?or\s+(?P<op>{CMP})\s*
-        (?P<value>\d+(?:\.\d+)?)(?![\d.]|\s*(?:years?|yrs?|months?)\b)""",
-        examples=(" or greater than 50", " or > 26", " kg/m2 or > 40"),
+        (?P<value>"""
+        + _NUMBER
+        + r""")(?![\d.]|\s*(?:years?|yrs?|months?)\b)""",
+        examples=(" or greater than 50", " or > 26", " kg/m2 or > 40", " or > 29,9"),
         non_examples=(" and ≤ 35", " or ECOG 2", " or > 65 years"),
     ),
     Pattern(
