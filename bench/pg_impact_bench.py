@@ -14,7 +14,9 @@ the product's tables (a copy of a migrated store; the product's tables are read,
   (word, impact desc, nct_id) including the status (the lists, read best first) and one on
   (nct_id, word) including the impact (a candidate's score); `word_trials` (word, trials) the
   document frequencies. Build seconds and sizes.
-- `--setup-compact` (session 11): the same impacts in a compact table, `trial_word_scores`
+- `--setup-compact` (session 11; since session 12 the store's migration 0016, whose statements
+  and query code, `trialfinder.store.postgres_bm25`, this bench imports and remakes the tables
+  with): the same impacts in a compact table, `trial_word_scores`
   (word_id integer, impact real, trial integer, status smallint: the word from the dictionary
   `impact_words` (word, word_id, trials), the trial by the 8 digits of its NCT id, the status by
   `impact_statuses`), under the same two indexes, and `bm25_top_k`, the top-k as one PL/pgSQL
@@ -69,7 +71,6 @@ import re
 import statistics
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,12 +106,35 @@ from search_bench import machine_line, query_mix  # noqa: E402
 from trialfinder.search import SearchQuery, query_from_params  # noqa: E402
 from trialfinder.store import postgres_search  # noqa: E402
 from trialfinder.store.base import StudyFilter, StudyHit, StudySort, TextSearch  # noqa: E402
+from trialfinder.store.postgres_bm25 import (  # noqa: E402
+    FIRST_DEPTH,
+    SAMPLE_INDEX,
+    SCHEMA_STATEMENTS,
+    SCORE_BATCH,
+    SCORES,
+    STATS,
+    STATUSES,
+    TRIAL_KEY,
+    WORDS,
+    QueryWords,
+    TopK,
+    among,
+    answers_by_top_k,
+    compact_insert,
+    doc_length,
+    frequencies_select,
+    query_words,
+    sampled_yield,
+    takes_product_path,
+    top_k_in_server,
+    trial_score,
+    unranked_sql,
+    word_impact,
+)
 from trialfinder.store.postgres_plan import plan_settings, time_limit  # noqa: E402
 from trialfinder.store.postgres_search import (  # noqa: E402
-    LABEL_WEIGHTS,
     TEXT_CONFIG,
     _labels,
-    _phrase,
     _term,
     study_search_sql,
 )
@@ -119,43 +143,6 @@ Connection = psycopg.Connection[Any]
 
 IMPACTS = "trial_word_impacts"
 FREQUENCIES = "word_trials"
-K1, B = 1.2, 0.75
-"""BM25's constants, as SQLite FTS5 and tantivy fix them."""
-FIRST_DEPTH = 64
-"""Impact rows read per word in the first round of a top-k; the depth doubles each round."""
-
-LABELS = "DCBA"
-"""The tsvector weight labels in `LABEL_WEIGHTS`' order."""
-
-
-def doc_length(document: str) -> str:
-    """SQL of a one-row relation `length (doc)`: the document's BM25 length, its positions (a
-    lexeme without positions counts 1). An aggregate, so that the planner keeps it one value
-    a document (a bare `(select expression)` is pulled up and computed at each use)."""
-    return f"""lateral (
-        select coalesce(sum(greatest(cardinality(positions), 1)), 0) as doc
-        from unnest({document})
-    ) as length"""
-
-
-def word_impact(weights: str, length: str, avg_length: str, labels: str = "") -> str:
-    """SQL of a word's BM25 term part (no idf) in one document, from its positions' labels
-    (`weights`, tsvector's text[]), the document's length and the mean length: tf = the sum of
-    the label weights (`LABEL_WEIGHTS`, the product's) of its positions in `labels` ('' = all);
-    a lexeme without positions counts as one position of label D. An expression, not a
-    function: 25M rows at 100k studies, where a SQL function call cost ~80 us a row."""
-    parts = [
-        f"cardinality(array_positions({weights}, '{label}')) * {weight!r}"
-        for label, weight in zip(LABELS, LABEL_WEIGHTS, strict=True)
-        if not labels or label in labels
-    ]
-    unplaced = LABEL_WEIGHTS[0] if not labels or "D" in labels else 0.0
-    tf = (
-        f"case when coalesce(cardinality({weights}), 0) = 0 then {unplaced!r} "
-        f"else {' + '.join(parts)} end"
-    )
-    norm = f"{K1} * ({1 - B} + {B} * {length} / {avg_length})"
-    return f"(({tf}) * {K1 + 1} / (({tf}) + {norm}))::real"
 
 
 def bm25_score(document: str, labels: str) -> str:
@@ -177,14 +164,6 @@ def bm25_sql(sql: str, labels: str) -> str:
     if match is None:
         raise SystemExit(f"the product's SQL has no ts_rank score:\n{sql}")
     return sql.replace(match[0], bm25_score(match["document"], labels).strip())
-
-
-def among(sql: str) -> str:
-    """`sql` restricted to the trials `%(candidates)s`."""
-    head, found, tail = sql.partition("\nwhere ")
-    if not found:
-        raise SystemExit(f"the product's SQL has no where clause:\n{sql}")
-    return f"{head}\nwhere trials.nct_id = any(%(candidates)s::text[])\n    and {tail}"
 
 
 # -- the query's words and their idf -------------------------------------------------------------
@@ -229,18 +208,6 @@ def average_length(conn: Connection, column: str, table: str) -> float:
     row = conn.execute(f"select avg(length.doc) from {table}, {doc_length(column)}").fetchone()
     assert row is not None
     return float(row[0])
-
-
-def frequencies_select(table: str, column: str) -> str:
-    """SQL of (word, trials): each lexeme's document frequency in `table.column`, with the
-    number of documents under the word ''."""
-    return f"""
-        select word, count(*)::integer as trials
-        from {table}, unnest(tsvector_to_array({column})) as word
-        group by word
-        union all
-        select '', count(*)::integer from {table}
-        """
 
 
 def frequencies_sql(table: str, column: str, target: str) -> str:
@@ -301,7 +268,12 @@ def impacts_insert(source: str, avg_length: float) -> str:
 
 
 def stored_avg_length(conn: Connection, table: str = IMPACTS) -> float:
-    """The mean length the impact rows of `table` were made with (kept as its comment)."""
+    """The mean length the impact rows of `table` were made with (kept as its comment; the
+    compact table's in the store's stats row)."""
+    if table == SCORES:
+        row = conn.execute(f"select avg_length from {STATS}").fetchone()
+        assert row is not None and row[0]
+        return float(row[0])
     row = conn.execute(f"select obj_description('{table}'::regclass)").fetchone()
     assert row is not None and row[0]
     return float(row[0])
@@ -336,7 +308,7 @@ def write_statements(compact: bool, avg_length: float) -> list[str]:
         from ({frequencies_select("new_documents", "document")}) as frequencies
         on conflict (word) do update set trials = {WORDS}.trials + excluded.trials
         """,
-        compact_insert(renumbered, avg_length),
+        compact_insert(renumbered, repr(avg_length)),
     ]
 
 
@@ -376,17 +348,6 @@ def write_cost(conn: Connection, url: str, rows: int, rounds: int) -> None:
 # -- top-k -------------------------------------------------------------------------------------
 
 
-@dataclass
-class TopK:
-    """A top-k page and what it cost: rounds, impact rows read, trials scored and checked."""
-
-    rows: list[tuple[Any, ...]]
-    rounds: int
-    read: int
-    scored: int
-    checked: int
-
-
 LIST_READ = f"""
     select words.word, found.nct_id, found.impact
     from unnest(%(words)s::text[]) as words (word)
@@ -417,10 +378,6 @@ SCORE_READ = f"""
 """Each candidate's BM25 score: its impact rows of the query's words (by the trial index)."""
 
 
-SCORE_BATCH = 256
-"""Candidates scored exactly per statement, highest upper bound first (while no page above the
-bound is known, one statement a round); in the server (`bm25_top_k`), the trials a round scores
-from the trial index while fewer than k hits are known."""
 CHECK_BATCH = 128
 """Scored candidates checked against the product's conditions per statement, best first."""
 
@@ -533,458 +490,43 @@ def top_k_of(
 
 # -- compact table, the top-k in the server, the path by list lengths (session 11) --------------
 
-WORDS = "impact_words"
-"""The words dictionary: word, its integer id, the trials holding it (word '': id 0, every
-trial)."""
-SCORES = "trial_word_scores"
-"""The compact impact table: (word_id integer, impact real, trial integer, status smallint)."""
-STATUSES = "impact_statuses"
-"""Status codes of the compact table: (status text, code smallint)."""
-TRIAL_KEY = "substr({nct_id}, 4)::integer"
-"""A trial's integer key: the 8 digits of its NCT id (the PostgreSQL schema keys trials by
-`nct_id` text only; `setup_compact` fails unless every id is `NCT` + 8 digits). Same order as
-the ids, so ties broken by key are broken by id."""
-NCT_ID = "'NCT' || lpad({trial}::text, 8, '0')"
-"""A trial's NCT id from its integer key."""
-
-
-def trial_score(trial: str, word_ids: str, idfs: str) -> str:
-    """SQL of a trial's BM25 score from the compact table's trial index: the sum of idf x
-    impact of its rows of the query's words (`word_ids`, `idfs`: SQL arrays, same order), one
-    index scan (a join to the words costs a nested loop per trial)."""
-    idf = f"({idfs})[array_position({word_ids}, impacts.word_id)]"
-    return f"""select coalesce(sum(impacts.impact * {idf}), 0)
-        from {SCORES} as impacts
-        where impacts.trial = {trial} and impacts.word_id = any({word_ids})"""
-
-
-TOP_K_FUNCTION = f"""
-create or replace function bm25_top_k(
-    word_ids integer[], idfs float8[], statuses smallint[], k integer, check_sql text,
-    first_depth integer, batch_size integer, score_budget integer, keep boolean
-) returns table (
-    nct_id text, score float8, rounds integer, rows_read integer, scored integer, checked integer
-)
-language plpgsql stable as $function$
--- The first k hits by BM25 (ties by id), read from {SCORES} with a threshold stop, in one
--- call. Each round reads the first `depth` rows of every word's list (depth doubling); the
--- bound is the sum over words of idf x the depth-th impact (0 for a list shorter than depth):
--- no trial unseen can score above it. A trial seen has a partial score and an upper bound
--- (partial + the bound's terms of the lists it was not seen in); in order of upper bound, a
--- batch at a time, trials are scored exactly (from the lists when seen in all, else from the
--- trial index) and those that can enter the page tested against the product's conditions
--- (`check_sql`, $1 = their ids, returning the hits' ids), until the next upper bound is under
--- the floor (the k-th hit's score, or the bound). The page is final with k hits above the
--- bound, or when every list was read to its end. While fewer than k hits are known, a round
--- scores at most `score_budget` trials from the trial index, then reads deeper (cheaper than
--- scoring every trial seen: deeper lists make more of them exact, or drop them). With `keep`,
--- the scores from the trial index and the checks' answers are kept for the later rounds (in
--- jsonb maps: a look-up is a binary search, where an array's is a scan); the budget counts
--- the trials not exact from the lists, kept or new, so a round does no more than without.
-#variable_conflict use_column
-declare
-    depth integer := first_depth;
-    word_count integer := cardinality(word_ids);
-    lasts float8[];
-    bound float8;
-    exhausted boolean;
-    seen_ids integer[];
-    seen_lists integer[];
-    seen_partial float8[];
-    seen_upper float8[];
-    batch_ids integer[];
-    batch_scores float8[];
-    ask text[];
-    hits_found text[];
-    new_scores jsonb;
-    known_scores jsonb := '{{}}';
-    answers jsonb := '{{}}';
-    hit_ids integer[];
-    hit_scores float8[];
-    floor_score float8;
-    at integer;
-    seen_count integer;
-    n_rounds integer := 0;
-    n_read integer := 0;
-    n_scored integer := 0;
-    n_checked integer := 0;
-    rows_now integer;
-    scored_now integer;
-    partial_now integer;
-begin
-    loop
-        n_rounds := n_rounds + 1;
-        select array_agg(coalesce(last.impact, 0) order by words.ord),
-            bool_and(last.impact is null)
-        into lasts, exhausted
-        from unnest(word_ids) with ordinality as words (id, ord)
-        left join lateral (
-            select impacts.impact
-            from {SCORES} as impacts
-            where impacts.word_id = words.id
-                and (statuses is null or impacts.status = any(statuses))
-            order by impacts.impact desc, impacts.trial
-            offset depth - 1
-            limit 1
-        ) as last on true;
-        select coalesce(sum(idfs[i] * lasts[i]), 0) into bound
-        from generate_subscripts(word_ids, 1) as i;
-        with read as (
-            select words.ord, list_rows.trial, list_rows.impact
-            from unnest(word_ids) with ordinality as words (id, ord)
-            cross join lateral (
-                select impacts.trial, impacts.impact
-                from {SCORES} as impacts
-                where impacts.word_id = words.id
-                    and (statuses is null or impacts.status = any(statuses))
-                order by impacts.impact desc, impacts.trial
-                limit depth
-            ) as list_rows
-        ),
-        seen as (
-            select read.trial, count(*)::integer as lists,
-                sum(idfs[read.ord] * read.impact) as partial,
-                sum(idfs[read.ord] * read.impact) + bound
-                    - sum(idfs[read.ord] * lasts[read.ord]) as upper
-            from read
-            group by read.trial
-        )
-        select array_agg(seen.trial order by seen.upper desc, seen.trial),
-            array_agg(seen.lists order by seen.upper desc, seen.trial),
-            array_agg(seen.partial order by seen.upper desc, seen.trial),
-            array_agg(seen.upper order by seen.upper desc, seen.trial),
-            (select count(*) from read)
-        into seen_ids, seen_lists, seen_partial, seen_upper, rows_now
-        from seen
-        where seen.upper > bound or exhausted;
-        n_read := n_read + coalesce(rows_now, 0);
-        seen_count := coalesce(cardinality(seen_ids), 0);
-        hit_ids := '{{}}';
-        hit_scores := '{{}}';
-        floor_score := bound;
-        at := 1;
-        scored_now := 0;
-        while at <= seen_count and seen_upper[at] >= floor_score loop
-            -- (fewer than k hits and lists left: the page cannot be final this round)
-            exit when cardinality(hit_ids) < k and not exhausted and scored_now >= score_budget;
-            select array_agg(batch.trial order by exact.score desc, batch.trial)
-                    filter (where can.enter),
-                array_agg(exact.score order by exact.score desc, batch.trial)
-                    filter (where can.enter),
-                jsonb_object_agg(batch.trial::text, exact.score) filter (where exact.from_index),
-                (count(*) filter (where exact.from_index))::integer,
-                (count(*) filter (where batch.lists < word_count))::integer
-            into batch_ids, batch_scores, new_scores, rows_now, partial_now
-            from unnest(
-                seen_ids[at:at + batch_size - 1],
-                seen_lists[at:at + batch_size - 1],
-                seen_partial[at:at + batch_size - 1]
-            ) as batch (trial, lists, partial)
-            cross join lateral (
-                select (known_scores ->> batch.trial::text)::float8 as score
-            ) as known
-            cross join lateral (
-                select case
-                    when batch.lists = word_count then batch.partial
-                    when known.score is not null then known.score
-                    else ({trial_score("batch.trial", "word_ids", "idfs")})
-                end as score,
-                batch.lists < word_count and known.score is null as from_index
-                offset 0  -- (a fence: else the score's subquery runs once per use)
-            ) as exact
-            cross join lateral (
-                select exact.score >= floor_score and (exhausted or exact.score > bound) as enter
-            ) as can;
-            if keep and new_scores is not null then
-                known_scores := known_scores || new_scores;
-            end if;
-            scored_now := scored_now + partial_now;
-            n_scored := n_scored + rows_now;
-            at := at + batch_size;
-            continue when batch_ids is null;
-            if not keep then
-                answers := '{{}}';
-            end if;
-            select array_agg(candidates.id order by candidates.ord) into ask
-            from unnest(batch_ids) with ordinality as numbers (trial, ord)
-            cross join lateral (
-                select {NCT_ID.format(trial="numbers.trial")} as id, numbers.ord
-            ) as candidates
-            where not answers ? candidates.id;
-            if ask is not null then
-                execute check_sql into hits_found using ask;
-                n_checked := n_checked + cardinality(ask);
-                answers := (case when keep then answers else '{{}}' end) || (
-                    select jsonb_object_agg(asked.id, asked.id = any(hits_found))
-                    from unnest(ask) as asked (id)
-                );
-            end if;
-            select coalesce(array_agg(top.id order by top.score desc, top.id), '{{}}'),
-                coalesce(array_agg(top.score order by top.score desc, top.id), '{{}}')
-            into hit_ids, hit_scores
-            from (
-                select merged.id, merged.score
-                from (
-                    select * from unnest(hit_ids, hit_scores) as kept (id, score)
-                    union all
-                    select new.id, new.score
-                    from unnest(batch_ids, batch_scores) as new (id, score)
-                    where coalesce((answers ->> ({NCT_ID.format(trial="new.id")}))::boolean, false)
-                ) as merged
-                order by merged.score desc, merged.id
-                limit k
-            ) as top;
-            if cardinality(hit_ids) >= k then
-                floor_score := greatest(bound, hit_scores[k]);
-            end if;
-        end loop;
-        if cardinality(hit_ids) >= k or exhausted then
-            return query
-                select {NCT_ID.format(trial="hits.id")}, hits.score, n_rounds, n_read,
-                    n_scored, n_checked
-                from unnest(hit_ids, hit_scores) as hits (id, score);
-            return;
-        end if;
-        depth := depth * 2;
-    end loop;
-end
-$function$
-"""
-"""The threshold algorithm as one server call (`top_k_in_server`)."""
-
-BATCH_IN_SERVER = 32
-"""Trials seen scored exactly and checked against the product's conditions per statement, in
-the server (best upper bound first)."""
-
 
 def setup_compact(conn: Connection) -> float:
-    """Make the compact impact table (`SCORES`), its two indexes, the words dictionary and the
-    status codes, and the `bm25_top_k` function; print seconds and sizes; return the mean
-    document length the impacts were made with."""
-    row = conn.execute(
-        "select count(*) from trial_documents where nct_id !~ '^NCT[0-9]{8}$'"
-    ).fetchone()
-    if row is None or row[0]:
-        raise SystemExit("trials whose NCT id is not NCT + 8 digits: no integer key")
-    avg_length = average_length(conn, "document", "trial_documents")
-    conn.execute(f"drop table if exists {SCORES}, {WORDS}, {STATUSES}")
-    seconds = timed_statement(
-        conn,
-        f"""
-        create table {WORDS} as
-        select (row_number() over (order by word) - 1)::integer as word_id, word, trials
-        from ({frequencies_select("trial_documents", "document")}) as frequencies
-        """,
-    )
-    conn.execute(f"alter table {WORDS} add primary key (word)")
-    print(f"words dictionary in {seconds:.1f} s")
-    conn.execute(
-        f"""
-        create table {STATUSES} as
-        select status, (row_number() over (order by status))::smallint as code
-        from (select distinct overall_status as status from trial_documents) as statuses
-        """
-    )
-    conn.execute(f"alter table {STATUSES} add primary key (status)")
-    conn.execute(
-        f"""
-        create table {SCORES} (
-            word_id integer not null,
-            impact real not null,
-            trial integer not null,
-            status smallint not null
-        )
-        """
-    )
-    seconds = timed_statement(conn, compact_insert("trial_documents", avg_length))
-    print(f"avg length {avg_length:.1f}; compact impact rows in {seconds:.1f} s")
-    seconds = timed_statement(
-        conn,
-        f"create index {SCORES}_order on {SCORES} (word_id, impact desc, trial) include (status)",
-    )
-    print(f"word order index in {seconds:.1f} s")
-    seconds = timed_statement(
-        conn, f"create index {SCORES}_trial on {SCORES} (trial, word_id) include (impact)"
-    )
-    print(f"trial index in {seconds:.1f} s")
+    """(Re)make migration 0016's compact impact table (`SCORES`), its indexes, the words
+    dictionary, the status codes, the stats row and the `bm25_top_k` function by the store's own
+    statements (`SCHEMA_STATEMENTS`); print seconds and sizes; return the mean document length
+    the impacts were made with."""
+    conn.execute(f"drop table if exists {SCORES}, {WORDS}, {STATUSES}, {STATS}")
+    for statement in SCHEMA_STATEMENTS:
+        seconds = timed_statement(conn, statement)
+        print(f"{' '.join(statement.split())[:60]}: {seconds:.1f} s")
     seconds = timed_statement(conn, f"vacuum analyze {SCORES}")
     conn.execute(f"vacuum analyze {WORDS}")
     print(f"vacuum analyze in {seconds:.1f} s")
-    for relation in (SCORES, f"{SCORES}_order", f"{SCORES}_trial", WORDS, f"{WORDS}_pkey"):
+    for relation in (
+        SCORES,
+        f"{SCORES}_order",
+        f"{SCORES}_trial",
+        f"{SCORES}_sample",
+        WORDS,
+        f"{WORDS}_pkey",
+    ):
         print(f"{relation}: {relation_mb(conn, relation):,.0f} MB")
-    conn.execute(f"comment on table {SCORES} is '{avg_length!r}'")
-    conn.execute("drop function if exists bm25_top_k")
-    conn.execute(TOP_K_FUNCTION)
-    setup_sample(conn)
-    return avg_length
+    return stored_avg_length(conn, SCORES)
 
 
 def setup_sample(conn: Connection) -> None:
-    """(Re)make the yield sample's partial index on the compact table (`IN_SAMPLE`); print
-    seconds and size."""
+    """(Re)make the yield sample's partial index on the compact table (the store's
+    `SAMPLE_INDEX`); print seconds and size."""
     conn.execute(f"drop index if exists {SCORES}_sample")
-    seconds = timed_statement(
-        conn,
-        f"create index {SCORES}_sample on {SCORES} (word_id, trial) include (status) "
-        f"where {IN_SAMPLE}",
-    )
+    seconds = timed_statement(conn, SAMPLE_INDEX)
     print(f"sample index in {seconds:.1f} s: {relation_mb(conn, f'{SCORES}_sample'):,.1f} MB")
-
-
-def compact_insert(source: str, avg_length: float) -> str:
-    """SQL inserting the compact impact rows of every trial of `source` (a table like
-    `trial_documents`), its words looked up in the dictionary."""
-    return f"""
-        insert into {SCORES} (word_id, impact, trial, status)
-        select words.word_id,
-            {word_impact("lexeme.weights", "length.doc", repr(avg_length))},
-            {TRIAL_KEY.format(nct_id="documents.nct_id")}, statuses.code
-        from {source} as documents
-        join {STATUSES} as statuses on statuses.status = documents.overall_status
-        cross join {doc_length("documents.document")}
-        cross join lateral unnest(documents.document) as lexeme
-        join {WORDS} as words on words.word = lexeme.lexeme
-        """
 
 
 ALL_HITS_MAX = 2048
 """The path by list lengths: a page whose hits are at most this many by the words' trial
 counts (`QueryWords.hit_bound`) is scored hit by hit, else read top-k. Fixed before measuring:
 about what the top-k's first two rounds read for three words ((64 + 128) x 3 list rows)."""
-
-
-SAMPLE_SHARE = 64
-"""One trial in this many is in the yield sample (`IN_SAMPLE`)."""
-IN_SAMPLE = f"(hashint4(trial) & {SAMPLE_SHARE - 1}) = 0"
-"""Whether a compact-table row's trial is in the yield sample: a fixed hash of its key (not
-its digits, which a replicated corpus may assign in a pattern), under a partial index."""
-PRODUCT_YIELD_MAX = 4096
-"""The hybrid path (`takes_product_path`): a page whose GIN yield is at most this many rows goes
-to the product's own SQL. Fixed before measuring (session 12): the product reads, rechecks and
-ranks every row its GIN bitmap yields, ~6-10 us a row, so such a page costs at most ~25-40 ms,
-about the SQLite+tantivy free-text p95 (37-42 ms CPU, sessions 10-11); larger ones take the
-top-k."""
-
-
-MASK_BITS = 63
-"""The most query words `sampled_yield` tells apart (a bigint mask); more: the hit bound."""
-
-
-@dataclass
-class QueryWords:
-    """A query's positive lexemes found in the dictionary (ids, idfs) and the most hits it can
-    have by its words' trial counts."""
-
-    ids: list[int]
-    idfs: list[float]
-    hit_bound: int
-    terms: list[list[frozenset[int] | None]]
-    """Per positive term, per alternative, its lexemes' ids (None: a lexeme not in the
-    dictionary, so no trial has it; empty: stop words only, every trial)."""
-    sampled: list[tuple[frozenset[int], int]] | None = None
-    """With `query_words(sample=True)`: the sampled trials (`IN_SAMPLE`) in the statuses asked
-    that hold any of the words, as (the words they hold, how many trials)."""
-
-
-def query_words(conn: Connection, where: StudyFilter, sample: bool = False) -> QueryWords:
-    """The `QueryWords` of the filter's whole-document searches: lexemes as `to_tsquery`
-    normalises each alternative of each positive term, idf from the dictionary (`WORDS`), and
-    the hit bound: the least over positive terms of the sum over its alternatives of the least
-    trial count of the alternative's lexemes (every trial for an alternative of stop words);
-    with `sample`, in the same statement, the sampled trials holding them
-    (`QueryWords.sampled`, for `sampled_yield`)."""
-    if any(_labels(s.columns) for s in where.text):
-        raise SystemExit("labelled columns are not handled by the prototype")
-    terms = [t for s in where.text for t in s.terms if not t.is_negated]
-    phrases = [
-        (n, _phrase(words, False, ""))
-        for n, t in enumerate(terms)
-        for words in t.alternatives
-        if words
-    ]
-    # One statement: each phrase's lexemes (the quoted operands of its `to_tsquery` text) and
-    # their dictionary rows, the dictionary's row of every trial (word ''), and (`sample`) per
-    # set of the words held (a bit mask over their ids in order), the sampled trials holding it.
-    statuses = list(where.statuses)
-    in_statuses = (
-        f"and status = any(array(select code from {STATUSES} where status = any(%(statuses)s)))"
-        if statuses
-        else ""
-    )
-    sampled_rows = f"""
-        union all
-        select null, null, null, null, held.mask, count(*)
-        from (
-            select bit_or(1::bigint << (array_position(query.ids, scores.word_id) - 1)) as mask
-            from (
-                select array_agg(distinct word_id order by word_id) as ids from found
-            ) as query
-            join {SCORES} as scores on scores.word_id = any(query.ids)
-            where {IN_SAMPLE} {in_statuses}
-            group by scores.trial
-        ) as held
-        group by held.mask"""
-    lexemes: list[set[str]] = [set() for _ in phrases]
-    found: dict[str, tuple[int, int]] = {}
-    masks: list[tuple[int, int]] = []
-    for ord_, word, word_id, trials, mask, held in conn.execute(
-        f"""
-        with found as (
-            select phrases.ord, lexemes.word, words.word_id, words.trials
-            from unnest(%(phrases)s::text[]) with ordinality as phrases (phrase, ord)
-            cross join lateral (
-                select distinct replace(operand[1], %(doubled)s, %(quote)s) as word
-                from regexp_matches(
-                    to_tsquery('{TEXT_CONFIG}', phrases.phrase)::text, %(operand)s, 'g'
-                ) as operand
-            ) as lexemes
-            left join {WORDS} as words on words.word = lexemes.word
-        )
-        select ord, word, word_id, trials, null::bigint, null::bigint from found
-        union all
-        select 0, word, word_id, trials, null, null from {WORDS} where word = ''
-        {sampled_rows if sample else ""}
-        """,
-        {
-            "phrases": [p for _, p in phrases],
-            "operand": "'((?:[^']|'')*)'",
-            "doubled": "''",
-            "quote": "'",
-            "statuses": statuses,
-        },
-    ):
-        if mask is not None:
-            masks.append((mask, held))
-            continue
-        if ord_:
-            lexemes[ord_ - 1].add(word)
-        if word_id is not None:
-            found[word] = (word_id, trials)
-    every = sorted(set().union(*lexemes))
-    total = found[""][1]
-    bounds: dict[int, int] = {}
-    alternatives: dict[int, list[frozenset[int] | None]] = {}
-    for (term, _), words in zip(phrases, lexemes, strict=True):
-        least = min((found.get(w, (0, 0))[1] for w in words), default=total)
-        bounds[term] = bounds.get(term, 0) + least
-        known = all(w in found for w in words)
-        alternatives.setdefault(term, []).append(
-            frozenset(found[w][0] for w in words) if known else None
-        )
-    present = [w for w in every if w in found]
-    in_order = sorted(found[w][0] for w in present)
-    return QueryWords(
-        ids=[found[w][0] for w in present],
-        idfs=[math.log(1 + (total - found[w][1] + 0.5) / (found[w][1] + 0.5)) for w in present],
-        hit_bound=min(bounds.values(), default=total),
-        terms=list(alternatives.values()),
-        sampled=[
-            (frozenset(w for bit, w in enumerate(in_order) if mask >> bit & 1), trials)
-            for mask, trials in masks
-        ]
-        if sample and len(in_order) <= MASK_BITS
-        else None,
-    )
 
 
 def compact_score(document: str) -> str:
@@ -1002,24 +544,6 @@ def all_hits_sql(sql: str) -> str:
     if match is None:
         raise SystemExit(f"the product's SQL has no ts_rank score:\n{sql}")
     return sql.replace(match[0], compact_score(match["document"]).strip())
-
-
-def unranked_sql(sql: str) -> str:
-    """The product's relevance page SQL with its `ts_rank` score replaced by 0: its hits, for
-    the checks and counts that do not need their order."""
-    match = _TS_RANK.search(sql)
-    if match is None:
-        raise SystemExit(f"the product's SQL has no ts_rank score:\n{sql}")
-    return sql.replace(match[0], "0")
-
-
-def check_sql(conn: Connection, sql: str, params: dict[str, Any]) -> str:
-    """The statement `bm25_top_k` runs to test candidates: the product's SQL restricted to the
-    ids `$1` (`among`), unranked, returning the array of the hits' ids, its values written in
-    place (the function runs it with `execute ... using`)."""
-    restricted = among(unranked_sql(sql)).replace("%(candidates)s", "$1")
-    text = psycopg.ClientCursor(conn).mogrify(restricted, {**params, "limit": None, "offset": 0})
-    return f"select array_agg(hits.nct_id) from ({text}) as hits"
 
 
 def hits_sql(where: StudyFilter, sort: StudySort) -> tuple[str, dict[str, Any]]:
@@ -1046,75 +570,6 @@ def estimated_hits(conn: Connection, where: StudyFilter, sort: StudySort) -> flo
     sql, params = hits_sql(where, sort)
     row = conn.execute(f"explain (format json) {sql}", {**params, "limit": None}).fetchone()
     return float(row[0][0]["Plan"]["Plan Rows"]) if row else 0.0
-
-
-def matches_terms(trial_words: frozenset[int], terms: list[list[frozenset[int] | None]]) -> bool:
-    """Whether a trial holding `trial_words` is yielded by the GIN index for these positive
-    terms: each has an alternative all of whose lexemes the trial holds (a phrase counts as its
-    words: the index yields it, the recheck reads the positions)."""
-    return all(
-        any(words is not None and words <= trial_words for words in alternatives)
-        for alternatives in terms
-    )
-
-
-def sampled_yield(words: QueryWords) -> int:
-    """The rows the product's GIN bitmap yields (its words and statuses), estimated from the
-    sample (`QueryWords.sampled`): the sampled trials in the statuses asked that
-    `matches_terms`, times `SAMPLE_SHARE`. Negated terms are ignored (an overestimate); the
-    planner's estimate is not used (it takes words as independent). A query of stop words
-    only, or of more than `MASK_BITS` words: the hit bound."""
-    needed = [t for t in words.terms if frozenset() not in t]
-    if not needed or words.sampled is None:
-        return words.hit_bound
-    return SAMPLE_SHARE * sum(
-        trials for held, trials in words.sampled if matches_terms(held, needed)
-    )
-
-
-def takes_product_path(words: QueryWords) -> bool:
-    """The hybrid path's choice (`words` from `query_words(sample=True)`): the product's own
-    SQL when its GIN yield is at most `PRODUCT_YIELD_MAX` rows by the list-length bound or,
-    when that bound is above it, by the sample (`sampled_yield`); else the top-k."""
-    return words.hit_bound <= PRODUCT_YIELD_MAX or sampled_yield(words) <= PRODUCT_YIELD_MAX
-
-
-def top_k_in_server(
-    conn: Connection,
-    where: StudyFilter,
-    sort: StudySort,
-    limit: int,
-    words: QueryWords,
-    keep: bool = False,
-) -> TopK:
-    """The first `limit` hits by BM25 (ties by id) in one call of `bm25_top_k` (`keep`: the
-    scores and check answers kept across rounds)."""
-    sql, params = study_search_sql(where, sort)
-    statuses = params.get("statuses")
-    rows = conn.execute(
-        f"""
-        select * from bm25_top_k(
-            %(ids)s::integer[], %(idfs)s::float8[],
-            (select array_agg(code) from {STATUSES} where status = any(%(statuses)s::text[])),
-            %(limit)s, %(check)s, %(depth)s, %(batch)s, %(budget)s, %(keep)s
-        )
-        """,
-        {
-            "ids": words.ids,
-            "idfs": words.idfs,
-            "statuses": statuses,
-            "limit": limit,
-            "check": check_sql(conn, sql, params),
-            "depth": FIRST_DEPTH,
-            "batch": BATCH_IN_SERVER,
-            "budget": SCORE_BATCH,
-            "keep": keep,
-        },
-    ).fetchall()
-    if not rows:
-        return TopK([], 0, 0, 0, 0)
-    _, _, rounds, read, scored, checked = rows[0]
-    return TopK([(r[0], r[1], None, None) for r in rows], rounds, read, scored, checked)
 
 
 def all_hits_page(
@@ -1442,19 +897,6 @@ def ranked(
     return [row[0] for row in conn.execute(sql, params)]
 
 
-def answers_by_top_k(where: StudyFilter, sort: StudySort) -> bool:
-    """Whether the prototype answers this page: words over the whole document (no labels, no
-    prefix), the relevance order best first, no place; else the product's path does."""
-    return (
-        bool(where.text)
-        and sort.key == "relevance"
-        and not sort.is_descending
-        and where.geo is None
-        and all(not s.columns for s in where.text)
-        and all(not t.is_prefix for s in where.text for t in s.terms)
-    )
-
-
 def through_store(argv: list[str], client: bool = False, path: str = "counted") -> None:
     """Run `backends_bench.main(argv)` with the PostgreSQL store's pages that
     `answers_by_top_k` takes answered by `bm25_page` (the compact table, by `PATHS[path]`;
@@ -1472,7 +914,10 @@ def through_store(argv: list[str], client: bool = False, path: str = "counted") 
         limit: int,
         offset: int,
         time_limit_s: float,
+        top_k: object = None,
     ) -> list[StudyHit]:
+        # (`top_k`, the store's own hybrid path, is not taken: the paths are this bench's, and
+        # `product` is the product's SQL page alone)
         if not answers_by_top_k(where, sort):
             return product(conn, where, sort, limit, offset, time_limit_s)
         if path == HYBRID_PATH:

@@ -14,11 +14,20 @@ from support import bench_module, shared_data
 from trialfinder.ingest import ingest
 from trialfinder.search import query_from_params
 from trialfinder.store import open_store
+from trialfinder.store import postgres_bm25 as bm25
 
 
 def _bench() -> ModuleType:
     """`bench/pg_impact_bench.py`."""
     return bench_module("pg_impact_bench")
+
+
+def _patch(monkeypatch: pytest.MonkeyPatch, name: str, value: object) -> None:
+    """Set `name` in the store's BM25 module (whose functions the bench uses) and in the bench
+    where it holds its own binding (its client top-k)."""
+    monkeypatch.setattr(bm25, name, value)
+    if hasattr(_bench(), name):
+        monkeypatch.setattr(_bench(), name, value)
 
 
 def _page(params: dict[str, str]) -> tuple[str, dict[str, object]]:
@@ -66,7 +75,7 @@ def test_the_prototype_answers_only_whole_document_relevance_pages(
     where: dict[str, str], answered: bool
 ) -> None:
     query = query_from_params(where)
-    assert _bench().answers_by_top_k(query.study_filter(), query.study_sort()) is answered
+    assert bm25.answers_by_top_k(query.study_filter(), query.study_sort()) is answered
 
 
 # -- on PostgreSQL ----------------------------------------------------------------------------
@@ -106,8 +115,8 @@ def test_top_k_page_is_the_page_of_scoring_every_hit(
 ) -> None:
     bench = _bench()
     # Shallow reads and small batches: many rounds, so the stop is what decides the page.
-    monkeypatch.setattr(bench, "FIRST_DEPTH", depth)
-    monkeypatch.setattr(bench, "SCORE_BATCH", 4 if depth == 2 else 256)
+    _patch(monkeypatch, "FIRST_DEPTH", depth)
+    _patch(monkeypatch, "SCORE_BATCH", 4 if depth == 2 else 256)
     query = query_from_params(params)
     with psycopg.connect(impact_url, autocommit=True) as conn:
         avg_length = bench.stored_avg_length(conn)
@@ -153,7 +162,7 @@ def test_every_hit_scored_from_the_compact_table_is_session_10s_bm25(
     query = query_from_params(params)
     where, sort = query.study_filter(), query.study_sort()
     with psycopg.connect(compact_url, autocommit=True) as conn:
-        compact = bench.all_hits_page(conn, where, sort, 11, bench.query_words(conn, where))
+        compact = bench.all_hits_page(conn, where, sort, 11, bm25.query_words(conn, where))
         sql, values = bench.page_sql(query, 10)
         words, labels = bench.positive_words(conn, where.text)
         values.update(
@@ -181,9 +190,9 @@ def test_each_path_gives_the_page_of_scoring_every_hit(
 ) -> None:
     bench = _bench()
     # Shallow reads and single checks: many rounds, so the stop is what decides the page.
-    monkeypatch.setattr(bench, "FIRST_DEPTH", depth)
-    monkeypatch.setattr(bench, "BATCH_IN_SERVER", 1 if depth == 2 else 32)
-    monkeypatch.setattr(bench, "SCORE_BATCH", 4 if depth == 2 else 256)
+    _patch(monkeypatch, "FIRST_DEPTH", depth)
+    _patch(monkeypatch, "BATCH_IN_SERVER", 1 if depth == 2 else 32)
+    _patch(monkeypatch, "SCORE_BATCH", 4 if depth == 2 else 256)
     if path not in ("by lengths", "by count"):
         # (a limit of 20: the sample's ANDs go either way by the estimate and the count)
         limits = {"every hit": 10**9, "by count of 20": 20}
@@ -193,7 +202,7 @@ def test_each_path_gives_the_page_of_scoring_every_hit(
     with psycopg.connect(compact_url, autocommit=True) as conn:
         kept = path.startswith(("kept", "by count"))
         found = bench.bm25_page(conn, where, sort, 11, path.startswith("by count"), kept)
-        words = bench.query_words(conn, where)
+        words = bm25.query_words(conn, where)
         every = conn.execute(
             bench.all_hits_sql(bench.page_sql(query, 10)[0]),
             {
@@ -230,18 +239,17 @@ def test_the_hit_count_is_the_products_hits_up_to_its_cap(
 def test_the_kept_top_k_scores_each_trial_from_the_trial_index_once(
     compact_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bench = _bench()
     # Many rounds over long lists: the same trials come back each round.
-    monkeypatch.setattr(bench, "FIRST_DEPTH", 2)
-    monkeypatch.setattr(bench, "BATCH_IN_SERVER", 1)
+    _patch(monkeypatch, "FIRST_DEPTH", 2)
+    _patch(monkeypatch, "BATCH_IN_SERVER", 1)
     query = query_from_params(TOP_K_QUERIES["broad-and"])
     where, sort = query.study_filter(), query.study_sort()
     with psycopg.connect(compact_url, autocommit=True) as conn:
-        words = bench.query_words(conn, where)
-        again = bench.top_k_in_server(conn, where, sort, 11, words, keep=False)
-        kept = bench.top_k_in_server(conn, where, sort, 11, words, keep=True)
+        words = bm25.query_words(conn, where)
+        again = bm25.top_k_in_server(conn, where, sort, 11, words, keep=False)
+        kept = bm25.top_k_in_server(conn, where, sort, 11, words, keep=True)
         trials = conn.execute(
-            f"select count(distinct trial) from {bench.SCORES} where word_id = any(%s)",
+            f"select count(distinct trial) from {bm25.SCORES} where word_id = any(%s)",
             (words.ids,),
         ).fetchone()
     assert trials is not None
@@ -255,7 +263,7 @@ def test_a_single_words_hit_bound_is_its_trial_count(compact_url: str) -> None:
     bench = _bench()
     query = query_from_params({"query.term": "cancer"})
     with psycopg.connect(compact_url, autocommit=True) as conn:
-        words = bench.query_words(conn, query.study_filter())
+        words = bm25.query_words(conn, query.study_filter())
         sql, values = bench.page_sql(query, 10)
         hits = len(conn.execute(sql, {**values, "limit": 100_000}).fetchall())
     assert words.hit_bound == hits > 0
@@ -265,8 +273,8 @@ def test_a_single_words_hit_bound_is_its_trial_count(compact_url: str) -> None:
 @pytest.mark.parametrize("compact", [False, True])
 def test_a_write_adds_every_new_trials_rows_and_counts(compact_url: str, compact: bool) -> None:
     bench = _bench()
-    table = bench.SCORES if compact else bench.IMPACTS
-    words = bench.WORDS if compact else bench.FREQUENCIES
+    table = bm25.SCORES if compact else bench.IMPACTS
+    words = bm25.WORDS if compact else bench.FREQUENCIES
     count = f"select count(*), (select trials from {words} where word = '') from {table}"
     with psycopg.connect(compact_url, autocommit=True) as conn:
         before = conn.execute(count).fetchone()
@@ -287,7 +295,7 @@ def test_a_write_adds_every_new_trials_rows_and_counts(compact_url: str, compact
 
 
 def test_a_trial_is_yielded_when_each_term_has_an_alternative_it_holds_whole() -> None:
-    matches = _bench().matches_terms
+    matches = bm25.matches_terms
     phrase_or_word = [frozenset({1, 2}), frozenset({3})]
     assert matches(frozenset({1, 2, 9}), [phrase_or_word])
     assert matches(frozenset({3}), [phrase_or_word, [frozenset({3})]])
@@ -314,34 +322,32 @@ def _yielded_rows(conn: psycopg.Connection[object], params: dict[str, str]) -> s
 def test_the_whole_sample_counts_the_rows_the_gin_search_yields(
     compact_url: str, params: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bench = _bench()
     # Every trial in the sample: the estimate is then the count it stands for.
-    monkeypatch.setattr(bench, "SAMPLE_SHARE", 1)
-    monkeypatch.setattr(bench, "IN_SAMPLE", "true")
+    _patch(monkeypatch, "SAMPLE_SHARE", 1)
+    _patch(monkeypatch, "IN_SAMPLE", "true")
     query = query_from_params(params)
     where = query.study_filter()
     with psycopg.connect(compact_url, autocommit=True) as conn:
-        words = bench.query_words(conn, where, sample=True)
-        yielded = bench.sampled_yield(words)
+        words = bm25.query_words(conn, where, sample=True)
+        yielded = bm25.sampled_yield(words)
         assert yielded == len(_yielded_rows(conn, params)) > 0
 
 
 @pytest.mark.postgres
 def test_the_sample_is_a_share_of_the_trials_under_its_own_index(compact_url: str) -> None:
-    bench = _bench()
     query = query_from_params({"query.term": "patients"})
     where = query.study_filter()
     with psycopg.connect(compact_url, autocommit=True) as conn:
-        words = bench.query_words(conn, where, sample=True)
-        sampled = bench.sampled_yield(words)
+        words = bm25.query_words(conn, where, sample=True)
+        sampled = bm25.sampled_yield(words)
         plan = conn.execute(
-            f"explain select trial from {bench.SCORES} "
-            f"where word_id = any(%s::integer[]) and {bench.IN_SAMPLE}",
+            f"explain select trial from {bm25.SCORES} "
+            f"where word_id = any(%s::integer[]) and {bm25.IN_SAMPLE}",
             (words.ids,),
         ).fetchall()
-    assert sampled % bench.SAMPLE_SHARE == 0
+    assert sampled % bm25.SAMPLE_SHARE == 0
     assert 0 < sampled < words.hit_bound * 2
-    assert f"{bench.SCORES}_sample" in "\n".join(row[0] for row in plan)
+    assert f"{bm25.SCORES}_sample" in "\n".join(row[0] for row in plan)
 
 
 @pytest.mark.postgres
@@ -351,12 +357,12 @@ def test_the_hybrid_page_is_the_products_page_or_the_top_k_page_by_the_yield(
     compact_url: str, params: dict[str, str], by_product: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bench = _bench()
-    monkeypatch.setattr(bench, "PRODUCT_YIELD_MAX", 10**9 if by_product else -1)
+    _patch(monkeypatch, "PRODUCT_YIELD_MAX", 10**9 if by_product else -1)
     query = query_from_params(params)
     where, sort = query.study_filter(), query.study_sort()
     with psycopg.connect(compact_url, autocommit=True) as conn:
-        words = bench.query_words(conn, where, sample=True)
-        assert bench.takes_product_path(words) is by_product
+        words = bm25.query_words(conn, where, sample=True)
+        assert bm25.takes_product_path(words) is by_product
         found = bench.variant_page(conn, bench.HYBRID, query, 10)
         product = bench.variant_page(conn, bench.PRODUCT, query, 10)
         top_k = bench.all_hits_page(conn, where, sort, 11, words)
@@ -368,32 +374,30 @@ def test_the_hybrid_page_is_the_products_page_or_the_top_k_page_by_the_yield(
 def test_a_yield_over_the_limit_by_list_lengths_is_decided_by_the_sample(
     compact_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bench = _bench()
     query = query_from_params(TOP_K_QUERIES["broad-and"])
     where = query.study_filter()
     with psycopg.connect(compact_url, autocommit=True) as conn:
-        words = bench.query_words(conn, where, sample=True)
-        sampled = bench.sampled_yield(words)
+        words = bm25.query_words(conn, where, sample=True)
+        sampled = bm25.sampled_yield(words)
         assert sampled < words.hit_bound
         # A limit between the sample's estimate and the list-length bound: the sample decides.
-        monkeypatch.setattr(bench, "PRODUCT_YIELD_MAX", sampled)
-        assert bench.takes_product_path(words)
-        monkeypatch.setattr(bench, "PRODUCT_YIELD_MAX", sampled - 1)
-        assert not bench.takes_product_path(words)
+        _patch(monkeypatch, "PRODUCT_YIELD_MAX", sampled)
+        assert bm25.takes_product_path(words)
+        _patch(monkeypatch, "PRODUCT_YIELD_MAX", sampled - 1)
+        assert not bm25.takes_product_path(words)
 
 
 @pytest.mark.postgres
 def test_the_sample_comes_with_the_words_and_past_the_mask_the_bound_stands(
     compact_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bench = _bench()
     where = query_from_params(TOP_K_QUERIES["broad-and"]).study_filter()
     with psycopg.connect(compact_url, autocommit=True) as conn:
-        plain = bench.query_words(conn, where)
-        sampled = bench.query_words(conn, where, sample=True)
+        plain = bm25.query_words(conn, where)
+        sampled = bm25.query_words(conn, where, sample=True)
         # More words than the mask holds: no sample, the list-length bound decides.
-        monkeypatch.setattr(bench, "MASK_BITS", len(plain.ids) - 1)
-        too_many = bench.query_words(conn, where, sample=True)
+        _patch(monkeypatch, "MASK_BITS", len(plain.ids) - 1)
+        too_many = bm25.query_words(conn, where, sample=True)
     assert plain.sampled is None and sampled.sampled
     assert (plain.ids, plain.idfs, plain.hit_bound, plain.terms) == (
         sampled.ids,
@@ -402,4 +406,4 @@ def test_the_sample_comes_with_the_words_and_past_the_mask_the_bound_stands(
         sampled.terms,
     )
     assert too_many.sampled is None
-    assert bench.sampled_yield(too_many) == too_many.hit_bound != bench.sampled_yield(sampled)
+    assert bm25.sampled_yield(too_many) == too_many.hit_bound != bm25.sampled_yield(sampled)

@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 
 from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, plan_upserts
+from trialfinder.store.postgres_bm25 import refresh_trials
 from trialfinder.store.postgres_facet_keys import refresh_facet_keys
 from trialfinder.store.postgres_geo import AREA_ROWS, DELETE_AREAS, PLACE_AREAS
 from trialfinder.store.rows import (
@@ -265,6 +266,9 @@ def write(
                 entries,
             )
         counts.quarantined += len(quarantined)
+    if written:
+        # Last: it takes the one lock all writers share (see `refresh_trials`).
+        refresh_trials(conn, replaced, sorted(written))
 
 
 _COUNTRY_WALK_INDEXES = tuple(TRIAL_COLUMNS.index(c) for c in COUNTRY_WALK_COLUMNS)

@@ -18,7 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from trialfinder.errors import StoreError
 from trialfinder.model import Trial
-from trialfinder.store import postgres_counts, postgres_search, postgres_sites
+from trialfinder.store import postgres_bm25, postgres_counts, postgres_search, postgres_sites
 from trialfinder.store._postgres_write import UPSERT_CRITERIA, quote_identifier, search_words, write
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import (
@@ -454,9 +454,19 @@ class PostgresStore:
         offset: int,
         time_limit_s: float,
     ) -> list[StudyHit]:
-        """Return one page of trials matching `where`, best (per `sort`) first."""
+        """Return one page of trials matching `where`, best (per `sort`) first.
+
+        Free text by relevance takes the hybrid path (`postgres_bm25.top_k_page`): a page whose
+        words' GIN yield is small (at most `PRODUCT_YIELD_MAX` rows, by the words' trial counts
+        or a 1-in-64 sample of trials) is ranked by `ts_rank`, every hit; a heavier one by BM25,
+        its first hits read from impact-ordered lists (threshold top-k). So light and heavy
+        pages rank by different functions: the measured trade-off of issue #3 (session 12:
+        free-text CPU p95 0.78-0.91x SQLite's at 100k studies, #8's ranking rule passed on the
+        mix; BENCHMARKS.md). Other sorts, totals and facets are unchanged."""
         with self._pool.connection() as conn:
-            return postgres_search.search_trials(conn, where, sort, limit, offset, time_limit_s)
+            return postgres_search.search_trials(
+                conn, where, sort, limit, offset, time_limit_s, postgres_bm25.top_k_page
+            )
 
     def count_trials(self, where: StudyFilter, time_limit_s: float) -> int:
         """Return how many trials match `where`."""

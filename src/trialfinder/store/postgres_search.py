@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -554,6 +555,11 @@ def _column_names(columns: str) -> list[str]:
 SITE_COLUMNS = "sites.site_id, sites.name, sites.city, sites.state, sites.zip, sites.country"
 
 
+TopKPage = Callable[[Connection, StudyFilter, StudySort, int, int], list[tuple[Any, ...]] | None]
+"""A page of `study_search_sql`'s rows from another path (`postgres_bm25.top_k_page`: a
+relevance page by BM25 top-k), or None where the product's SQL answers it."""
+
+
 def search_trials(
     conn: Connection,
     where: StudyFilter,
@@ -561,8 +567,10 @@ def search_trials(
     limit: int,
     offset: int,
     time_limit_s: float,
+    top_k: TopKPage | None = None,
 ) -> list[StudyHit]:
-    """Return one page of trials matching `where` (see `PostgresStore.search_trials`)."""
+    """Return one page of trials matching `where` (see `PostgresStore.search_trials`): by
+    `top_k` where it answers the page, else by `study_search_sql`."""
     with time_limit(conn, time_limit_s, where):
         narrowed = sparse_country_trials(conn, where)
         sql, params = study_search_sql(narrowed or where, sort)
@@ -572,7 +580,8 @@ def search_trials(
         elif where.geo is not None and _nearest_first(where, sort):
             rows = _nearest_page(conn, where.geo, sql, params)
         else:
-            rows = conn.execute(sql, params).fetchall()
+            found = None if top_k is None else top_k(conn, narrowed, sort, limit, offset)
+            rows = conn.execute(sql, params).fetchall() if found is None else found
         if plan_settings(where):
             # The page's sites are a few key lookups: plan them as usual.
             conn.execute("; ".join(f"reset {name}" for name in plan_settings(where)))
