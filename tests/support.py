@@ -7,6 +7,8 @@ import importlib.util
 import math
 import sqlite3
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -178,3 +180,23 @@ def score_bounds(text: str) -> list[Bound]:
         for c in parse_criterion(text)
         if isinstance(c, ScoreConstraint)
     ]
+
+
+def run_in_two_threads(work: Callable[[int], None]) -> None:
+    """Run ``work(0)`` and ``work(1)`` at once (two writers on one database) and raise the first
+    error either met, so a failing writer fails the test."""
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            work(index)
+        except BaseException as error:  # reported by the calling thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]

@@ -4,7 +4,6 @@ the product's page or the BM25 top-k's."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ import msgspec
 import psycopg
 import pytest
 
+from support import run_in_two_threads
 from trialfinder.model import Trial
 from trialfinder.search import query_from_params
 from trialfinder.store import open_store
@@ -122,23 +122,16 @@ def test_concurrent_writers_keep_the_table_exact(pg_store: PostgresStore, pg_url
         [[_record(f"NCT{91000000 + n}", n + day, f"2024-03-{day:02d}")] for n in range(10)]
         for day in range(1, 7)
     ]
-    errors: list[BaseException] = []
 
     def write(index: int) -> None:
-        try:
-            for batch in batches[index::2]:
-                for records in batch:
-                    stores[index].write_batch(records, [])
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
+        for batch in batches[index::2]:
+            for records in batch:
+                stores[index].write_batch(records, [])
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    stores[1].close()
-    assert errors == []
+    try:
+        run_in_two_threads(write)
+    finally:
+        stores[1].close()
     with psycopg.connect(pg_url, autocommit=True) as conn:
         assert _contents(conn) == _rebuilt(conn)
 

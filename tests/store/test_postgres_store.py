@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from support import FIXTURES
+from support import FIXTURES, run_in_two_threads
 from trialfinder.errors import QueryError, StoreError
 from trialfinder.ingest import parse_raw
 from trialfinder.sources.base import RawRecord
@@ -256,21 +256,12 @@ def test_concurrent_writers_keep_the_newest_version(pg_url: str) -> None:
         [_record(f"2024-01-{day:02d}", f"v{day}", "NCT05397184") for day in range(1, 29, 2)],
         [_record(f"2024-01-{day:02d}", f"v{day}", "NCT05397184") for day in range(2, 29, 2)],
     ]
-    errors: list[BaseException] = []
 
     def write(index: int) -> None:
-        try:
-            for record in versions[index]:
-                stores[index].write_batch([record], [])
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
+        for record in versions[index]:
+            stores[index].write_batch([record], [])
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    run_in_two_threads(write)
     trial = stores[0].get_trial("NCT05397184")
     assert trial is not None
     assert (trial.brief_title, trial.last_update_posted) == ("v28", "2024-01-28")
