@@ -33,3 +33,12 @@ def pg_url(postgres_database: str) -> Iterator[str]:
 
     with throwaway_schema(postgres_database) as url:
         yield url
+
+
+@pytest.fixture
+def pg_store(pg_url: str) -> Iterator[PostgresStore]:
+    """An open PostgreSQL store on an empty throwaway schema."""
+    store = open_store(pg_url)
+    assert isinstance(store, PostgresStore)
+    yield store
+    store.close()

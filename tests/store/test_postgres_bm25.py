@@ -4,7 +4,6 @@ the product's page or the BM25 top-k's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -70,14 +69,6 @@ def _rebuilt(conn: psycopg.Connection[Any]) -> tuple[set[tuple[Any, ...]], set[t
             if statement.lstrip().startswith(f"insert into {bm25.STATS}"):
                 conn.execute(f"update {bm25.STATS} set avg_length = %s", (row[0],))
         return _contents(conn)
-
-
-@pytest.fixture
-def pg_store(pg_url: str) -> Iterator[PostgresStore]:
-    store = open_store(pg_url)
-    assert isinstance(store, PostgresStore)
-    yield store
-    store.close()
 
 
 def test_the_write_path_keeps_the_table_as_a_rebuild_makes_it(

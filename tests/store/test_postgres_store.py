@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -33,14 +32,6 @@ def _record(last_update: str, title: str = "Base Edited CAR7", nct_id: str = "")
     parsed = parse_raw(RawRecord("test", "file", json.dumps(study).encode(), "ctgov_json"))
     assert isinstance(parsed, StoredRecord)
     return parsed
-
-
-@pytest.fixture
-def pg_store(pg_url: str) -> Iterator[PostgresStore]:
-    store = open_store(pg_url)
-    assert isinstance(store, PostgresStore)
-    yield store
-    store.close()
 
 
 def _one(url: str, sql: str) -> object:
