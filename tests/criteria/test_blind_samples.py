@@ -5,7 +5,10 @@ held-out samples; never tuned on; round 11 draws treatment- and condition-bearin
 (ctgov_round7.json, ctgov_round8.json, ctgov_round10.json), tuning sets of measurement and score
 criteria, and rounds 12 and 14 (ctgov_round12.json, ctgov_round14.json), tuning sets of
 measurement and of score criteria drawn from the Chia corpus texts (trials with an even NCT
-number). These tests check each file's make-up only; none reads its items with the parser."""
+number), and round 15 (ctgov_round15.json), a tuning set of score and measurement criteria from
+the same Chia trials, drawn in passes: a trial may serve several lines and be in other tuning
+sets, but in no held-out set, and no line already labelled for its trial is drawn again. These
+tests check each file's make-up only; none reads its items with the parser."""
 
 from __future__ import annotations
 
@@ -41,6 +44,11 @@ class Sample:
     # The remainder of every NCT number modulo 2 where the draw kept to one parity (rounds 12 and
     # 14 take the even Chia trials, leaving the odd ones to another set), else None.
     nct_parity: int | None = None
+    # Whether the draw may take several criteria of a trial and trials of other tuning sets
+    # (round 15: the one-criterion-per-trial pools were used up); held-out sets stay apart from
+    # every other file all the same, and a criterion already labelled for its trial is not
+    # drawn again.
+    shares_tuning_trials: bool = False
 
 
 SAMPLES = (
@@ -76,6 +84,17 @@ SAMPLES = (
         numeric_only=True,
         source="chia",
         nct_parity=0,
+    ),
+    # 140, not 160: the score pool ran out at 70 of its 90 (measurement met its 70); 101 trials.
+    Sample(
+        "ctgov_round15.json",
+        size=140,
+        split="tuning",
+        seed=2051,
+        numeric_only=True,
+        source="chia",
+        nct_parity=0,
+        shares_tuning_trials=True,
     ),
 )
 by_file = pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.file)
@@ -123,7 +142,11 @@ def test_sample_is_one_labelled_criterion_per_trial(sample: Sample) -> None:
     path = LABELLED / sample.file
     items = load_labels(path)
     description = json.loads(path.read_text())["description"]
-    assert (len(items), len({item.nct_id for item in items})) == (sample.size, sample.size)
+    if sample.shares_tuning_trials:  # several criteria of a trial, each once
+        assert len({(item.nct_id, item.text.strip()) for item in items}) == len(items)
+        assert len(items) == sample.size
+    else:
+        assert (len(items), len({item.nct_id for item in items})) == (sample.size, sample.size)
     assert {item.split for item in items} == {sample.split}
     assert f"random.Random({sample.seed})" in description
     assert {label.kind for item in items for label in item.expected} <= set(KINDS)
@@ -146,16 +169,43 @@ def test_sample_is_one_labelled_criterion_per_trial(sample: Sample) -> None:
                 assert occurrences(label.text or "", item.text), (item.text, label.text)
 
 
+def _same_sample(path: Path, other: Path) -> bool:
+    """Whether two files annotate the same criteria ("ctgov_round13_second.json",
+    "_adjudicated"): they share them by design, and have the same first two name parts."""
+    return other.stem.split("_")[:2] == path.stem.split("_")[:2]
+
+
+SHARING = {sample.file for sample in SAMPLES if sample.shares_tuning_trials}
+
+
 @by_file
 def test_sample_trials_are_in_no_other_labelled_file(sample: Sample) -> None:
     path = LABELLED / sample.file
     trials = {item.nct_id for item in load_labels(path)}
     for other in sorted(LABELLED.glob("*.json")):
-        # Other annotations of the same criteria ("ctgov_round13_second.json", "_adjudicated")
-        # share them by design: same first two name parts.
-        same_sample = other.stem.split("_")[:2] == path.stem.split("_")[:2]
-        if other != path and not same_sample:
-            assert not trials & {item.nct_id for item in load_labels(other)}, other.name
+        if other == path or _same_sample(path, other):
+            continue
+        other_items = load_labels(other)
+        if sample.split == "tuning" and (sample.file in SHARING or other.name in SHARING):
+            # Two tuning sets, one of which may share trials: only held-out items keep apart.
+            other_items = [item for item in other_items if item.split == "held_out"]
+        assert not trials & {item.nct_id for item in other_items}, other.name
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [sample for sample in SAMPLES if sample.shares_tuning_trials],
+    ids=lambda sample: sample.file,
+)
+def test_sample_repeats_no_labelled_criterion_of_its_trials(sample: Sample) -> None:
+    # A draw that reuses trials takes only criteria not yet labelled for them (stripped text
+    # compared within the same trial).
+    path = LABELLED / sample.file
+    own = {(item.nct_id, item.text.strip()) for item in load_labels(path)}
+    for other in sorted(LABELLED.glob("*.json")):
+        if other != path and not _same_sample(path, other):
+            labelled = {(item.nct_id, item.text.strip()) for item in load_labels(other)}
+            assert not own & labelled, other.name
 
 
 @by_file
