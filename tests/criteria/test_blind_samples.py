@@ -1,7 +1,8 @@
 """Issue 5's blind samples, labelled by reading before any parser run on their items: rounds 6,
-9, 11 and 13 (ctgov_round6.json, ctgov_round9.json, ctgov_round11.json, ctgov_round13.json,
-held-out samples; never tuned on; round 11 draws treatment- and condition-bearing criteria, round
-13 measurement and score criteria, partly from the Chia corpus), rounds 7, 8 and 10
+9, 11, 13 and 16 (ctgov_round6.json, ctgov_round9.json, ctgov_round11.json, ctgov_round13.json,
+ctgov_round16.json, held-out samples, rounds 13 and 16 also adjudicated after a second blind
+annotation; never tuned on; round 11 draws treatment- and condition-bearing criteria, rounds 13
+and 16 measurement and score criteria, partly from the Chia corpus), rounds 7, 8 and 10
 (ctgov_round7.json, ctgov_round8.json, ctgov_round10.json), tuning sets of measurement and score
 criteria, and rounds 12 and 14 (ctgov_round12.json, ctgov_round14.json), tuning sets of
 measurement and of score criteria drawn from the Chia corpus texts (trials with an even NCT
@@ -95,6 +96,13 @@ SAMPLES = (
         source="chia",
         nct_parity=0,
         shares_tuning_trials=True,
+    ),
+    # 70 score and 70 measurement items asked; both parts ran out at 31 score and 32 measurement
+    # items (23 from the CT.gov trials, the rest from the odd Chia trials, marked "source": "chia").
+    Sample("ctgov_round16.json", size=63, split="held_out", seed=2052, numeric_only=True),
+    # The same criteria after a second, blind annotation and an adjudication of the disagreements.
+    Sample(
+        "ctgov_round16_adjudicated.json", size=63, split="held_out", seed=2052, numeric_only=True
     ),
 )
 by_file = pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.file)
@@ -216,9 +224,10 @@ def test_sample_items_are_criteria_of_their_trials(sample: Sample) -> None:
         assert (item.section, item.text) in criteria, (source, item.nct_id)
 
 
-def test_round13_chia_items_are_odd_trials_after_the_ctgov_part() -> None:
-    # The even Chia trials are kept for a tuning draw; part 2 (Chia) follows part 1 (CT.gov).
-    path = LABELLED / "ctgov_round13.json"
+@pytest.mark.parametrize("file", ["ctgov_round13.json", "ctgov_round16.json"])
+def test_held_out_chia_items_are_odd_trials_after_the_ctgov_part(file: str) -> None:
+    # The even Chia trials are kept for tuning draws; part 2 (Chia) follows part 1 (CT.gov).
+    path = LABELLED / file
     items = load_labels(path)
     sources = _sources(path, "ctgov")
     chia = [item.nct_id for item, source in zip(items, sources, strict=True) if source == "chia"]
