@@ -1,10 +1,12 @@
 """PostgreSQL place searches not ordered by distance: the circle only narrows the trials, and
 each trial of the page gets its nearest site afterwards. The page must show the same site and
-distance as a search ordered by distance does."""
+distance as a search ordered by distance does. A relevance page of words near a place finds its
+hits by a looser query and must still show exactly the hits of its words."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -12,9 +14,19 @@ import psycopg
 import pytest
 
 from trialfinder.search import SearchQuery, count_studies, parse_geo, search_studies
-from trialfinder.store.base import GeoArea, StudyFilter
+from trialfinder.store.base import GeoArea, StudyFilter, StudySort
 from trialfinder.store.postgres import PostgresStore, configure_session
-from trialfinder.store.postgres_search import SITE_DISTANCE_KM, geo_params, nearest_sites_sql
+from trialfinder.store.postgres_plan import plan_settings
+from trialfinder.store.postgres_search import (
+    LABEL_WEIGHTS,
+    SITE_DISTANCE_KM,
+    TEXT_CONFIG,
+    candidate_tsquery,
+    geo_params,
+    nearest_sites_sql,
+    study_search_sql,
+    tsquery,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -139,3 +151,104 @@ def test_a_pages_nearest_site_may_lie_at_the_edge_of_the_circle(
         found = [row[1:] for row in conn.execute(sql, params)]
     assert len(expected) == 1
     assert found == expected
+
+
+def test_a_looser_query_drops_labels_phrases_and_nothing_else() -> None:
+    # A quoted phrase or a word, and a prefix, in the title, conditions and keywords.
+    where = SearchQuery(cond='"breast cancer" OR lung neoplas*').study_filter()
+    assert tsquery(where.text) == "((('breast':AB <-> 'cancer':AB) | 'lung':AB) & 'neoplas':*AB)"
+    assert candidate_tsquery(where.text) == "((('breast' & 'cancer') | 'lung') & 'neoplas':*)"
+    both = SearchQuery(cond="lung cancer", intr="pembrolizumab").study_filter()
+    assert candidate_tsquery(both.text) == "('lung' & 'cancer') & ('pembrolizumab')"
+    # A word excluded from some columns may be in the others: no looser query leaves it out.
+    assert candidate_tsquery(SearchQuery(cond="cancer -breast").study_filter().text) is None
+
+
+_LOOSE_PHRASE = SearchQuery(cond='"breast cancer"', geo=parse_geo("distance(Houston, TX,100mi)"))
+"""Words near a place whose looser query (both words, anywhere) finds, in the circle, a trial
+that the phrase does not, ranked above some of the phrase's hits (in the shared studies)."""
+
+
+def _ranked_candidates(url: str, query: SearchQuery, in_circle: set[str]) -> list[tuple[str, bool]]:
+    """The trials of the circle that `query`'s looser query finds, best exact rank first, each
+    with whether the exact query finds it."""
+    where = query.study_filter()
+    weights = ", ".join(f"{weight:g}" for weight in LABEL_WEIGHTS)
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            f"""
+            select nct_id, core_document @@ exact
+            from trial_search,
+                to_tsquery('{TEXT_CONFIG}', %(exact)s) as exact,
+                to_tsquery('{TEXT_CONFIG}', %(loose)s) as loose
+            where core_document @@ loose
+            order by ts_rank('{{{weights}}}', core_document, exact, 1) desc, nct_id
+            """,
+            {"exact": tsquery(where.text), "loose": candidate_tsquery(where.text)},
+        ).fetchall()
+    return [(nct_id, matches) for nct_id, matches in rows if nct_id in in_circle]
+
+
+def _circle(store: PostgresStore, query: SearchQuery) -> set[str]:
+    everything = search_studies(store, SearchQuery(geo=query.geo), page_size=1000).hits
+    return {hit.nct_id for hit in everything}
+
+
+def test_a_relevance_page_of_words_near_a_place_shows_only_exact_hits(
+    pg_real_store: PostgresStore,
+) -> None:
+    """Such a page finds its hits by `candidate_tsquery` and tests each against the exact query
+    as the page is read: every page is a slice of the exact hits in the circle, best first."""
+    in_circle = _circle(pg_real_store, _LOOSE_PHRASE)
+    ranked = _ranked_candidates(pg_real_store.url, _LOOSE_PHRASE, in_circle)
+    loose_only = [index for index, (_, matches) in enumerate(ranked) if not matches]
+    assert loose_only and loose_only[0] < max(i for i, (_, matches) in enumerate(ranked) if matches)
+    anywhere = search_studies(pg_real_store, replace(_LOOSE_PHRASE, geo=None), page_size=1000)
+    expected = [(hit.nct_id, hit.score) for hit in anywhere.hits if hit.nct_id in in_circle]
+    assert [nct_id for nct_id, _ in expected] == [n for n, matches in ranked if matches]
+    worst_first = sorted(expected, key=lambda hit: (hit[1], hit[0]))
+    for query, wanted in (
+        (_LOOSE_PHRASE, expected),
+        (replace(_LOOSE_PHRASE, is_descending=True), worst_first),
+    ):
+        pages: list[tuple[str, float | None]] = []
+        token = None
+        while True:
+            page = search_studies(pg_real_store, query, page_size=4, page_token=token)
+            pages += [(hit.nct_id, hit.score) for hit in page.hits]
+            if page.next_page_token is None:
+                break
+            token = page.next_page_token
+        assert pages == wanted
+    assert count_studies(pg_real_store, _LOOSE_PHRASE) == len(expected)
+
+
+def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def test_the_exact_query_is_tested_only_on_the_hits_a_page_reads(
+    pg_real_store: PostgresStore,
+) -> None:
+    where = _LOOSE_PHRASE.study_filter()
+    in_circle = _circle(pg_real_store, _LOOSE_PHRASE)
+    ranked = _ranked_candidates(pg_real_store.url, _LOOSE_PHRASE, in_circle)
+    sql, params = study_search_sql(where, StudySort())
+    assert "@@ candidates" in sql and "exact.ctid = trials.row_id" in sql
+    # A page reaching past the first candidate that the exact query does not find.
+    limit = next(index for index, (_, matches) in enumerate(ranked) if not matches) + 1
+    with psycopg.connect(pg_real_store.url) as conn:
+        configure_session(conn)
+        for name, value in plan_settings(where).items():
+            conn.execute("select set_config(%s, %s, false)", (name, value))
+        plan = conn.execute(
+            "explain (analyze, format json) " + sql, {**params, "limit": limit, "offset": 0}
+        ).fetchone()
+    assert plan is not None
+    tests = [node for node in _plan_nodes(plan[0][0]["Plan"]) if node["Node Type"] == "Tid Scan"]
+    # One test a candidate read, in rank order, up to the page's last exact hit: none after.
+    exact_positions = [index for index, (_, matches) in enumerate(ranked) if matches]
+    assert len(tests) == 1
+    assert tests[0]["Actual Loops"] == exact_positions[limit - 1] + 1 < len(ranked)
