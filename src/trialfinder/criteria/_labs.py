@@ -101,6 +101,17 @@ _TARGET_BEFORE = re.compile(
     r"(?:a|an|the)?\s*(?:target\s+|goal\s+)?\Z",
     re.IGNORECASE,
 )
+# A name that is one term of a ratio the table does not list is not that analyte: "AST to
+# platelet ratio index (APRI)", "neutrophil-to-lymphocyte ratio ≥ 3", "AST/ALT ratio > 2" (the
+# listed ratios, "urine protein-to-creatinine ratio", "FEV1/FVC ratio", are longer names and win).
+_RATIO_TERM_AFTER = re.compile(
+    r"\s*(?:(?:-|\s)to(?:-|\s)+|/\s*)[\w-]+(?:\s+[\w-]+)?\s+ratios?\b", re.IGNORECASE
+)
+_RATIO_TERM_BEFORE = re.compile(r"[\w-]\s*(?:(?:-|\s)to(?:-|\s)+|/\s*)\Z", re.IGNORECASE)
+_RATIO_AFTER = re.compile(r"\s+ratios?\b", re.IGNORECASE)
+# The end of the cardiac cycle names a ventricle's pressure or size, not the blood pressure:
+# "left ventricular end-diastolic pressure ≤ 15 mmHg", "LV end-systolic diameter > 45 mm".
+_END_OF_PHASE_BEFORE = re.compile(r"\bend[-\s]\Z", re.IGNORECASE)
 # Names of a group of analytes and their members: when the criterion names a member beside one
 # ("transaminases (ALT and AST)", "transaminase (AST)"), the member is what is measured; beside
 # other analytes only ("Transaminases, alkaline phosphatase, total bilirubin ≤ 5 × ULN"), the
@@ -136,6 +147,16 @@ def _a_share_of_normal(analyte: str, read: _Read, text: str) -> bool:
         and read.unit is not None
         and read.unit.strip() == "%"
         and _SHARE_OF_NORMAL.match(text, read.end) is not None
+    )
+
+
+def _a_ratio_term(text: str, before: str, end: int) -> bool:
+    """Return True when the name ending at ``end`` is one term of a ratio: "neutrophil-to-
+    lymphocyte ratio", "AST to platelet ratio index", "AST/ALT ratio"."""
+    if _RATIO_TERM_AFTER.match(text, end) is not None:
+        return True
+    return (
+        _RATIO_TERM_BEFORE.search(before) is not None and _RATIO_AFTER.match(text, end) is not None
     )
 
 
@@ -456,6 +477,8 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
             and _CHANGE_BEFORE.search(before)
             or (" to" in before and _TARGET_BEFORE.search(before))
             or (_labels_a_value(text, mention_start, mention_end))
+            or _a_ratio_term(text, before, mention_end)
+            or _END_OF_PHASE_BEFORE.search(before)
         ):
             continue
         for pattern, regex in _after_analyte():

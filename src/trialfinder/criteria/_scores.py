@@ -32,6 +32,17 @@ _RANGE_SEP = re.compile(r"\s*(?:-|–|~|to|through)\s*", re.IGNORECASE)
 _LIST_SEP = re.compile(r"\s*%?\s*(?:,|or|and|/|-|–|~|to|through)\s*", re.IGNORECASE)
 _BMI_UNIT = re.compile(BMI_UNIT, re.IGNORECASE)  # "23.0 kg/m2 and 39.9": the unit, not a value
 _DECIMAL_COMMA = re.compile(DECIMAL_COMMA)
+_MINUS = frozenset({"-", "−"})
+# A T- or Z-score right after another test's short form is that test's standard score, not a
+# bone density's ("SDMT z-score"); "BMD T-score" and "DXA T-score" are the scale's own names.
+_STANDARD_SCORES = frozenset({"T-score", "Z-score"})
+_TEST_BEFORE = re.compile(
+    r"(?-i:\b(?!(?:AND|NOT|NOR|THE|FOR|WITH)\b)[A-Z][A-Za-z0-9]+[A-Z][\w-]*)\s+\Z"
+)
+# A value of a scale's own between its name and another scale's, outside brackets: "NYHA Grade
+# III/IV, COPD GOLD > 2" (not "Karnofsky (for patients > 12 years of age) or Lansky ≥ 50%").
+_OWN_VALUE = re.compile(r"\d|(?-i:\b(?:I|II|III|IV|V|VI)\b)|[<>≤≥]")
+_SIGNED_VALUE = re.compile(r"[-−+]?\d+(?:\.\d+)?")  # each end of "-1 and -2.49", "-2 to +1"
 
 
 def _decimal_points(text: str) -> str:
@@ -110,6 +121,7 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
         return None
     sums = _group(match, "sums")
     plus = _group(match, "plus")
+    signed = _group(match, "signed")
     if sums is not None or plus is not None:
         written = (
             _sum_bounds(score, match, sums)
@@ -119,7 +131,15 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
         if written is None:
             return None
         bounds = written
+    elif signed is not None:
+        ends = [_score_value(score, end_text) for end_text in _SIGNED_VALUE.findall(signed)]
+        known_ends = [v for v in ends if v is not None]
+        if len(known_ends) != 2 or len(ends) != 2:
+            return None  # an end off the scale: "RASS -6 to 0"
+        bounds = Bounds(low=min(known_ends), high=max(known_ends))
     elif values is not None:
+        if score.low < 0 and text[match.start("values") - 1 : match.start("values")] in _MINUS:
+            return None  # "T-score worse than -1.0": a negative value this list cannot read
         parts = [p for p in _LIST_SEP.split(_BMI_UNIT.sub(" ", _decimal_points(values))) if p]
         if score.scale == "letter" and all(p in _CHILD_PUGH for p in parts):
             classes = tuple(parts)
@@ -142,6 +162,8 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
             value = high if (_group(match, "op") or "").strip() in {"≤", "<="} else low
         else:
             found = _score_value(score, raw)
+            if found is None and raw[:1] in _MINUS:
+                found = _score_value(score, raw[1:])  # "ECOG -2 or less": a dash on a 0-5 scale
             if found is None:
                 return None
             value = found
@@ -180,6 +202,16 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
     )
 
 
+_SIGNED_ROW = "score_signed_range"
+
+
+@cache
+def _has_negative_values(name: str) -> bool:
+    """Return True when the scale a name names runs below zero (T-score, Z-score, RASS)."""
+    score = lexicon.score_of(name)
+    return score is not None and score.low < 0
+
+
 def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
     """Return the score constraints in a criterion."""
     out: list[ScoreConstraint] = []
@@ -191,6 +223,9 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
             if not runs(pattern, present) or (not names and "score" in regex.groupindex):
                 continue  # a row naming the scale after its value needs a scale's name
             matches = list(finditer(pattern, regex, text))
+        elif pattern.name == _SIGNED_ROW:  # tried only at scales that have negative values
+            signed_starts = [start for start, end in names if _has_negative_values(text[start:end])]
+            matches = [m for m in (regex.match(text, start) for start in signed_starts) if m]
         elif starts:
             matches = [m for m in (regex.match(text, start) for start in starts) if m]
         else:
@@ -211,11 +246,17 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
                     continue
                 # A known scale that its own rows did not read ("scores of 2 or higher on the
                 # SDQ") keeps its name and range.
-                score = lexicon.score_of(generic) or lexicon.Score(
+                score = lexicon.score_as_written(generic) or lexicon.Score(
                     generic, (generic,), float("-inf"), float("inf"), "number"
                 )
             if score is None:
                 continue
+            if _own_values_before_another_scale(text, match, score, names):
+                continue  # "NYHA Grade III/IV, COPD GOLD > 2": the value is GOLD's, read at GOLD
+            if score.name in _STANDARD_SCORES and _TEST_BEFORE.search(
+                text, max(0, match.start() - 20), match.start()
+            ):
+                continue  # "SDMT z-score range (-2 to +1)": the named test's z-score
             found = _score_bounds(score, match, text)
             if found is None:
                 continue
@@ -236,6 +277,27 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
                 out.append(replace(other, confidence=pattern.confidence))
             out += _also_named(text, match, found, names, pattern.confidence)
     return out
+
+
+def _own_values_before_another_scale(
+    text: str, match: re.Match[str], score: lexicon.Score, names: list[tuple[int, int]]
+) -> bool:
+    """Return True when a scale has values of its own before another scale named ahead of the
+    value a match reads: that value is the later scale's, which has its own turn."""
+    if "gap" not in match.re.groupindex or match.start("gap") < 0:
+        return False
+    gap_start, gap_end = match.start("gap"), match.end("gap")
+    for start, end in names:
+        if start < gap_start or end > gap_end:
+            continue
+        other = lexicon.score_of(text[start:end])
+        if (
+            other is not None
+            and other.name != score.name
+            and _OWN_VALUE.search(_BRACKETED.sub("", text[match.end("score") : start]))
+        ):
+            return True
+    return False
 
 
 def _range_end(score: lexicon.Score, bounds: Bounds, text: str, end: int) -> tuple[Bounds, int]:
@@ -321,6 +383,13 @@ _BRACKETED = re.compile(r"\([^()]*\)")
 _JOINED = re.compile(r"(?:\bor\b|\band\b|/)")
 
 
+def _alike(one: lexicon.Score, other: lexicon.Score | None) -> bool:
+    """Return True when two scales run over the same range (Karnofsky and Lansky, 0-100)."""
+    if other is None:
+        return False
+    return (one.low, one.high, one.scale) == (other.low, other.high, other.scale)
+
+
 def _also_named(
     text: str,
     match: re.Match[str],
@@ -331,13 +400,20 @@ def _also_named(
     """Return the same bounds for other scales named before the values: "Karnofsky or Lansky ≥ 50".
 
     A second name counts when "or", "and" or "/" joins it to the first and the values fit its
-    own range.
+    own range; one after a slash only where the two scales are alike ("Karnofsky/Lansky").
     """
     if "gap" not in match.re.groupindex or match.start("gap") < 0:
         return []
     out: list[ScoreConstraint] = []
     seen = {found.score}
-    for start, end in names:
+    slashed: list[tuple[int, int]] = []
+    if "/" in text[match.end("score") : match.end("gap")]:
+        # "Karnofsky/Lansky score ≥ 50"; a slash joins alike scales only, so "ECOG/KPS 0-1" is
+        # no Karnofsky bound
+        slashed = [
+            span for span in lexicon.score_index_after_slash().find(text) if span not in names
+        ]
+    for start, end in names + slashed:
         if not (match.end("score") <= start and end <= match.end("gap")):
             continue
         other = lexicon.score_of(text[start:end])
@@ -350,6 +426,8 @@ def _also_named(
                 for b in (found.bounds.low, found.bounds.high)
             )
         ):
+            continue
+        if (start, end) in slashed and not _alike(other, lexicon.score_of(found.score)):
             continue
         seen.add(other.name)
         out.append(

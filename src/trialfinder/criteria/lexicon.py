@@ -104,9 +104,14 @@ def bounded_trie(literals: list[str]) -> str:
     return r"(?<![\w/])(?:" + "|".join(parts) + r")(?![\w])"
 
 
-def literal_index(literals: list[str]) -> LiteralIndex:
-    """Return a one-pass matcher for what ``bounded_trie(literals)`` matches (case-insensitive)."""
-    return LiteralIndex([s for s in literals if not _is_abbreviation(s)], _exact_forms(literals))
+def literal_index(literals: list[str], *, after_slash: bool = False) -> LiteralIndex:
+    """Return a one-pass matcher for what ``bounded_trie(literals)`` matches (case-insensitive);
+    with ``after_slash``, also a literal right after a "/"."""
+    return LiteralIndex(
+        [s for s in literals if not _is_abbreviation(s)],
+        _exact_forms(literals),
+        after_slash=after_slash,
+    )
 
 
 # --- comparators ------------------------------------------------------------------------------
@@ -262,10 +267,35 @@ def score_of(text: str) -> Score | None:
     return _score_keys().get(normal_key(text))
 
 
+def score_as_written(text: str) -> Score | None:
+    """Return the score a name names as written: a short form written as an ordinary word
+    (letters only, not in capitals) is that word, so that "Gold score" (hypoglycaemia
+    awareness) is not the GOLD stage of COPD."""
+    score = score_of(text)
+    if score is None:
+        return None
+    if not text.isalpha() or text.isupper():
+        return score  # "Fib-4", "ECOG": a short form however it is cased
+    key = normal_key(text)
+    for synonym in score.synonyms:
+        if normal_key(synonym) == key and not _is_abbreviation(synonym):
+            return score
+    return None  # "Gold": an ordinary word, not the short form "GOLD"
+
+
 @cache
 def score_index() -> LiteralIndex:
     """Return the one-pass matcher over every score synonym."""
     return literal_index([s for score in scores().values() for s in score.synonyms])
+
+
+@cache
+def score_index_after_slash() -> LiteralIndex:
+    """Return the matcher over every score synonym that also finds one after a "/", for the
+    second of two scales joined by a slash ("Karnofsky/Lansky score ≥ 50")."""
+    return literal_index(
+        [s for score in scores().values() for s in score.synonyms], after_slash=True
+    )
 
 
 @cache

@@ -28,7 +28,7 @@ __all__ = [
     "summarise",
 ]
 
-ENGINE_VERSION = "20"
+ENGINE_VERSION = "21"
 """Bumped whenever the rules change what is read, so stale stored readings can be found."""
 
 

@@ -26,6 +26,8 @@ _GAP = r"""(?P<gap>(?:(?!,\s*(?:or|and)\b)[^\d;.≥≤<>=()\n]|\b\d{1,2}[\s-]*it
 DECIMAL_COMMA = r"\d{2},\d(?![\d,])"
 # A number: a decimal comma first, else digits with an optional decimal point.
 _NUMBER = r"(?:" + DECIMAL_COMMA + r"|\d+(?:\.\d+)?)"
+# A negative number: "-2.5", "−1" (a typographic minus).
+_SIGNED_NUMBER = r"[-−]\d+(?:\.\d+)?"
 # A value may run into its unit: "BMI > 40kg/m2", "VAS of at least 50mm"; a value in years is an
 # age ("Lansky for patients < 16 years", "KPS > 12 y/o >= 50"), "4,000" is a count, and "17-item"
 # names the version of the scale ("Hamilton Rating Scale for Depression, 17-item"), not a score.
@@ -243,13 +245,41 @@ PATTERNS: tuple[Pattern, ...] = (
             "use Karnofsky for patients > 16 years of age",
         ),
     ),
-    # Before score_values, which would read "2" of "2 or less" as exactly 2.
+    # A range with a negative end, on a scale that has them (T-score, Z-score): "T score
+    # between -1 and -2.49", "T-score -1.0 to -2.5", "z-score range (-2 to +1)". Before
+    # score_values, whose list splits at each "-" and would read "1" of "-1 and -2.49"; the
+    # applier keeps the range only where both ends fit the scale.
+    Pattern(
+        name="score_signed_range",
+        kind="score",
+        regex=r"(?P<score>{SCORE})"
+        + _GAP
+        + r"""(?:range\s*)?(?:of\s+|between\s+|from\s+|:\s*|\(\s*)?
+        (?P<signed>"""
+        + _SIGNED_NUMBER
+        + r"\s*(?:and|to|-|–)\s*[-−+]?\d+(?:\.\d+)?"  # "-1 and -2.49", "-2 to +1"
+        + r"|\d+(?:\.\d+)?\s*(?:and|to|–)\s*"  # "0 to -2"
+        + _SIGNED_NUMBER
+        + r")(?![\d.]\d|\d)",
+        examples=(
+            "T score between -1 and -2.49 at the femoral neck",
+            "BMD T-score between -1.0 and -2.5",
+            "T-score -1.0 to -2.5",
+            "height Z-score from -2 to +2",
+            "Z-score range (-2 to +1)",
+        ),
+        non_examples=("T-score between 1 and 2", "ECOG 0-2", "T-score ≤ -2.5", "ECOG 0 - 1"),
+        confidence=0.85,
+    ),
+    # Before score_values, which would read "2" of "2 or less" as exactly 2. A minus after a
+    # blank or bracket signs the value ("T-score of -1.0 or lower"); the applier drops a value
+    # off the scale ("ECOG -2 or less" has no reading).
     Pattern(
         name="score_postfix",
         kind="score",
         regex=r"(?P<score>{SCORE})"
         + _GAP
-        + r"(?P<value>"
+        + r"(?P<value>(?:(?<=[\s(:])[-−](?=\d))?"
         + _VALUE
         + r""")\s*(?:%|percent|"""
         + BMI_UNIT
