@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from trialfinder.store._postgres_write import CLEAN_PENDING_INDEX_ENTRIES
 from trialfinder.store.postgres_bm25 import SCHEMA_STATEMENTS as BM25_SCHEMA
 from trialfinder.store.sqlite_facet_keys import refresh_facet_keys
 from trialfinder.store.sqlite_text import insert_condition_rows
@@ -1455,5 +1456,13 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
         # sample of trials says is large (store/postgres_bm25.py, its docstring: the tables,
         # the mean length frozen at this fill, what the write path keeps exact).
         statements=BM25_SCHEMA,
+    ),
+    Migration(
+        name="0018_search_gin_pending_entries",
+        # The store now moves its GIN indexes' pending entries into the indexes after every
+        # batch it writes (store/_postgres_write.py, `CLEAN_PENDING_INDEX_ENTRIES`: a scan
+        # reads the whole pending list, 75-398 pages per index at 100k studies, 2-4.5 ms of
+        # server CPU a count or facet set near a place); existing stores start with none.
+        statements=(CLEAN_PENDING_INDEX_ENTRIES,),
     ),
 )

@@ -8,6 +8,7 @@ at once then judge each record against what the other committed, as SQLite's sin
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -19,7 +20,13 @@ from psycopg_pool import ConnectionPool
 from trialfinder.errors import StoreError
 from trialfinder.model import Trial
 from trialfinder.store import postgres_bm25, postgres_counts, postgres_search, postgres_sites
-from trialfinder.store._postgres_write import UPSERT_CRITERIA, quote_identifier, search_words, write
+from trialfinder.store._postgres_write import (
+    CLEAN_PENDING_INDEX_ENTRIES,
+    UPSERT_CRITERIA,
+    quote_identifier,
+    search_words,
+    write,
+)
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import (
     QuarantineEntry,
@@ -38,6 +45,8 @@ from trialfinder.store.migrations import POSTGRES_MIGRATIONS
 from trialfinder.store.rows import decode_screening, decode_trial, decompress
 
 Connection = psycopg.Connection[Any]
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["PostgresStore", "quote_identifier", "safe_url", "search_words"]
 
@@ -168,14 +177,31 @@ class PostgresStore:
     def write_batch(
         self, records: Sequence[StoredRecord], quarantined: Sequence[QuarantineEntry]
     ) -> WriteCounts:
-        """Upsert trials (newer last-update wins) and quarantine entries in one transaction."""
+        """Upsert trials (newer last-update wins) and quarantine entries in one transaction,
+        then move the GIN indexes' pending entries into the indexes (`CLEAN_PENDING_INDEX_ENTRIES`:
+        searches would read them whole until a later clean-up)."""
         counts = WriteCounts()
         try:
             with self._pool.connection() as conn, conn.transaction():
                 write(conn, records, quarantined, counts)
         except psycopg.Error as error:
             raise StoreError(f"{self._safe_url}: write failed ({str(error).strip()})") from None
+        self._clean_pending_index_entries()
         return counts
+
+    def _clean_pending_index_entries(self) -> None:
+        """Run `CLEAN_PENDING_INDEX_ENTRIES` after a committed batch. The batch is saved either
+        way and a failure here only leaves searches reading the pending lists until a later
+        clean-up (autovacuum), so it is logged, not raised as a failed write."""
+        try:
+            with self._pool.connection() as conn:
+                conn.execute(CLEAN_PENDING_INDEX_ENTRIES)
+        except psycopg.Error as error:
+            _log.warning(
+                "%s: moving GIN pending entries failed (%s); searches read them until autovacuum",
+                self._safe_url,
+                str(error).strip(),
+            )
 
     # -- reading ------------------------------------------------------------------------------
 
