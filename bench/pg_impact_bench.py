@@ -14,9 +14,9 @@ the product's tables (a copy of a migrated store; the product's tables are read,
   (word, impact desc, nct_id) including the status (the lists, read best first) and one on
   (nct_id, word) including the impact (a candidate's score); `word_trials` (word, trials) the
   document frequencies. Build seconds and sizes.
-- `--setup-compact` (session 11; since session 12 the store's migration 0016, whose statements
-  and query code, `trialfinder.store.postgres_bm25`, this bench imports and remakes the tables
-  with): the same impacts in a compact table, `trial_word_scores`
+- `--setup-compact` (session 11; since session 12 the store's migration 0016, since session 13
+  with 0017, whose statements and query code, `trialfinder.store.postgres_bm25`, this bench
+  imports and remakes the tables with): the same impacts in a compact table, `trial_word_scores`
   (word_id integer, impact real, trial integer, status smallint: the word from the dictionary
   `impact_words` (word, word_id, trials), the trial by the 8 digits of its NCT id, the status by
   `impact_statuses`), under the same two indexes, and `bm25_top_k`, the top-k as one PL/pgSQL
@@ -107,14 +107,17 @@ from trialfinder.search import SearchQuery, query_from_params  # noqa: E402
 from trialfinder.store import postgres_search  # noqa: E402
 from trialfinder.store.base import StudyFilter, StudyHit, StudySort, TextSearch  # noqa: E402
 from trialfinder.store.postgres_bm25 import (  # noqa: E402
+    CURRENT_STATISTICS,
     FIRST_DEPTH,
     SAMPLE_INDEX,
-    SCHEMA_STATEMENTS,
+    SCHEMA_0016,
+    SCHEMA_0017,
     SCORE_BATCH,
     SCORES,
     STATS,
     STATUSES,
     TRIAL_KEY,
+    TRIALS,
     WORDS,
     QueryWords,
     TopK,
@@ -122,12 +125,13 @@ from trialfinder.store.postgres_bm25 import (  # noqa: E402
     answers_by_top_k,
     compact_insert,
     doc_length,
+    exact_trial_score,
     frequencies_select,
+    lengths_insert,
     query_words,
     sampled_yield,
     takes_product_path,
     top_k_in_server,
-    trial_score,
     unranked_sql,
     word_impact,
 )
@@ -284,8 +288,9 @@ def stored_avg_length(conn: Connection, table: str = IMPACTS) -> float:
 
 def write_statements(compact: bool, avg_length: float) -> list[str]:
     """The statements writing the impact rows and document frequencies of `new_documents`:
-    session 10's wide table, or the compact one (new words get ids above the largest; the
-    copies' ids renumbered NCT99xxxxxx, since the compact key is the id's 8 digits)."""
+    session 10's wide table, or the compact one with the trials' lengths (new words get ids
+    above the largest; the copies' ids renumbered NCT99xxxxxx, since the compact key is the
+    id's 8 digits)."""
     if not compact:
         return [
             impacts_insert("new_documents", avg_length),
@@ -309,6 +314,7 @@ def write_statements(compact: bool, avg_length: float) -> list[str]:
         on conflict (word) do update set trials = {WORDS}.trials + excluded.trials
         """,
         compact_insert(renumbered, repr(avg_length)),
+        lengths_insert(renumbered),
     ]
 
 
@@ -492,12 +498,12 @@ def top_k_of(
 
 
 def setup_compact(conn: Connection) -> float:
-    """(Re)make migration 0016's compact impact table (`SCORES`), its indexes, the words
-    dictionary, the status codes, the stats row and the `bm25_top_k` function by the store's own
-    statements (`SCHEMA_STATEMENTS`); print seconds and sizes; return the mean document length
-    the impacts were made with."""
-    conn.execute(f"drop table if exists {SCORES}, {WORDS}, {STATUSES}, {STATS}")
-    for statement in SCHEMA_STATEMENTS:
+    """(Re)make migrations 0016-0017's compact impact table (`SCORES`), its indexes, the words
+    dictionary, the status codes, the trials' lengths, the stats row and the `bm25_top_k`
+    function by the store's own statements (`SCHEMA_0016`, `SCHEMA_0017`); print seconds and
+    sizes; return the mean document length the impacts were made with."""
+    conn.execute(f"drop table if exists {SCORES}, {WORDS}, {STATUSES}, {STATS}, {TRIALS}")
+    for statement in (*SCHEMA_0016, *SCHEMA_0017):
         seconds = timed_statement(conn, statement)
         print(f"{' '.join(statement.split())[:60]}: {seconds:.1f} s")
     seconds = timed_statement(conn, f"vacuum analyze {SCORES}")
@@ -530,11 +536,14 @@ about what the top-k's first two rounds read for three words ((64 + 128) x 3 lis
 
 
 def compact_score(document: str) -> str:
-    """`trial_score` of the query's words (`%(bm25_word_ids)s`, `%(bm25_idfs)s`) for the trial
-    whose document is `document` (`trials.document`: its id is `trials.nct_id`)."""
+    """`exact_trial_score` of the query's words (`%(bm25_word_ids)s`, `%(bm25_idfs)s`) at the
+    current mean length for the trial whose document is `document` (`trials.document`: its id
+    is `trials.nct_id`)."""
     alias = document.rsplit(".", 1)[0]
     key = TRIAL_KEY.format(nct_id=f"{alias}.nct_id")
-    return f"({trial_score(key, '%(bm25_word_ids)s::integer[]', '%(bm25_idfs)s::float8[]')})"
+    mean = f"(select mean_length from ({CURRENT_STATISTICS}) as current_stats)"
+    score = exact_trial_score(key, "%(bm25_word_ids)s::integer[]", "%(bm25_idfs)s::float8[]", mean)
+    return f"({score})"
 
 
 def all_hits_sql(sql: str) -> str:

@@ -141,7 +141,7 @@ def test_the_check_is_the_product_sql_unranked_among_the_candidates() -> None:
     sql, _ = _page({"query.term": "asthma", "filter.overallStatus": "RECRUITING"})
     every_hit = _bench().all_hits_sql(sql)
     assert "ts_rank" not in every_hit
-    assert "impacts.trial = substr(trials.nct_id, 4)::integer" in every_hit
+    assert "lengths.trial = substr(trials.nct_id, 4)::integer" in every_hit
     assert "array[trials.overall_status] && %(statuses)s::text[]" in every_hit
 
 

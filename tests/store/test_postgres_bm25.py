@@ -1,9 +1,13 @@
-"""The PostgreSQL store's hybrid free-text path (migration 0016, `postgres_bm25`): the write
-path keeps the impact table as a rebuild makes it, and relevance pages route by their yield to
-the product's page or the BM25 top-k's."""
+"""The PostgreSQL store's hybrid free-text path (migrations 0016-0017, `postgres_bm25`): the
+write path keeps the impact table as a rebuild makes it, relevance pages route by their yield to
+the product's page or the BM25 top-k's, and the top-k's pages are BM25 at the current statistics
+however the mean length moved."""
 
 from __future__ import annotations
 
+import hashlib
+import math
+from fractions import Fraction
 from typing import Any
 
 import msgspec
@@ -17,21 +21,24 @@ from trialfinder.store import open_store
 from trialfinder.store import postgres_bm25 as bm25
 from trialfinder.store.base import StoredRecord
 from trialfinder.store.postgres import PostgresStore
-from trialfinder.store.postgres_search import search_trials, study_search_sql
+from trialfinder.store.postgres_search import LABEL_WEIGHTS, search_trials, study_search_sql
 
 pytestmark = pytest.mark.postgres
 
 WORDS = ("asthma", "copd", "cancer", "breast", "lung", "pain", "sleep", "insulin", "heart")
 
 
-def _record(nct_id: str, n: int, last_update: str, status: str = "RECRUITING") -> StoredRecord:
+def _record(
+    nct_id: str, n: int, last_update: str, status: str = "RECRUITING", filler: int = 0
+) -> StoredRecord:
     """A trial whose title and conditions take words of `WORDS` by `n`, written at
-    `last_update`."""
+    `last_update`, its summary `filler` words none of `WORDS` (a longer document)."""
     title = " ".join(WORDS[(n + i) % len(WORDS)] for i in range(1 + n % 4))
     trial = Trial(
         nct_id=nct_id,
         brief_title=f"{title} study {title}" if n % 3 == 0 else title,
         conditions=[WORDS[n % len(WORDS)].title()],
+        brief_summary=" ".join(f"filler{i % 7}" for i in range(filler)),
         overall_status=status,
         study_type="INTERVENTIONAL",
         last_update_posted=last_update,
@@ -39,14 +46,18 @@ def _record(nct_id: str, n: int, last_update: str, status: str = "RECRUITING") -
     return StoredRecord.of(trial, msgspec.json.encode(trial), "json", "test", nct_id)
 
 
-def _contents(conn: psycopg.Connection[Any]) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
-    """The compact table by word text, trial and status text (impacts rounded to float4's
-    precision), and the dictionary's non-zero (word, trials)."""
+Contents = tuple[set[tuple[Any, ...]], set[tuple[Any, ...]], set[tuple[Any, ...]], int]
+
+
+def _contents(conn: psycopg.Connection[Any], with_impacts: bool = True) -> Contents:
+    """The compact table by word text, trial, status text and term frequency (with impacts
+    rounded to float4's precision, or none), the dictionary's non-zero (word, trials), the
+    trials' lengths and the stats row's sum of lengths."""
     rows = {
-        (word, trial, status, round(impact, 5))
-        for word, trial, status, impact in conn.execute(
+        (word, trial, status, tf, round(impact, 5) if with_impacts else None)
+        for word, trial, status, tf, impact in conn.execute(
             f"""
-            select words.word, scores.trial, statuses.status, scores.impact
+            select words.word, scores.trial, statuses.status, scores.tf, scores.impact
             from {bm25.SCORES} as scores
             join {bm25.WORDS} as words using (word_id)
             join {bm25.STATUSES} as statuses on statuses.code = scores.status
@@ -54,20 +65,42 @@ def _contents(conn: psycopg.Connection[Any]) -> tuple[set[tuple[Any, ...]], set[
         )
     }
     counts = set(conn.execute(f"select word, trials from {bm25.WORDS} where trials > 0"))
-    return rows, counts
+    lengths = set(conn.execute(f"select trial, length from {bm25.TRIALS}"))
+    total = conn.execute(f"select total_length from {bm25.STATS}").fetchone()
+    assert total is not None
+    return rows, counts, lengths, total[0]
 
 
-def _rebuilt(conn: psycopg.Connection[Any]) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
-    """`_contents` of the tables made anew by migration 0016's statements from the stored
-    trials, with the mean length the store froze (rolled back)."""
+def _means(conn: psycopg.Connection[Any]) -> tuple[float, float]:
+    """(the mean length now, the mean the lists are ordered by)."""
+    row = conn.execute(
+        f"select current_stats.mean_length, stats.avg_length "
+        f"from ({bm25.CURRENT_STATISTICS}) as current_stats, {bm25.STATS} as stats"
+    ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+def _rebuild(conn: psycopg.Connection[Any], frozen_mean: bool) -> None:
+    """Make the tables anew by migrations 0016-0017's statements from the stored trials (in the
+    caller's transaction), the lists ordered by the mean the store froze (`frozen_mean`) or by
+    the mean of the stored trials (as a store migrated now)."""
     row = conn.execute(f"select avg_length from {bm25.STATS}").fetchone()
     assert row is not None and row[0]
+    conn.execute(
+        f"drop table {bm25.SCORES}, {bm25.WORDS}, {bm25.STATUSES}, {bm25.STATS}, {bm25.TRIALS}"
+    )
+    for statement in (*bm25.SCHEMA_0016, *bm25.SCHEMA_0017):
+        conn.execute(statement)
+        if frozen_mean and statement.lstrip().startswith(f"insert into {bm25.STATS}"):
+            conn.execute(f"update {bm25.STATS} set avg_length = %s", (row[0],))
+
+
+def _rebuilt(conn: psycopg.Connection[Any]) -> Contents:
+    """`_contents` of the tables made anew (`_rebuild`) with the mean length the store froze
+    (rolled back)."""
     with conn.transaction(force_rollback=True):
-        conn.execute(f"drop table {bm25.SCORES}, {bm25.WORDS}, {bm25.STATUSES}, {bm25.STATS}")
-        for statement in bm25.SCHEMA_STATEMENTS:
-            conn.execute(statement)
-            if statement.lstrip().startswith(f"insert into {bm25.STATS}"):
-                conn.execute(f"update {bm25.STATS} set avg_length = %s", (row[0],))
+        _rebuild(conn, frozen_mean=True)
         return _contents(conn)
 
 
@@ -91,20 +124,32 @@ def test_the_write_path_keeps_the_table_as_a_rebuild_makes_it(
     assert total == (40,)
 
 
-def test_migration_0016_fills_the_table_from_the_stored_trials(
+def test_migrations_0016_0017_fill_the_tables_from_the_stored_trials(
     pg_store: PostgresStore, pg_url: str
 ) -> None:
     pg_store.write_batch([_record(f"NCT{93000000 + n}", n, "2024-01-01") for n in range(12)], [])
     with psycopg.connect(pg_url, autocommit=True) as conn:
         written = _contents(conn)
         # As before 0016: none of its tables or its function.
-        conn.execute(f"drop table {bm25.SCORES}, {bm25.WORDS}, {bm25.STATUSES}, {bm25.STATS}")
+        conn.execute(
+            f"drop table {bm25.SCORES}, {bm25.WORDS}, {bm25.STATUSES}, {bm25.STATS}, {bm25.TRIALS}"
+        )
         conn.execute("drop function bm25_top_k")
-        conn.execute("delete from schema_migrations where name = '0016_search_bm25_top_k'")
+        conn.execute(
+            "delete from schema_migrations where name in "
+            "('0016_search_bm25_top_k', '0017_search_bm25_exact_statistics')"
+        )
     PostgresStore(pg_url, count_cache_size=0).close()
     with psycopg.connect(pg_url, autocommit=True) as conn:
         assert _contents(conn) == written
     assert len(written[0]) > 12
+
+
+def test_migration_0016_is_as_released() -> None:
+    # Its statements come from this module's helpers, which 0017 extends; a released migration
+    # is never edited (sha256 of its statements at 62514a4, where it was released).
+    digest = hashlib.sha256("\0".join(bm25.SCHEMA_0016).encode()).hexdigest()
+    assert digest == "f16410a0ed5272af435fd3aa6b00b4261db0d2e45eedf9740f2d744417856ef6"
 
 
 def test_concurrent_writers_keep_the_table_exact(pg_store: PostgresStore, pg_url: str) -> None:
@@ -125,6 +170,70 @@ def test_concurrent_writers_keep_the_table_exact(pg_store: PostgresStore, pg_url
         stores[1].close()
     with psycopg.connect(pg_url, autocommit=True) as conn:
         assert _contents(conn) == _rebuilt(conn)
+
+
+MOVED_QUERIES = (
+    {"query.term": "asthma"},
+    {"query.term": "breast lung"},
+    {"query.term": "pain OR sleep", "filter.overallStatus": "COMPLETED"},
+)
+"""Free-text pages on the trials of `_write_with_a_moving_mean`: one word, two, an OR in a
+status."""
+
+
+def _write_with_a_moving_mean(store: PostgresStore) -> None:
+    """Short trials, then longer ones replacing a third of them and added: the mean length moves
+    to over 1.5x the one the first write froze."""
+    ids = [f"NCT{94000000 + n}" for n in range(60)]
+    store.write_batch([_record(i, n, "2024-01-01") for n, i in enumerate(ids[:30])], [])
+    store.write_batch(
+        [
+            _record(i, n + 2, "2024-02-01", "COMPLETED", filler=20 + 3 * n)
+            for n, i in enumerate(ids[20:])
+        ],
+        [],
+    )
+
+
+def _top_k_pages(conn: psycopg.Connection[Any], limit: int, offset: int) -> list[Any]:
+    """The top-k's pages of `MOVED_QUERIES` (the caller sends every page to the top-k)."""
+    pages = []
+    for params in MOVED_QUERIES:
+        query = query_from_params(params)
+        pages.append(bm25.top_k_page(conn, query.study_filter(), query.study_sort(), limit, offset))
+    return pages
+
+
+def test_a_store_filled_by_writes_answers_like_one_rebuilt_after_the_mean_moved(
+    pg_store: PostgresStore, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bm25, "PRODUCT_YIELD_MAX", -1)
+    monkeypatch.setattr(bm25, "FIRST_DEPTH", 1)
+    _write_with_a_moving_mean(pg_store)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        mean, frozen = _means(conn)
+        assert mean > 1.5 * frozen
+        written, pages = _contents(conn, with_impacts=False), _top_k_pages(conn, 8, 2)
+        with conn.transaction(force_rollback=True):
+            _rebuild(conn, frozen_mean=False)
+            assert _means(conn) == (mean, pytest.approx(mean))
+            assert _contents(conn, with_impacts=False) == written
+            assert _top_k_pages(conn, 8, 2) == pages
+    assert [len(page or []) for page in pages] == [8, 8, 8]
+
+
+def test_top_k_pages_are_every_hit_bm25_at_the_current_statistics(
+    pg_store: PostgresStore, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bm25, "PRODUCT_YIELD_MAX", -1)
+    monkeypatch.setattr(bm25, "FIRST_DEPTH", 1)
+    _write_with_a_moving_mean(pg_store)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for params, page in zip(MOVED_QUERIES, _top_k_pages(conn, 10, 0), strict=True):
+            expected = _every_hit_bm25(conn, params, 10)
+            assert page is not None and len(page) == 10
+            assert [row[0] for row in page] == [hit[0] for hit in expected], params
+            assert [row[1] for row in page] == pytest.approx([hit[1] for hit in expected])
 
 
 def test_a_trial_without_an_integer_key_sends_every_page_to_the_product(
@@ -153,29 +262,56 @@ LIGHT = {"query.term": "asthma", "filter.overallStatus": "COMPLETED"}
 def _every_hit_bm25(
     conn: psycopg.Connection[Any], params: dict[str, str], limit: int
 ) -> list[tuple[str, float]]:
-    """The first `limit` of the product's hits for `params` by BM25 from the impact table, every
-    hit scored (ties by id)."""
+    """The first `limit` of the product's hits for `params` by BM25 at the stored trials'
+    statistics now, every hit scored (ties by id): document count, frequencies, lengths and
+    term frequencies counted here from `trial_documents`, not read from the impact tables."""
     query = query_from_params(params)
     where = query.study_filter()
     sql, values = study_search_sql(where, query.study_sort())
     hits = [row[0] for row in conn.execute(sql, {**values, "limit": None, "offset": 0})]
-    words = bm25.query_words(conn, where)
-    scores = dict(
-        conn.execute(
-            f"""
-            select {bm25.NCT_ID.format(trial="trial")},
-                sum(impact * (%(idfs)s::float8[])[array_position(%(ids)s::integer[], word_id)])
-            from {bm25.SCORES}
-            where word_id = any(%(ids)s::integer[])
-                and trial = any(
-                    select {bm25.TRIAL_KEY.format(nct_id="id")} from unnest(%(hits)s::text[]) as id
-                )
-            group by trial
-            """,
-            {"ids": words.ids, "idfs": words.idfs, "hits": hits},
+    ids = bm25.query_words(conn, where).ids
+    words = [
+        word
+        for (word,) in conn.execute(
+            f"select word from {bm25.WORDS} where word_id = any(%(ids)s) "
+            "order by array_position(%(ids)s, word_id)",
+            {"ids": ids},
         )
-    )
-    return sorted(((h, scores.get(h, 0.0)) for h in hits), key=lambda h: (-h[1], h[0]))[:limit]
+    ]
+    weight = dict(zip(bm25.LABELS, (Fraction(repr(w)) for w in LABEL_WEIGHTS), strict=True))
+    lengths: dict[str, int] = {}
+    tfs: dict[tuple[str, str], float] = {}
+    for nct_id, length, word, labels in conn.execute(
+        """
+        select documents.nct_id,
+            (select sum(greatest(cardinality(every.positions), 1))::integer
+             from unnest(documents.document) as every),
+            lexeme.lexeme, lexeme.weights
+        from trial_documents as documents
+        left join lateral unnest(documents.document) as lexeme
+            on lexeme.lexeme = any(%(words)s::text[])
+        where documents.nct_id ~ '^NCT[0-9]{8}$'
+        """,
+        {"words": words},
+    ):
+        lengths[nct_id] = length
+        if word is not None:
+            tfs[nct_id, word] = float(sum(weight[label] for label in labels or ["D"]))
+    trials, mean = len(lengths), sum(lengths.values()) / len(lengths)
+    idfs = {}
+    for word in words:
+        held = sum(1 for trial_word in tfs if trial_word[1] == word)
+        idfs[word] = math.log(1 + (trials - held + 0.5) / (held + 0.5))
+
+    def score(nct_id: str) -> float:
+        total = 0.0
+        for word in words:
+            if (tf := tfs.get((nct_id, word))) is not None:
+                norm = bm25.K1 * ((1 - bm25.B) + bm25.B * lengths[nct_id] / mean)
+                total += tf * (bm25.K1 + 1) / (tf + norm) * idfs[word]
+        return total
+
+    return sorted(((h, score(h)) for h in hits), key=lambda h: (-h[1], h[0]))[:limit]
 
 
 def _yield(conn: psycopg.Connection[Any], params: dict[str, str]) -> int:

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from trialfinder.store._postgres_write import CLEAN_PENDING_INDEX_ENTRIES
-from trialfinder.store.postgres_bm25 import SCHEMA_STATEMENTS as BM25_SCHEMA
+from trialfinder.store.postgres_bm25 import SCHEMA_0016 as BM25_SCHEMA
+from trialfinder.store.postgres_bm25 import SCHEMA_0017 as BM25_EXACT_SCHEMA
 from trialfinder.store.sqlite_facet_keys import refresh_facet_keys
 from trialfinder.store.sqlite_text import insert_condition_rows
 from trialfinder.store.sqlite_totals import FACET_KEY_COLUMNS
@@ -1456,6 +1457,16 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
         # sample of trials says is large (store/postgres_bm25.py, its docstring: the tables,
         # the mean length frozen at this fill, what the write path keeps exact).
         statements=BM25_SCHEMA,
+    ),
+    Migration(
+        name="0017_search_bm25_exact_statistics",
+        # 0016 froze the mean document length at its fill: after writes, BM25 pages drifted
+        # from BM25 at the current statistics, and a store filled by writes answered unlike one
+        # rebuilt. Each impact row now keeps its term frequency and each trial its length, the
+        # stats row their sum (kept by the write path); the top-k scores at the current mean,
+        # its bounds widened by max(1, mean now / mean of the rows' order)
+        # (store/postgres_bm25.py, `CURRENT_STATISTICS`). The rows are made anew.
+        statements=BM25_EXACT_SCHEMA,
     ),
     Migration(
         name="0018_search_gin_pending_entries",

@@ -1,27 +1,33 @@
-"""The hybrid free-text path of PostgreSQL relevance pages (issue #3; migration 0016).
+"""The hybrid free-text path of PostgreSQL relevance pages (issue #3; migrations 0016-0017).
 
 The product's relevance page (`postgres_search.study_search_sql`) reads, rechecks and ranks by
 `ts_rank` every row its GIN bitmap yields, so a query of many hits costs its hit count (~6-10 us
 a row). The hybrid path keeps that page where the yield is small and, where it is large, ranks
 by BM25 from an impact-ordered table with a threshold stop (`bm25_top_k`), reading a few lists'
-heads in place of every hit (bench/pg_impact_bench.py, sessions 10-12, BENCHMARKS.md):
+heads in place of every hit (bench/pg_impact_bench.py, sessions 10-13, BENCHMARKS.md):
 
-- `trial_word_scores` (word_id, impact, trial, status): one row per lexeme of each trial's
-  document, impact = the lexeme's BM25 term part without idf (`word_impact`), under a btree by
-  (word, impact desc, trial) (the lists, best first), one by (trial, word) (a candidate's
-  score) and a partial one over a fixed 1-in-`SAMPLE_SHARE` sample of trials (the yield
-  estimate). Words by id from `impact_words` (word, word_id, trials: the document frequency;
-  word '' counts every trial), statuses by code from `impact_statuses`, trials by the 8 digits
-  of their NCT id (`TRIAL_KEY`).
-- `impact_stats` (one row): the mean document length the impacts are made with, and how many
-  stored trials have no integer key (an id not `NCT` + 8 digits; none on the normal ingest path,
-  which rejects such ids). The mean length is frozen: the mean at the migration's fill, or, for
-  an empty store, of the first batch written. So the BM25 of the top-k is approximate in its
-  length normalisation as the corpus drifts (session 12's measurement: NDCG@10 within ±0.008 for
-  a mean ×0.5-×2); the document count and frequencies are exact (kept by the write path, idf
-  computed where read). A store holding a trial without an integer key takes the product page.
-- The write path (`refresh_trials`) replaces a trial's rows and counts in the transaction that
-  writes the trial, last, under one advisory lock (word ids are assigned under it).
+- `trial_word_scores` (word_id, impact, trial, status, tf): one row per lexeme of each trial's
+  document, impact = the lexeme's BM25 term part without idf (`word_impact`) at the mean length
+  of the stats row (the lists' order), tf = its weighted term frequency (`tf_units`), under a
+  btree by (word, impact desc, trial) (the lists, best first), one by (trial, word) with the tf
+  (a candidate's exact score) and a partial one over a fixed 1-in-`SAMPLE_SHARE` sample of
+  trials (the yield estimate). Words by id from `impact_words` (word, word_id, trials: the
+  document frequency; word '' counts every trial), statuses by code from `impact_statuses`,
+  trials by the 8 digits of their NCT id (`TRIAL_KEY`), their lengths in `impact_trials`.
+- `impact_stats` (one row): the mean document length the impacts are ordered by (A0: the mean
+  at 0016's fill, or, for an empty store, of the first batch written; frozen), the sum of the
+  keyed trials' lengths (exact), and how many stored trials have no integer key (an id not
+  `NCT` + 8 digits; none on the normal ingest path, which rejects such ids). A store holding a
+  trial without an integer key takes the product page.
+- Scores are BM25 at the current statistics (0017): document count, frequencies and the mean
+  length A = sum of lengths / count are exact, and a candidate is scored from its tf and length
+  at A. Only the lists' order is at A0; since a term's impact at A is at most max(1, A/A0) times
+  its impact at A0, the top-k's bounds are the lists' times that factor
+  (`CURRENT_STATISTICS`), so its stop stays valid and its page is every-hit BM25's, whatever
+  the writes did to the mean (0016 scored at A0: its pages drifted as the corpus grew).
+- The write path (`refresh_trials`) replaces a trial's rows, length and counts in the
+  transaction that writes the trial, last, under one advisory lock (word ids are assigned
+  under it).
 """
 
 from __future__ import annotations
@@ -57,8 +63,11 @@ SCORES = "trial_word_scores"
 STATUSES = "impact_statuses"
 """Status codes of the compact table: (status text, code smallint)."""
 STATS = "impact_stats"
-"""One row: (avg_length: the mean length the impacts are made with, null before any trial;
-unkeyed: stored trials without an integer key)."""
+"""One row: (avg_length: the mean length the impacts, the lists' order, are made with, null
+before any trial; unkeyed: stored trials without an integer key; total_length (0017): the sum
+of the keyed trials' lengths, so the current mean is total_length / the trials of word '')."""
+TRIALS = "impact_trials"
+"""Each keyed trial's BM25 length (migration 0017): (trial integer, length integer)."""
 KEYED = "{nct_id} ~ '^NCT[0-9]{{8}}$'"
 """Whether a trial id has an integer key (`TRIAL_KEY`)."""
 TRIAL_KEY = "substr({nct_id}, 4)::integer"
@@ -66,6 +75,17 @@ TRIAL_KEY = "substr({nct_id}, 4)::integer"
 broken by key are broken by id."""
 NCT_ID = "'NCT' || lpad({trial}::text, 8, '0')"
 """A trial's NCT id from its integer key."""
+
+TF_SCALE = 20
+"""A row's term frequency (`tf_units`) is kept in units of 1/TF_SCALE: every label weight is a
+whole number of them, so the smallint is exact (at most 256 positions a lexeme x 20 units)."""
+TF_UNITS = tuple(round(weight * TF_SCALE) for weight in LABEL_WEIGHTS)
+"""The label weights (`LABEL_WEIGHTS`' order: D, C, B, A) in units of 1/`TF_SCALE`."""
+if any(units / TF_SCALE != weight for units, weight in zip(TF_UNITS, LABEL_WEIGHTS, strict=True)):
+    raise ValueError(f"label weights {LABEL_WEIGHTS} are not whole 1/{TF_SCALE}ths")
+FLOAT4_MARGIN = 2.0**-23
+"""The relative error an impact's rounding to real can hide (float4 keeps 24 bits): the top-k's
+bounds are widened by it (`CURRENT_STATISTICS`) so that an exact score never exceeds them."""
 
 FIRST_DEPTH = 64
 """Impact rows read per word in the first round of a top-k; the depth doubles each round."""
@@ -124,6 +144,42 @@ def word_impact(weights: str, length: str, avg_length: str, labels: str = "") ->
     return f"(({tf}) * {K1 + 1} / (({tf}) + {norm}))::real"
 
 
+def tf_units(weights: str) -> str:
+    """SQL of a word's term frequency in one document in units of 1/`TF_SCALE` (smallint): the
+    tf of `word_impact` (all labels), exact, for the scores at the current mean length."""
+    parts = [
+        f"cardinality(array_positions({weights}, '{label}')) * {units}"
+        for label, units in zip(LABELS, TF_UNITS, strict=True)
+    ]
+    return (
+        f"(case when coalesce(cardinality({weights}), 0) = 0 then {TF_UNITS[0]} "
+        f"else {' + '.join(parts)} end)::smallint"
+    )
+
+
+def exact_impact(units: str, length: str, mean_length: str) -> str:
+    """SQL of a word's BM25 term part (no idf) in float8 from its tf in units (`tf_units`), the
+    document's length and the current mean length: what `word_impact` gives at that mean,
+    unrounded."""
+    tf = f"({units})::float8 / {TF_SCALE}"
+    norm = f"{K1} * ({1 - B} + {B} * ({length}) / ({mean_length}))"
+    return f"({tf} * {K1 + 1} / ({tf} + {norm}))"
+
+
+CURRENT_STATISTICS = f"""
+    select stats.total_length::float8 / nullif(everyone.trials, 0) as mean_length,
+        greatest(1, stats.total_length::float8 / nullif(everyone.trials, 0) / stats.avg_length)
+            / {1 - FLOAT4_MARGIN!r} as bound_factor
+    from {STATS} as stats
+    join {WORDS} as everyone on everyone.word = ''
+    """
+"""SQL of (mean_length, bound_factor): the keyed trials' mean length now, and the factor
+max(1, mean now / mean of the lists' order) (over `FLOAT4_MARGIN`) that bounds the ratio of a
+term's exact impact now to its stored one: for tf, length L and means A (now), A0 (order),
+impact_A / impact_A0 = (tf + k1(1-b+bL/A0)) / (tf + k1(1-b+bL/A)) <= (1-b+bL/A0) / (1-b+bL/A)
+<= max(1, A/A0) (session 12, helper 11's design)."""
+
+
 def frequencies_select(table: str, column: str, where: str = "true") -> str:
     """SQL of (word, trials): each lexeme's document frequency in the rows of `table` that pass
     `where`, with their number under the word ''."""
@@ -137,14 +193,17 @@ def frequencies_select(table: str, column: str, where: str = "true") -> str:
         """
 
 
-def compact_insert(source: str, avg_length: str) -> str:
+def compact_insert(source: str, avg_length: str, with_tf: bool = True) -> str:
     """SQL inserting the compact impact rows of every trial of `source` (a relation like
-    `trial_documents`, its trials keyed), its words looked up in the dictionary."""
+    `trial_documents`, its trials keyed), its words looked up in the dictionary, with their term
+    frequencies (`tf_units`; `with_tf` False: migration 0016's rows, without)."""
+    tf_column = ", tf" if with_tf else ""
+    tf_value = f", {tf_units('lexeme.weights')}" if with_tf else ""
     return f"""
-        insert into {SCORES} (word_id, impact, trial, status)
+        insert into {SCORES} (word_id, impact, trial, status{tf_column})
         select words.word_id,
             {word_impact("lexeme.weights", "length.doc", avg_length)},
-            {TRIAL_KEY.format(nct_id="documents.nct_id")}, statuses.code
+            {TRIAL_KEY.format(nct_id="documents.nct_id")}, statuses.code{tf_value}
         from {source} as documents
         join {STATUSES} as statuses on statuses.status = documents.overall_status
         cross join {doc_length("documents.document")}
@@ -163,7 +222,67 @@ def trial_score(trial: str, word_ids: str, idfs: str) -> str:
         where impacts.trial = {trial} and impacts.word_id = any({word_ids})"""
 
 
-TOP_K_FUNCTION = f"""
+def exact_trial_score(trial: str, word_ids: str, idfs: str, mean_length: str) -> str:
+    """SQL of a trial's BM25 score at the mean length `mean_length` (migration 0017): the sum of
+    idf x `exact_impact` of its rows of the query's words (`word_ids`, `idfs`: SQL arrays, same
+    order) from the trial index and its length, summed in the words' order (so equal inputs
+    give equal scores, whatever the plan)."""
+    idf = f"({idfs})[array_position({word_ids}, impacts.word_id)]"
+    impact = exact_impact("impacts.tf", "lengths.length", mean_length)
+    return f"""select coalesce(sum({impact} * {idf}
+            order by array_position({word_ids}, impacts.word_id)), 0)
+        from {TRIALS} as lengths
+        join {SCORES} as impacts on impacts.trial = lengths.trial
+        where lengths.trial = {trial} and impacts.word_id = any({word_ids})"""
+
+
+def top_k_function(exact: bool) -> str:
+    """SQL creating `bm25_top_k`, the threshold algorithm as one server call
+    (`top_k_in_server`): migration 0016's (`exact` False: impacts at the frozen mean) or 0017's
+    (`exact`: scores at the current statistics, bounds widened by the bound factor of
+    `CURRENT_STATISTICS`)."""
+    exact_comment = (
+        """-- (0017) Scores are exact at the current mean length (`mean_length`, read from the
+-- stats row): from each trial's term frequencies and length (the trial index, `impact_trials`),
+-- never from the lists, whose impacts are at the mean the rows were ordered by. The bound and
+-- the upper bounds are the lists' sums times `bound_factor` (`CURRENT_STATISTICS`): no trial
+-- unseen, and no part of a trial unseen in a list, can score above them. (The budget still
+-- counts the trials not seen in every list: scoring from the rows read was measured slower.)
+"""
+        if exact
+        else ""
+    )
+    exact_declare = (
+        """
+    mean_length float8;
+    bound_factor float8;"""
+        if exact
+        else ""
+    )
+    exact_begin = (
+        f"""
+    select current_stats.mean_length, current_stats.bound_factor into mean_length, bound_factor
+    from ({CURRENT_STATISTICS}) as current_stats;"""
+        if exact
+        else ""
+    )
+    bound_sum = "coalesce(sum(idfs[i] * lasts[i]), 0)"
+    seen_upper = """sum(idfs[read.ord] * read.impact) + bound
+                    - sum(idfs[read.ord] * lasts[read.ord]) as upper"""
+    exact_score = f"""when batch.lists = word_count then batch.partial
+                    when known.score is not null then known.score
+                    else ({trial_score("batch.trial", "word_ids", "idfs")})
+                end as score,
+                batch.lists < word_count and known.score is null as from_index"""
+    if exact:
+        bound_sum = f"bound_factor * {bound_sum}"
+        seen_upper = """bound_factor * (sum(idfs[read.ord] * read.impact)
+                    - sum(idfs[read.ord] * lasts[read.ord])) + bound as upper"""
+        exact_score = f"""when known.score is not null then known.score
+                    else ({exact_trial_score("batch.trial", "word_ids", "idfs", "mean_length")})
+                end as score,
+                known.score is null as from_index"""
+    return f"""
 create or replace function bm25_top_k(
     word_ids integer[], idfs float8[], statuses smallint[], k integer, check_sql text,
     first_depth integer, batch_size integer, score_budget integer, keep boolean
@@ -186,7 +305,7 @@ language plpgsql stable as $function$
 -- the scores from the trial index and the checks' answers are kept for the later rounds (in
 -- jsonb maps: a look-up is a binary search, where an array's is a scan); the budget counts
 -- the trials not exact from the lists, kept or new, so a round does no more than without.
-#variable_conflict use_column
+{exact_comment}#variable_conflict use_column
 declare
     depth integer := first_depth;
     word_count integer := cardinality(word_ids);
@@ -215,8 +334,8 @@ declare
     n_checked integer := 0;
     rows_now integer;
     scored_now integer;
-    partial_now integer;
-begin
+    partial_now integer;{exact_declare}
+begin{exact_begin}
     loop
         n_rounds := n_rounds + 1;
         select array_agg(coalesce(last.impact, 0) order by words.ord),
@@ -232,7 +351,7 @@ begin
             offset depth - 1
             limit 1
         ) as last on true;
-        select coalesce(sum(idfs[i] * lasts[i]), 0) into bound
+        select {bound_sum} into bound
         from generate_subscripts(word_ids, 1) as i;
         with read as (
             select words.ord, list_rows.trial, list_rows.impact
@@ -249,8 +368,7 @@ begin
         seen as (
             select read.trial, count(*)::integer as lists,
                 sum(idfs[read.ord] * read.impact) as partial,
-                sum(idfs[read.ord] * read.impact) + bound
-                    - sum(idfs[read.ord] * lasts[read.ord]) as upper
+                {seen_upper}
             from read
             group by read.trial
         )
@@ -290,11 +408,7 @@ begin
             ) as known
             cross join lateral (
                 select case
-                    when batch.lists = word_count then batch.partial
-                    when known.score is not null then known.score
-                    else ({trial_score("batch.trial", "word_ids", "idfs")})
-                end as score,
-                batch.lists < word_count and known.score is null as from_index
+                    {exact_score}
                 offset 0  -- (a fence: else the score's subquery runs once per use)
             ) as exact
             cross join lateral (
@@ -355,7 +469,11 @@ begin
 end
 $function$
 """
-"""The threshold algorithm as one server call (`top_k_rows`)."""
+
+
+TOP_K_FUNCTION = top_k_function(exact=False)
+"""Migration 0016's `bm25_top_k` (as released)."""
+
 
 SAMPLE_INDEX = f"""
     create index {SCORES}_sample on {SCORES} (word_id, trial) include (status)
@@ -369,7 +487,7 @@ _KEYED_DOCUMENTS = f"""(
     where {KEYED.format(nct_id="nct_id")}
 )"""
 
-SCHEMA_STATEMENTS: tuple[str, ...] = (
+SCHEMA_0016: tuple[str, ...] = (
     f"""
     create table {STATS} (
         only_row boolean primary key default true check (only_row),
@@ -418,7 +536,7 @@ SCHEMA_STATEMENTS: tuple[str, ...] = (
     )
     """,
     "set local maintenance_work_mem = '256MB'",
-    compact_insert(_KEYED_DOCUMENTS, f"(select avg_length from {STATS})"),
+    compact_insert(_KEYED_DOCUMENTS, f"(select avg_length from {STATS})", with_tf=False),
     f"create index {SCORES}_order on {SCORES} (word_id, impact desc, trial) include (status)",
     f"create index {SCORES}_trial on {SCORES} (trial, word_id) include (impact)",
     SAMPLE_INDEX,
@@ -427,18 +545,65 @@ SCHEMA_STATEMENTS: tuple[str, ...] = (
     f"analyze {WORDS}",
     TOP_K_FUNCTION,
 )
-"""Migration 0016: the tables, filled from the stored trials, their indexes and `bm25_top_k`."""
+"""Migration 0016: the tables, filled from the stored trials, their indexes and `bm25_top_k` (as
+released: the compact rows without their term frequencies)."""
+
+
+def lengths_insert(source: str) -> str:
+    """SQL inserting the length (`doc_length`) of every trial of `source` (a relation like
+    `trial_documents`, its trials keyed) into `TRIALS`."""
+    return f"""
+        insert into {TRIALS} (trial, length)
+        select {TRIAL_KEY.format(nct_id="documents.nct_id")}, length.doc
+        from {source} as documents
+        cross join {doc_length("documents.document")}
+        """
+
+
+SCHEMA_0017: tuple[str, ...] = (
+    f"alter table {STATS} add column total_length bigint not null default 0",
+    f"create table {TRIALS} (trial integer primary key, length integer not null)",
+    lengths_insert(_KEYED_DOCUMENTS),
+    f"update {STATS} set total_length = (select coalesce(sum(length), 0) from {TRIALS})",
+    # The rows anew with their term frequencies, in the order (impacts) they had: at the mean
+    # 0016 froze, which stays the lists' order. Made anew, not updated in place: an update of
+    # every row writes each twice and every index entry again.
+    f"drop table {SCORES}",
+    f"""
+    create table {SCORES} (
+        word_id integer not null,
+        impact real not null,
+        trial integer not null,
+        status smallint not null,
+        tf smallint not null
+    )
+    """,
+    "set local maintenance_work_mem = '256MB'",
+    compact_insert(_KEYED_DOCUMENTS, f"(select avg_length from {STATS})"),
+    f"create index {SCORES}_order on {SCORES} (word_id, impact desc, trial) include (status)",
+    f"create index {SCORES}_trial on {SCORES} (trial, word_id) include (tf)",
+    SAMPLE_INDEX,
+    f"analyze {SCORES}",
+    f"analyze {TRIALS}",
+    top_k_function(exact=True),
+)
+"""Migration 0017: BM25 at the current statistics. Each row keeps its term frequency (`tf`, in
+the trial index) and each trial its length (`TRIALS`), the stats row the sum of lengths; the
+top-k scores at the current mean and bounds by `CURRENT_STATISTICS`' factor, so its pages equal
+every-hit BM25 at the current statistics while the lists keep the order they were written in."""
 
 
 # -- the write path ------------------------------------------------------------------------------
 
 
 def refresh_trials(conn: Connection, replaced: list[str], written: list[str]) -> None:
-    """Replace the compact rows and counts of the trials `replaced` (stored before this write)
-    by those of `written` (their documents just copied to `trial_documents`), in the writer's
-    transaction. Run last in a write, under one advisory lock held to its commit: the word ids
-    and counts are shared, and every other lock of the write is taken before, so two writers
-    cannot wait on each other."""
+    """Replace the compact rows, lengths and counts of the trials `replaced` (stored before this
+    write) by those of `written` (their documents just copied to `trial_documents`), in the
+    writer's transaction: the document count, word counts and sum of lengths stay exact, so
+    every page is scored at the current statistics (migration 0017). Run last in a write,
+    under one advisory lock held to its commit: the word ids, counts and sum of lengths are
+    shared, and every other lock of the write is taken before, so two writers cannot wait on
+    each other."""
     conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (SCORES,))
     params = {"replaced": replaced, "written": written}
     if replaced:
@@ -472,6 +637,21 @@ def refresh_trials(conn: Connection, replaced: list[str], written: list[str]) ->
             """,
             params,
         )
+        conn.execute(
+            f"""
+            with gone as (
+                delete from {TRIALS}
+                where trial = any(
+                    select {TRIAL_KEY.format(nct_id="id")} from unnest(%(replaced)s::text[]) as id
+                    where {KEYED.format(nct_id="id")}
+                )
+                returning length
+            )
+            update {STATS} set total_length = total_length - (select sum(length) from gone)
+            where exists (select from gone)
+            """,
+            params,
+        )
     documents = f"""(
         select nct_id, overall_status, document
         from trial_documents
@@ -479,11 +659,10 @@ def refresh_trials(conn: Connection, replaced: list[str], written: list[str]) ->
     )"""
     conn.execute(
         f"""
+        with added as ({lengths_insert(documents)} returning length)
         update {STATS} set
-            avg_length = coalesce(avg_length, (
-                select nullif(avg(length.doc), 0)
-                from {documents} as documents, {doc_length("documents.document")}
-            )),
+            total_length = total_length + (select coalesce(sum(length), 0) from added),
+            avg_length = coalesce(avg_length, (select nullif(avg(length), 0) from added)),
             unkeyed = unkeyed
                 + (select count(*) from unnest(%(written)s::text[]) as id
                    where not {KEYED.format(nct_id="id")})
