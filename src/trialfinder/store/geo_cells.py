@@ -12,7 +12,9 @@ PostgreSQL in an index on the cell of `locations` and `trial_areas` (`postgres_g
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 CELLS_PER_DEGREE = 100
@@ -78,16 +80,22 @@ def _column(lon: float, per_degree: int = CELLS_PER_DEGREE) -> int:
     return math.floor((lon + 180.0) * per_degree)
 
 
-def _max_lon_offset(center_lat: float, lat: float, radius_km: float) -> float:
-    """Largest |longitude offset| (degrees) at latitude `lat` still within `radius_km` of the
-    centre's latitude line (haversine solved for the longitude), or -1 when none is."""
+def _lon_reach(center_lat: float, radius_km: float) -> Callable[[float], float]:
+    """The largest |longitude offset| (degrees) at a latitude still within `radius_km` of the
+    centre's latitude line (haversine solved for the longitude), or -1 when none is: a function
+    of the latitude, with the circle's own terms computed once for all its rows."""
     hav_radius = math.sin(radius_km / EARTH_RADIUS_KM / 2) ** 2
-    hav_lat = math.sin(math.radians(lat - center_lat) / 2) ** 2
-    scale = math.cos(math.radians(center_lat)) * math.cos(math.radians(lat))
-    if scale <= 0 or hav_radius < hav_lat:
-        return -1.0
-    ratio = (hav_radius - hav_lat) / scale
-    return 180.0 if ratio >= 1 else math.degrees(2 * math.asin(math.sqrt(ratio)))
+    cos_center = math.cos(math.radians(center_lat))
+
+    def reach(lat: float) -> float:
+        hav_lat = math.sin(math.radians(lat - center_lat) / 2) ** 2
+        scale = cos_center * math.cos(math.radians(lat))
+        if scale <= 0 or hav_radius < hav_lat:
+            return -1.0
+        ratio = (hav_radius - hav_lat) / scale
+        return 180.0 if ratio >= 1 else math.degrees(2 * math.asin(math.sqrt(ratio)))
+
+    return reach
 
 
 def circle_cells(
@@ -101,29 +109,34 @@ def circle_cells(
     """
     inside: list[tuple[int, int]] = []
     border: list[tuple[int, int]] = []
-    first_column = _column(box.lon_low - EDGE, per_degree)
-    last_column = _column(box.lon_high + EDGE, per_degree)
-    whole_world = box.lon_high - box.lon_low >= 360.0
-    rows = range(_row(box.lat_low - EDGE, per_degree), _row(box.lat_high + EDGE, per_degree) + 1)
+    lat_low, lat_high, lon_low, lon_high = box.lat_low, box.lat_high, box.lon_low, box.lon_high
+    first_column = _column(lon_low - EDGE, per_degree)
+    last_column = _column(lon_high + EDGE, per_degree)
+    whole_world = lon_high - lon_low >= 360.0
+    reach_at = _lon_reach(lat, radius_km - SAFE_KM)
+    rows = range(_row(lat_low - EDGE, per_degree), _row(lat_high + EDGE, per_degree) + 1)
     for row in rows:
         base = row * ROW_STRIDE
         south = row / per_degree - 90.0 - EDGE
         north = (row + 1) / per_degree - 90.0 + EDGE
-        reach = -1.0
-        if not whole_world and south >= box.lat_low and north <= box.lat_high:
-            reach = min(
-                _max_lon_offset(lat, south, radius_km - SAFE_KM),
-                _max_lon_offset(lat, north, radius_km - SAFE_KM),
-            )
+        if whole_world or south < lat_low or north > lat_high:
+            border.append((base + first_column, base + last_column))
+            continue
+        reach, north_reach = reach_at(south), reach_at(north)
+        if north_reach < reach:
+            reach = north_reach
         if reach < 0 or reach >= 180.0:
             border.append((base + first_column, base + last_column))
             continue
         # Columns whose whole cell (grown by EDGE) lies within lon ± reach and the box.
-        west = max(lon - reach, box.lon_low)
-        east = min(lon + reach, box.lon_high)
+        west = lon - reach if lon - reach > lon_low else lon_low
+        east = lon + reach if lon + reach < lon_high else lon_high
         in_first = math.ceil((west + EDGE + 180.0) * per_degree)
         in_last = math.floor((east - EDGE + 180.0) * per_degree) - 1
-        in_first, in_last = max(in_first, first_column), min(in_last, last_column)
+        if in_first < first_column:
+            in_first = first_column
+        if in_last > last_column:
+            in_last = last_column
         if in_first > in_last:
             border.append((base + first_column, base + last_column))
             continue
@@ -135,35 +148,48 @@ def circle_cells(
     return inside, border
 
 
+_TakenColumns = dict[int, list[tuple[int, int]]]
+"""Cell columns (first, last), sorted, that whole areas take, by row of the finest area level
+(`AREA_CELLS[-1]` cells a side)."""
+
+
 def _without(
-    ranges: list[tuple[int, int]], taken: dict[int, list[tuple[int, int]]], side: int
+    ranges: list[tuple[int, int]], taken: _TakenColumns, side: int
 ) -> list[tuple[int, int]]:
-    """`ranges` (ids of one row each) less the columns `taken` by row, where `taken` is in
-    units of `side` cells (row and columns at the coarser size)."""
+    """`ranges` (ids of one row each, at `side` cells an id) less the cell columns `taken`
+    (whose bounds fall on `side`'s grid: areas of `side` or coarser)."""
+    key_side = AREA_CELLS[-1]
     left: list[tuple[int, int]] = []
     for first, last in ranges:
         row, first_column = divmod(first, ROW_STRIDE)
-        last_column = last - row * ROW_STRIDE
-        for taken_first, taken_last in sorted(taken.get(row // side, [])):
-            low, high = taken_first * side, taken_last * side + side - 1
+        spans = taken.get(row * side // key_side)
+        if not spans:
+            left.append((first, last))
+            continue
+        base = row * ROW_STRIDE
+        last_column = last - base
+        for low, high in spans:
+            low, high = low // side, (high + 1) // side - 1
             if high < first_column or low > last_column:
                 continue
             if first_column < low:
-                left.append((row * ROW_STRIDE + first_column, row * ROW_STRIDE + low - 1))
+                left.append((base + first_column, base + low - 1))
             first_column = high + 1
             if first_column > last_column:
                 break
         if first_column <= last_column:
-            left.append((row * ROW_STRIDE + first_column, row * ROW_STRIDE + last_column))
+            left.append((base + first_column, base + last_column))
     return left
 
 
-def _by_row(ranges: list[tuple[int, int]]) -> dict[int, list[tuple[int, int]]]:
-    by_row: dict[int, list[tuple[int, int]]] = {}
+def _take(taken: _TakenColumns, ranges: list[tuple[int, int]], side: int) -> None:
+    """Add to `taken` the cell columns of the areas `ranges` (ids at `side` cells an area)."""
+    key_side = AREA_CELLS[-1]
     for first, last in ranges:
         row, column = divmod(first, ROW_STRIDE)
-        by_row.setdefault(row, []).append((column, last - row * ROW_STRIDE))
-    return by_row
+        span = (column * side, (last - row * ROW_STRIDE) * side + side - 1)
+        for key in range(row * side // key_side, (row + 1) * side // key_side):
+            taken.setdefault(key, []).append(span)
 
 
 def circle_areas(
@@ -171,19 +197,34 @@ def circle_areas(
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]:
     """(areas, inside, border): `trial_areas` id ranges of the areas wholly inside the circle
     and the box (coarsest first, each level without the parts coarser areas cover), then the
-    `circle_cells` ranges of the cells no such area covers."""
+    `circle_cells` ranges of the cells no such area covers.
+
+    The last `REMEMBERED_CIRCLES` answers are remembered: a search's page, count and facets
+    ask for the same circle. Each caller gets lists of its own."""
+    areas, inside, border = _remembered_circle_areas(lat, lon, radius_km, box)
+    return list(areas), list(inside), list(border)
+
+
+REMEMBERED_CIRCLES = 16
+"""Circles whose `circle_areas` answer is kept: a 100-mile circle's is ~1,100 ranges (135 kB),
+one reaching a pole a few thousand, the whole globe's 18,002 (2.2 MB)."""
+
+
+@functools.lru_cache(maxsize=REMEMBERED_CIRCLES)
+def _remembered_circle_areas(
+    lat: float, lon: float, radius_km: float, box: Box
+) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """`circle_areas`, computed. What the areas take is kept once, in cell columns by row, so
+    each range of a finer level or of cells is cut by every coarser level in one pass."""
     areas: list[tuple[int, int]] = []
-    # Per taken area level: (side in cells, its ranges by row at that size).
-    taken: list[tuple[int, dict[int, list[tuple[int, int]]]]] = []
+    taken: _TakenColumns = {}
     for side in AREA_CELLS:
         whole, _ = circle_cells(lat, lon, radius_km, box, CELLS_PER_DEGREE // side)
-        for coarser_side, coarser in taken:
-            whole = _without(whole, coarser, coarser_side // side)
+        whole = _without(whole, taken, side)
         base = side * AREA_LEVEL_BASE
         areas += [(base + first, base + last) for first, last in whole]
-        taken.append((side, _by_row(whole)))
+        _take(taken, whole, side)
+        for spans in taken.values():
+            spans.sort()
     inside, border = circle_cells(lat, lon, radius_km, box)
-    for side, whole_by_row in taken:
-        inside = _without(inside, whole_by_row, side)
-        border = _without(border, whole_by_row, side)
-    return areas, inside, border
+    return tuple(areas), tuple(_without(inside, taken, 1)), tuple(_without(border, taken, 1))
