@@ -204,12 +204,19 @@ def _top_k_pages(conn: psycopg.Connection[Any], limit: int, offset: int) -> list
     return pages
 
 
-def test_a_store_filled_by_writes_answers_like_one_rebuilt_after_the_mean_moved(
-    pg_store: PostgresStore, pg_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def moved_mean(pg_store: PostgresStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store whose mean document length moved past 1.5 times the rows' order mean, every
+    page sent to the top-k from its first depth."""
     monkeypatch.setattr(bm25, "PRODUCT_YIELD_MAX", -1)
     monkeypatch.setattr(bm25, "FIRST_DEPTH", 1)
     _write_with_a_moving_mean(pg_store)
+
+
+@pytest.mark.usefixtures("moved_mean")
+def test_a_store_filled_by_writes_answers_like_one_rebuilt_after_the_mean_moved(
+    pg_url: str,
+) -> None:
     with psycopg.connect(pg_url, autocommit=True) as conn:
         mean, frozen = _means(conn)
         assert mean > 1.5 * frozen
@@ -222,12 +229,8 @@ def test_a_store_filled_by_writes_answers_like_one_rebuilt_after_the_mean_moved(
     assert [len(page or []) for page in pages] == [8, 8, 8]
 
 
-def test_top_k_pages_are_every_hit_bm25_at_the_current_statistics(
-    pg_store: PostgresStore, pg_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(bm25, "PRODUCT_YIELD_MAX", -1)
-    monkeypatch.setattr(bm25, "FIRST_DEPTH", 1)
-    _write_with_a_moving_mean(pg_store)
+@pytest.mark.usefixtures("moved_mean")
+def test_top_k_pages_are_every_hit_bm25_at_the_current_statistics(pg_url: str) -> None:
     with psycopg.connect(pg_url, autocommit=True) as conn:
         for params, page in zip(MOVED_QUERIES, _top_k_pages(conn, 10, 0), strict=True):
             expected = _every_hit_bm25(conn, params, 10)
