@@ -129,6 +129,16 @@ SAMPLES = (
         source="chia",
         nct_parity=1,
     ),
+    # The same criteria after a second, blind annotation and an adjudication of the disagreements.
+    Sample(
+        "ctgov_round18_adjudicated.json",
+        size=97,
+        split="held_out",
+        seed=2054,
+        numeric_only=False,
+        source="chia",
+        nct_parity=1,
+    ),
 )
 by_file = pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.file)
 
