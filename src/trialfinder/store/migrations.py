@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from trialfinder.store._postgres_write import CLEAN_PENDING_INDEX_ENTRIES
 from trialfinder.store.postgres_bm25 import SCHEMA_0016 as BM25_SCHEMA
 from trialfinder.store.postgres_bm25 import SCHEMA_0017 as BM25_EXACT_SCHEMA
+from trialfinder.store.postgres_changes import SCHEMA_0019 as CHANGES_SCHEMA
 from trialfinder.store.sqlite_facet_keys import refresh_facet_keys
 from trialfinder.store.sqlite_text import insert_condition_rows
 from trialfinder.store.sqlite_totals import FACET_KEY_COLUMNS
@@ -1475,5 +1476,14 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
         # reads the whole pending list, 75-398 pages per index at 100k studies, 2-4.5 ms of
         # server CPU a count or facet set near a place); existing stores start with none.
         statements=(CLEAN_PENDING_INDEX_ENTRIES,),
+    ),
+    Migration(
+        name="0019_answers_change_notifications",
+        # A repeated count or facet set asked the server for its snapshot to check its
+        # remembered answer (a round trip, 0.4-0.7 ms p50 at 100k studies against SQLite's
+        # 0.1 ms). Every table a count or facet set reads now notifies a channel when a
+        # transaction writing it commits, and the store's listening thread tells it its answers
+        # are stale (store/postgres_changes.py: what is exact, the fallbacks).
+        statements=CHANGES_SCHEMA,
     ),
 )

@@ -42,6 +42,7 @@ from trialfinder.store.base import (
     WriteCounts,
 )
 from trialfinder.store.migrations import POSTGRES_MIGRATIONS
+from trialfinder.store.postgres_changes import ChangeWatcher
 from trialfinder.store.rows import decode_screening, decode_trial, decompress
 
 Connection = psycopg.Connection[Any]
@@ -83,7 +84,11 @@ def configure_session(conn: Connection) -> None:
 
 
 class PostgresStore:
-    """A `Store` in a PostgreSQL database. Safe to share between threads (a connection pool)."""
+    """A `Store` in a PostgreSQL database. Safe to share between threads (a connection pool).
+
+    Besides its pool of `pool_size` connections, a store that remembers counts and facets
+    (`count_cache_size` > 0) holds one more: its `ChangeWatcher`'s, listening for writes.
+    """
 
     def __init__(
         self,
@@ -123,6 +128,7 @@ class PostgresStore:
             open=True,
             name="trialfinder",
         )
+        self._changes = ChangeWatcher(url) if count_cache_size > 0 else None
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -186,8 +192,15 @@ class PostgresStore:
                 write(conn, records, quarantined, counts)
         except psycopg.Error as error:
             raise StoreError(f"{self._safe_url}: write failed ({str(error).strip()})") from None
+        self._note_write()
         self._clean_pending_index_entries()
         return counts
+
+    def _note_write(self) -> None:
+        """After a commit that may change counts or facets: remembered answers go at once
+        (others' writes go when their notification arrives; `postgres_changes.py`)."""
+        if self._changes is not None:
+            self._changes.note_write()
 
     def _clean_pending_index_entries(self) -> None:
         """Run `CLEAN_PENDING_INDEX_ENTRIES` after a committed batch. The batch is saved either
@@ -420,6 +433,7 @@ class PostgresStore:
                 cursor.executemany(UPSERT_CRITERIA, values)
         except psycopg.Error as error:
             raise StoreError(f"{self._safe_url}: write failed ({str(error).strip()})") from None
+        self._note_write()
 
     def get_criteria(self, nct_id: str) -> StoredCriteria | None:
         """Return the stored criteria reading of a trial, or None."""
@@ -467,7 +481,9 @@ class PostgresStore:
         return {nct_id: decode_screening(bytes(record)) for nct_id, record in rows}
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection and stop listening for writes."""
+        if self._changes is not None:
+            self._changes.close()
         self._pool.close()
 
     # -- search (SQL in store/postgres_search.py and postgres_sites.py) -------------------------
@@ -496,13 +512,15 @@ class PostgresStore:
 
     def count_trials(self, where: StudyFilter, time_limit_s: float) -> int:
         """Return how many trials match `where`."""
-        with self._pool.connection() as conn:
-            return postgres_counts.count_trials(conn, self._answers, where, time_limit_s)
+        return postgres_counts.count_trials(
+            self._pool, self._answers, self._changes, where, time_limit_s
+        )
 
     def facet_counts(self, where: StudyFilter, time_limit_s: float) -> dict[str, dict[str, int]]:
         """Return value → count of matching trials for each facet (status, phase, ... country)."""
-        with self._pool.connection() as conn:
-            return postgres_counts.facet_counts(conn, self._answers, where, time_limit_s)
+        return postgres_counts.facet_counts(
+            self._pool, self._answers, self._changes, where, time_limit_s
+        )
 
     def search_sites(
         self, where: SiteFilter, limit: int, offset: int, time_limit_s: float
