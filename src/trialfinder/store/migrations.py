@@ -1486,4 +1486,25 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
         # are stale (store/postgres_changes.py: what is exact, the fallbacks).
         statements=CHANGES_SCHEMA,
     ),
+    Migration(
+        name="0020_drop_unused_indexes",
+        # Indexes that no statement of the store reads, each kept up by every write (issue #3:
+        # the store's size at the whole registry's). Evidence per index (`idx_scan` and the
+        # plans of the backends bench mix, of a re-ingest at 100k studies and of the store, API
+        # and search tests; the SQL): the status of `trial_documents`, `trial_search` and
+        # `trial_words` is only ever tested as `array[overall_status]` in their words' GIN
+        # indexes (migration 0014: those rows are read only for searches with words);
+        # `trial_phases` and `trial_conditions` rows are read by trial (their `_nct` indexes,
+        # the delete of a replaced trial), never by phase or term; and a site search filters
+        # `lower(sites.country)`, which `(country, city)` cannot answer. (`trial_criteria`'s
+        # `ecog_max` and `egfr_min` indexes stay: `filter.ecog` and `filter.egfr` read them.)
+        statements=(
+            "drop index if exists trial_documents_status",
+            "drop index if exists trial_search_status",
+            "drop index if exists trial_words_status",
+            "drop index if exists trial_phases_phase",
+            "drop index if exists trial_conditions_term",
+            "drop index if exists sites_country_city",
+        ),
+    ),
 )
