@@ -10,6 +10,7 @@ written again, and is filled by the migration for trials stored before it."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from typing import Any
 
@@ -36,10 +37,11 @@ from trialfinder.store.base import (
     TextSearch,
     TextTerm,
 )
-from trialfinder.store.geo_cells import AREA_CELLS, AREA_LEVEL_BASE, ROW_STRIDE
+from trialfinder.store.geo_cells import AREA_CELLS, AREA_LEVEL_BASE, ROW_STRIDE, circle_areas
 from trialfinder.store.postgres import PostgresStore
 from trialfinder.store.postgres_geo import (
     MAX_NEAR_AREAS,
+    cell_spans,
     circle_trials,
     covering_box,
     int_array_literal,
@@ -118,6 +120,36 @@ def test_whole_areas_found_from_place_areas_give_the_trials_of_the_exact_distanc
 ) -> None:
     found, _ = _grid_trials_whole_areas_apart(pg_real_store.url, geo)
     assert found == _exact_trials(pg_real_store.url, geo)
+
+
+def _cells(ranges: list[tuple[int, int]]) -> set[int]:
+    return {cell for low, high in ranges for cell in range(low, high + 1)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(geo=circles_near_sites())
+def test_cell_spans_read_the_same_cells_in_fewer_ranges(geo: GeoArea) -> None:
+    """A circle's inside and border cells, joined where they touch (`cell_spans`): the spans
+    cover the same cells, each names as inside exactly the cells of one inside range or none,
+    and no two touch (one index descent each)."""
+    _, inside, border = circle_areas(geo.lat, geo.lon, geo.radius_km, covering_box(geo))
+    spans = cell_spans(inside, border)
+    assert _cells([(low, high) for low, high, _, _ in spans]) == _cells(inside + border)
+    named_inside = [(low, high) for _, _, low, high in spans if low <= high]
+    assert sorted(named_inside) == sorted(inside)
+    assert all(
+        low <= in_low <= in_high <= high
+        for low, high, in_low, in_high in spans
+        if in_low <= in_high
+    )
+    # Two spans touch only where each holds an inside range (one range of inside cells each).
+    assert all(
+        a[1] + 1 < b[0] or a[1] + 1 == b[0] and a[2] <= a[3] and b[2] <= b[3]
+        for a, b in itertools.pairwise(spans)
+    )
+    assert len(spans) <= len(inside) + len(border)
+    if inside and border:
+        assert len(spans) < len(inside) + len(border)
 
 
 def test_a_large_circle_leaves_its_whole_one_degree_areas_to_place_areas(

@@ -12,9 +12,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trialfinder.search import SearchQuery, count_studies, parse_geo, search_studies
-from trialfinder.store.base import GeoArea, StudyFilter, StudySort
+from trialfinder.store.base import GeoArea, StudyFilter, StudySort, TextSearch, TextTerm
 from trialfinder.store.postgres import PostgresStore, configure_session
 from trialfinder.store.postgres_plan import plan_settings
 from trialfinder.store.postgres_search import (
@@ -29,6 +31,8 @@ from trialfinder.store.postgres_search import (
 )
 
 pytestmark = pytest.mark.postgres
+
+_LOCATION_DISTANCE_KM = SITE_DISTANCE_KM.replace("sites.", "locations.").strip()
 
 
 @pytest.mark.parametrize(
@@ -56,27 +60,69 @@ def test_pages_not_by_distance_show_each_trials_nearest_site(
     assert any(hit.site_status for hit in page)
 
 
-def test_a_page_not_by_distance_finds_its_sites_in_one_statement(
-    pg_real_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The nearest sites of a page not ordered by distance come with their details: the page
-    sends no more statements than the same page ordered by distance (its sites known)."""
+def _statements_sent(
+    store: PostgresStore, query: SearchQuery, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[str], list[Any]]:
+    """(statements, hits) of a first page of `query`, the store's session already set up."""
+    search_studies(store, query, page_size=10)
     sent: list[str] = []
     execute = psycopg.Connection.execute
 
-    def counted(self: psycopg.Connection[Any], query: Any, *args: Any, **kw: Any) -> Any:
-        sent.append(str(query))
-        return execute(self, query, *args, **kw)
+    def counted(self: psycopg.Connection[Any], sql: Any, *args: Any, **kw: Any) -> Any:
+        sent.append(str(sql))
+        return execute(self, sql, *args, **kw)
 
+    with monkeypatch.context() as patched:
+        patched.setattr(psycopg.Connection, "execute", counted)
+        hits = search_studies(store, query, page_size=10).hits
+    return [sql for sql in sent if not sql.startswith("select set_config")], hits
+
+
+def test_a_page_not_by_distance_finds_its_sites_in_one_statement(
+    pg_real_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nearest sites of a page not ordered by distance come with their details, in one
+    statement after the page (and the reset of its plan settings)."""
     query = SearchQuery(cond="cancer", geo=parse_geo("distance(Boston, MA,50mi)"))
-    search_studies(pg_real_store, query, page_size=10)  # the store's session set up
-    monkeypatch.setattr(psycopg.Connection, "execute", counted)
-    by_relevance = search_studies(pg_real_store, query, page_size=10).hits
-    relevance_statements = len(sent)
-    sent.clear()
-    search_studies(pg_real_store, replace(query, sort="distance"), page_size=10)
-    assert by_relevance and all(hit.site is not None for hit in by_relevance)
-    assert relevance_statements <= len(sent)
+    sent, hits = _statements_sent(pg_real_store, query, monkeypatch)
+    assert hits and all(hit.site is not None for hit in hits)
+    assert any(hit.site_status for hit in hits)
+    assert len(sent) == 3 and sent[1].startswith("reset ")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery(geo=parse_geo("distance(Boston, MA,50mi)"), statuses=("RECRUITING",)),
+        SearchQuery(cond="cancer", geo=parse_geo("distance(Boston, MA,50mi)"), sort="distance"),
+    ],
+    ids=["place-only", "words-by-distance"],
+)
+def test_a_nearest_first_page_reads_its_sites_with_the_page(
+    pg_real_store: PostgresStore, monkeypatch: pytest.MonkeyPatch, query: SearchQuery
+) -> None:
+    """A page ordered nearest first shows each trial's nearest site, read in the statement
+    that finds the page (no statement after it, not even a reset of its plan settings), and
+    in page order: the same sites, distances and order as the trials' own sites say."""
+    sent, hits = _statements_sent(pg_real_store, query, monkeypatch)
+    assert len(sent) == 1 and len(hits) == 10
+    assert [hit.distance_km for hit in hits] == sorted(hit.distance_km or 0 for hit in hits)
+    geo = query.geo
+    assert geo is not None
+    with psycopg.connect(pg_real_store.url) as conn:
+        for hit in hits:
+            assert hit.site is not None
+            nearest = conn.execute(
+                f"""
+                select locations.site_id, locations.status, {_LOCATION_DISTANCE_KM} as distance_km
+                from locations
+                where locations.nct_id = %(nct_id)s and locations.lat is not null
+                order by distance_km, locations.position
+                limit 1
+                """,
+                {**geo_params(geo), "nct_id": hit.nct_id},
+            ).fetchone()
+            assert nearest == (hit.site.site_id, hit.site_status, hit.distance_km)
 
 
 @pytest.mark.parametrize(
@@ -162,6 +208,70 @@ def test_a_looser_query_drops_labels_phrases_and_nothing_else() -> None:
     assert candidate_tsquery(both.text) == "('lung' & 'cancer') & ('pembrolizumab')"
     # A word excluded from some columns may be in the others: no looser query leaves it out.
     assert candidate_tsquery(SearchQuery(cond="cancer -breast").study_filter().text) is None
+
+
+def test_a_looser_query_writes_the_words_its_alternatives_share_once() -> None:
+    # "non-small cell lung cancer" and its synonyms, as the condition's search reads them.
+    alternatives = (
+        ("non", "small", "cell", "lung", "cancer"),
+        ("nsclc",),
+        ("carcinoma", "non", "small", "cell", "lung"),
+    )
+    search = TextSearch((), (TextTerm(alternatives),))
+    assert candidate_tsquery((search,)) == (
+        "(((('non' & 'small' & 'cell' & 'lung') & ('cancer' | 'carcinoma')) | 'nsclc'))"
+    )
+    # An alternative holding all the words of another adds nothing.
+    contained = TextTerm((("type", "2", "diabetes"), ("diabetes", "mellitus", "type", "2")))
+    assert candidate_tsquery((TextSearch((), (contained,)),)) == "(('type' & '2' & 'diabetes'))"
+
+
+_WORDS = ("lung", "cancer", "cell", "carcinoma", "small", "nsclc")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    alternatives=st.lists(
+        st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4).map(tuple),
+        min_size=1,
+        max_size=5,
+    ),
+    is_prefix=st.booleans(),
+)
+def test_a_looser_query_finds_what_its_alternatives_find(
+    pg_real_store: PostgresStore, alternatives: list[tuple[str, ...]], is_prefix: bool
+) -> None:
+    """Written with shared words once, the looser query matches exactly the documents that
+    one of its alternatives (all of its words, anywhere) matches: every document of the
+    words, checked by PostgreSQL."""
+    term = TextTerm(tuple(alternatives), is_prefix=is_prefix)
+    last = ":*" if is_prefix else ""
+    spelled_out = " | ".join(
+        "("
+        + " & ".join(f"'{w}'" + (last if i == len(words) - 1 else "") for i, w in enumerate(words))
+        + ")"
+        for words in alternatives
+    )
+    documents = [
+        " ".join(word for bit, word in enumerate(_WORDS) if subset >> bit & 1)
+        for subset in range(2 ** len(_WORDS))
+    ]
+    with psycopg.connect(pg_real_store.url) as conn:
+        differing = conn.execute(
+            f"""
+            select document
+            from unnest(%(documents)s::text[]) as documents (document),
+                to_tsvector('{TEXT_CONFIG}', document) as words
+            where (words @@ to_tsquery('{TEXT_CONFIG}', %(factored)s))
+                != (words @@ to_tsquery('{TEXT_CONFIG}', %(spelled_out)s))
+            """,
+            {
+                "documents": documents,
+                "factored": candidate_tsquery((TextSearch((), (term,)),)),
+                "spelled_out": spelled_out,
+            },
+        ).fetchall()
+    assert differing == []
 
 
 _LOOSE_PHRASE = SearchQuery(cond='"breast cancer"', geo=parse_geo("distance(Houston, TX,100mi)"))

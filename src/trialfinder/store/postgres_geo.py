@@ -24,6 +24,7 @@ are probed with those hits (`probed_circle`), not de-duplicated first.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -35,6 +36,7 @@ from trialfinder.store.geo_cells import (
     EARTH_RADIUS_KM,
     EDGE,
     LOCATION_CELL,
+    REMEMBERED_CIRCLES,
     ROW_STRIDE,
     Box,
     area_sql,
@@ -229,6 +231,53 @@ def _bind_ranges(params: dict[str, Any], name: str, ranges: list[tuple[int, int]
     params[f"{name}_high"] = int_array_literal([high for _, high in ranges])
 
 
+_NO_CELLS = (0, -1)
+"""An empty cell id range (`between 0 and -1` holds no cell): a span with no inside cells."""
+
+
+def cell_spans(
+    inside: list[tuple[int, int]], border: list[tuple[int, int]]
+) -> list[tuple[int, int, int, int]]:
+    """The circle's inside and border cell ranges (`circle_areas`) joined where they touch:
+    (low, high, inside low, inside high), each span holding at most one inside range.
+
+    Each range costs a descent of the `locations_cell` index (~4 µs and ~6 pages in EXPLAIN
+    ANALYZE), and a row of the circle is a border range, its inside range and another border
+    range (the inside one cut in two where whole areas take its middle): a 100-mile circle's
+    ~1,100 ranges become ~550 spans, a 25-mile one's ~240 about 100. A span's inside cells
+    are known by their id, so their sites still go unmeasured. Ids of two rows never touch
+    (a row's columns end 3,999 ids short of the next row's).
+    """
+    ranges = sorted(
+        [(low, high, True) for low, high in inside] + [(low, high, False) for low, high in border]
+    )
+    spans: list[tuple[int, int, int, int]] = []
+    for low, high, is_inside in ranges:
+        if spans and low == spans[-1][1] + 1:
+            span_low, _, inside_low, inside_high = spans[-1]
+            if not is_inside:
+                spans[-1] = (span_low, high, inside_low, inside_high)
+                continue
+            if inside_low > inside_high:
+                spans[-1] = (span_low, high, low, high)
+                continue
+        spans.append((low, high, low, high) if is_inside else (low, high, *_NO_CELLS))
+    return spans
+
+
+@functools.lru_cache(maxsize=REMEMBERED_CIRCLES)
+def _bound_cell_spans(lat: float, lon: float, radius_km: float, box: Box) -> dict[str, str]:
+    """The circle's `cell_spans`, bound as `geo_cells_low`, `_high`, `_inside_low` and
+    `_inside_high` (array literals), remembered as `circle_areas` is: joining a 100-mile
+    circle's ranges and binding them costs ~0.45 ms of client CPU, ~0.001 remembered."""
+    _, inside, border = circle_areas(lat, lon, radius_km, box)
+    spans = cell_spans(inside, border)
+    return {
+        f"geo_cells{part}": int_array_literal([span[i] for span in spans])
+        for i, part in enumerate(("_low", "_high", "_inside_low", "_inside_high"))
+    }
+
+
 def _split_near_areas(areas: list[tuple[int, int]]) -> tuple[list[int], list[tuple[int, int]]]:
     """(ids, other ranges): the ids of the 1° areas (`NEAR_AREA_SIDE`, as `trials.place_areas`
     lists them) among a circle's whole-area ranges, and the ranges of the other levels."""
@@ -250,25 +299,27 @@ def circle_trials(
     bound as `geo_whole_areas` (a list of ids, maybe empty): the caller finds their trials from
     `place_areas` (`probed_circle`).
     """
-    areas, inside, border = circle_areas(geo.lat, geo.lon, geo.radius_km, covering_box(geo))
+    box = covering_box(geo)
+    areas, _, _ = circle_areas(geo.lat, geo.lon, geo.radius_km, box)
     if whole_areas_apart:
         params["geo_whole_areas"], areas = _split_near_areas(areas)
     _bind_ranges(params, "geo_areas", areas)
-    _bind_ranges(params, "geo_inside", inside)
-    _bind_ranges(params, "geo_border", border)
-    cells = """from unnest(%({name}_low)s::integer[], %({name}_high)s::integer[])
-        as cells (low, high)
-    join locations
-        on {cell} between cells.low and cells.high
-        and locations.lat is not null
-        and locations.lon is not null"""
+    params.update(_bound_cell_spans(geo.lat, geo.lon, geo.radius_km, box))
+    # A site of an inside cell is in the circle without its distance (`cell_spans`).
     return f"""select trial_areas.nct_id
     from unnest(%(geo_areas_low)s::bigint[], %(geo_areas_high)s::bigint[]) as areas (low, high)
     join trial_areas on trial_areas.area between areas.low and areas.high
     union all
     select locations.nct_id
-    {cells.format(name="geo_inside", cell=LOCATION_CELL)}
-    union all
-    select locations.nct_id
-    {cells.format(name="geo_border", cell=LOCATION_CELL)}
-    where {distance_km.strip()} <= %(geo_radius_km)s"""
+    from unnest(
+        %(geo_cells_low)s::integer[],
+        %(geo_cells_high)s::integer[],
+        %(geo_cells_inside_low)s::integer[],
+        %(geo_cells_inside_high)s::integer[]
+    ) as cells (low, high, inside_low, inside_high)
+    join locations
+        on {LOCATION_CELL} between cells.low and cells.high
+        and locations.lat is not null
+        and locations.lon is not null
+    where {LOCATION_CELL} between cells.inside_low and cells.inside_high
+        or {distance_km.strip()} <= %(geo_radius_km)s"""
