@@ -16,7 +16,7 @@ import msgspec
 import pytest
 from hypothesis import strategies as st
 
-from trialfinder.criteria.constraints import Measurement, ScoreConstraint
+from trialfinder.criteria.constraints import AgeConstraint, Measurement, ScoreConstraint
 from trialfinder.criteria.parser import parse_criterion
 from trialfinder.ingest import ingest
 from trialfinder.store import Store, open_store
@@ -179,6 +179,13 @@ def score_bounds(text: str) -> list[Bound]:
         (c.score, c.bounds.low, c.bounds.high)
         for c in parse_criterion(text)
         if isinstance(c, ScoreConstraint)
+    ]
+
+
+def age_years(text: str) -> list[tuple[float | None, float | None]]:
+    """Return (low, high) in years of each age read from ``text``."""
+    return [
+        (c.years.low, c.years.high) for c in parse_criterion(text) if isinstance(c, AgeConstraint)
     ]
 
 

@@ -39,6 +39,13 @@ def test_summary_reads_inclusion_only() -> None:
     assert summarise(parsed) == (18.0, 75.0, 2.0, 30.0)
 
 
+def test_summary_takes_ages_in_one_criterion_as_alternatives() -> None:
+    parsed = parse_criteria(
+        "Inclusion Criteria:\n* Age < 18 or > 65 years\n* Adults ≥ 18 years and ≤ 80 years"
+    )
+    assert summarise(parsed) == (18.0, 80.0, None, None)
+
+
 def test_summary_without_numbers_is_none() -> None:
     assert summarise(parse_criteria("Inclusion Criteria:\n* Signed informed consent")) == (
         None,

@@ -266,3 +266,14 @@ def test_a_subgroup_bound_applies_only_to_the_subgroup(
     )
     verdict = evaluate_trial(trial, parse_criteria(trial.eligibility_criteria), patient, ON)
     assert (verdict.criteria[-1].verdict, verdict.criteria[-1].reason) == expected
+
+
+# 40 is on neither side; within the trial's own age limits that reads as "unknown" (a part that
+# may apply to one group only), as for one age.
+@pytest.mark.parametrize(("age", "verdict"), [(12, "not_met"), (40, "unknown"), (75, "not_met")])
+def test_two_ages_in_an_exclusion_are_either_side(age: int, verdict: str) -> None:
+    criteria = (
+        "Inclusion Criteria:\n\n- Healthy\n\nExclusion Criteria:\n\n- Age < 18 or > 70 years\n"
+    )
+    found = _verdict(PatientProfile(age_years=age), eligibility_criteria=criteria)
+    assert [c.verdict for c in found.criteria if c.section == "exclusion"] == [verdict]

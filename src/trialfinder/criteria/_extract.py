@@ -280,10 +280,13 @@ def ages(text: str, present: frozenset[str]) -> list[AgeConstraint]:
             if _overlaps(match.span(), taken):
                 continue
             end = match.end()
-            unit_text = _group(match, "unit") or _group(match, "lunit") or "years"
-            key = unit_text.lower()[0]
+            unit_written = (
+                _group(match, "unit") or _group(match, "lunit") or _group(match, "next_unit")
+            )
+            key = (unit_written or "years").lower()[0]
             if key not in _YEARS_PER:
                 continue
+            other_side: tuple[Bounds, int, str] | None = None
             low_text, high_text = _group(match, "low"), _group(match, "high")
             if low_text is not None and high_text is not None:
                 low, high = lexicon.parse_number(low_text), lexicon.parse_number(high_text)
@@ -305,43 +308,75 @@ def ages(text: str, present: frozenset[str]) -> list[AgeConstraint]:
                 if inclusive and op in {"gt", "lt"}:
                     op = "ge" if op == "gt" else "le"
                 bounds = bounds_of(op, value)
-                chained = _age_chain(text, end, bounds, key)
+                chained = _age_chain(text, end, bounds, key, unit_written is not None)
                 if chained is not None and not _overlaps((end, chained[1]), taken):
-                    bounds, end = chained
+                    bounds, end, key = chained
+                    unit_written = unit_written or _UNIT_NAMES[key]
+                else:
+                    other_side = _age_other_side(text, end, bounds, key, unit_written is not None)
+                    if other_side is not None and _overlaps((end, other_side[1]), taken):
+                        other_side = None
             if _OTHER_PERSON.search(
                 text, max(0, match.start() - 40), match.start() + 12
-            ) or _OTHER_AFTER.match(text, end):
+            ) or _OTHER_AFTER.match(text, other_side[1] if other_side else end):
                 continue  # the age of a donor, parent or partner, not of the patient
-            factor = _YEARS_PER[key]
-            low_unit = _group(match, "lunit")
-            low_factor = _YEARS_PER.get(low_unit.lower()[0], factor) if low_unit else factor
-            years = Bounds(
-                low=None if bounds.low is None else round(bounds.low * low_factor, 4),
-                high=None if bounds.high is None else round(bounds.high * factor, 4),
-                low_inclusive=bounds.low_inclusive,
-                high_inclusive=bounds.high_inclusive,
+            if other_side is not None:
+                key = other_side[2]
+                unit_written = unit_written or _UNIT_NAMES[key]
+            first = _age_constraint(
+                pattern, (match.start(), end), bounds, key, _group(match, "lunit"), unit_written
             )
-            if (
-                (years.high or 0) > 125
-                or (years.low or 0) > 125
-                or (years.low is not None and years.high is not None and years.low >= years.high)
-            ):
+            if first is None:
                 continue
-            confidence = pattern.confidence
-            if _group(match, "unit") is None and _group(match, "lunit") is None:
-                confidence = min(confidence, 0.75)
-            taken.append((match.start(), end))
-            out.append(
-                AgeConstraint(
-                    span=(match.start(), end),
-                    confidence=confidence,
-                    rule=pattern.name,
-                    bounds=bounds,
-                    unit=_UNIT_NAMES[key],
-                    years=years,
+            taken.append(first.span)
+            out.append(first)
+            if other_side is not None:
+                second = _age_constraint(
+                    pattern, (match.start(), other_side[1]), other_side[0], key, None, unit_written
                 )
-            )
+                if second is not None:
+                    taken.append((end, other_side[1]))
+                    out.append(second)
     return _joined(text, sorted(out, key=lambda a: a.span))
+
+
+def _age_constraint(
+    pattern: Pattern,
+    span: tuple[int, int],
+    bounds: Bounds,
+    key: str,
+    low_unit: str | None,
+    unit_written: str | None,
+) -> AgeConstraint | None:
+    """Return the age constraint of ``bounds`` in the unit ``key``, or None if no age could be.
+
+    ``low_unit`` is the low end's own unit where a range writes one ("6 months to 14 years").
+    """
+    factor = _YEARS_PER[key]
+    low_factor = _YEARS_PER.get(low_unit.lower()[0], factor) if low_unit else factor
+    years = Bounds(
+        low=None if bounds.low is None else round(bounds.low * low_factor, 4),
+        high=None if bounds.high is None else round(bounds.high * factor, 4),
+        low_inclusive=bounds.low_inclusive,
+        high_inclusive=bounds.high_inclusive,
+    )
+    if (
+        (years.high or 0) > 125
+        or (years.low or 0) > 125
+        or (years.low is not None and years.high is not None and years.low > years.high)
+    ):
+        return None  # an equality ("aged = 8 months") stays: the labels' reading of "="
+    confidence = pattern.confidence
+    if unit_written is None:
+        confidence = min(confidence, 0.75)
+    return AgeConstraint(
+        span=span,
+        confidence=confidence,
+        rule=pattern.name,
+        bounds=bounds,
+        unit=_UNIT_NAMES[key],
+        years=years,
+    )
 
 
 _OTHER_PERSON = re.compile(
@@ -355,24 +390,77 @@ _OTHER_AFTER = re.compile(
     re.IGNORECASE,
 )
 _JOIN = re.compile(
-    r"^\s*(?:old|of\s+age)?[\s,;]*(?:and|but|&)?[\s,]*(?:age[ds]?\s*)?$", re.IGNORECASE
+    r"^\s*(?:old|of\s+age)?[\s,;]*(?:and|but|&|to|-|–)?[\s,]*(?:age[ds]?\s*)?$", re.IGNORECASE
 )
 
 
-def _age_chain(text: str, end: int, bounds: Bounds, key: str) -> tuple[Bounds, int] | None:
-    """Return the range and its end when "and ≤ 70 years" follows a one-sided age bound."""
+def _age_chain(
+    text: str, end: int, bounds: Bounds, key: str, unit_fixed: bool
+) -> tuple[Bounds, int, str] | None:
+    """Return the range, its end and its unit key when "and ≤ 70 years" follows an age bound.
+
+    A first bound written with no unit takes the second one's ("≥ 6 and < 24 months old");
+    one written with a unit needs the same unit after the second.
+    """
     match = rule("age_chain")[1].match(text, end)
     if match is None:
         return None
     unit = match.group("unit")
     op = lexicon.comparator_op(match.group("op"))
     value = lexicon.parse_number(match.group("value"))
-    if op is None or value is None or (unit is not None and unit.lower()[0] != key):
+    if op is None or value is None:
         return None
-    merged = _merge(bounds, bounds_of(op, value))
+    if unit is not None and unit.lower()[0] != key:
+        if unit_fixed or unit.lower()[0] not in _YEARS_PER:
+            return None
+        key = unit.lower()[0]
+    second = bounds_of(op, value)
+    if bounds.low is not None and bounds.low == bounds.high:
+        # "age =18 and <75 years", "= 18 and = 85 years of age": a range is written, so each
+        # "=" is one end of it (two equalities would admit no age at all)
+        if op == "eq" and value > bounds.low:
+            second = Bounds(high=value)
+        bounds = Bounds(low=bounds.low) if second.low is None else Bounds(high=bounds.high)
+    merged = _merge(bounds, second)
     if merged is None or merged.low is None or merged.high is None or merged.low >= merged.high:
         return None
-    return merged, match.end()
+    return merged, match.end(), key
+
+
+def _age_other_side(
+    text: str, end: int, bounds: Bounds, key: str, unit_fixed: bool
+) -> tuple[Bounds, int, str] | None:
+    """Return the bound, its end and unit key of "or > 70 years" after "Age < 18".
+
+    Only a bound on the other side, beyond the first, counts (an excluded middle: the two are
+    two constraints, as for labs); "Age > 2 or < 80" is no such pair.
+    """
+    match = rule("age_other_side")[1].match(text, end)
+    if match is None or (bounds.low is None) == (bounds.high is None):
+        return None
+    op = lexicon.comparator_op(match.group("op"))
+    value = lexicon.parse_number(match.group("value"))
+    if op is None or value is None:
+        return None
+    unit = match.group("unit")
+    if unit is not None and unit.lower()[0] != key:
+        if unit_fixed or unit.lower()[0] not in _YEARS_PER:
+            return None
+        key = unit.lower()[0]
+    second = bounds_of(op, value)
+    beyond = (second.low is not None and bounds.high is not None and second.low >= bounds.high) or (
+        second.high is not None and bounds.low is not None and second.high <= bounds.low
+    )
+    return (second, match.end(), key) if beyond else None
+
+
+def _range_of(first: Bounds, second: Bounds) -> Bounds | None:
+    """Return ``_merge`` of two bounds, two equalities in a row ("= 18 and = 85") as the ends."""
+    if first.low == first.high and second.low == second.high:
+        if first.low is None or second.low is None or first.low >= second.low:
+            return None
+        return Bounds(low=first.low, high=second.high)
+    return _merge(first, second)
 
 
 def _joined(text: str, found: list[AgeConstraint]) -> list[AgeConstraint]:
@@ -381,9 +469,13 @@ def _joined(text: str, found: list[AgeConstraint]) -> list[AgeConstraint]:
     for age in found:
         last = out[-1] if out else None
         if last is not None and _JOIN.match(text[last.span[1] : age.span[0]]):
-            bounds = _merge(last.bounds, age.bounds)
-            years = _merge(last.years, age.years)
-            if bounds is not None and years is not None:
+            bounds = _range_of(last.bounds, age.bounds)
+            years = _range_of(last.years, age.years)
+            if (
+                bounds is not None
+                and years is not None
+                and (years.low is None or years.high is None or years.low < years.high)
+            ):  # "Age < 18 or > 70 years" are two ages, not one range
                 out[-1] = AgeConstraint(
                     span=(last.span[0], age.span[1]),
                     confidence=min(last.confidence, age.confidence),

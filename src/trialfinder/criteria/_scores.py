@@ -45,6 +45,39 @@ _OWN_VALUE = re.compile(r"\d|(?-i:\b(?:I|II|III|IV|V|VI)\b)|[<>≤≥]")
 _SIGNED_VALUE = re.compile(r"[-−+]?\d+(?:\.\d+)?")  # each end of "-1 and -2.49", "-2 to +1"
 
 
+@cache
+def _comparator_before() -> re.Pattern[str]:
+    """Return the regex of a comparator written right before a scale's name ("an" or "the" may
+    stand between): "heart failure greater than New York Heart Association Class II"."""
+    return re.compile(
+        r"(?P<op>" + lexicon.comparator_regex() + r")\s*(?:an?\s+|the\s+)?\Z", re.IGNORECASE
+    )
+
+
+def _with_comparator_before(text: str, found: ScoreConstraint) -> ScoreConstraint:
+    """Return ``found`` bounded by a comparator written before the scale's name, if one is.
+
+    Only a single value takes it: "Greater than an ASA Class 1" is above class 1, and "more or
+    equal to ASA class III" is class III or worse, not class 1 or class III alone.
+    """
+    bounds = found.bounds
+    if bounds.low is None or bounds.low != bounds.high:
+        return found
+    start = found.span[0]
+    before = _comparator_before().search(text, max(0, start - 30), start)
+    op = lexicon.comparator_op(before.group("op")) if before is not None else None
+    if before is None or op is None or op == "eq":
+        return found
+    span = (before.start(), found.span[1])
+    return replace(found, span=span, bounds=bounds_of(op, bounds.low), classes=())
+    start = found.span[0]
+    before = _comparator_before().search(text, max(0, start - 30), start)
+    if before is None:
+        return found
+    op = lexicon.comparator_op(" ".join(before.group().split()[: len(before.group().split())]))
+    return found
+
+
 def _decimal_points(text: str) -> str:
     """Return ``text`` with its decimal commas as points ("18,5-24,9" -> "18.5-24.9"), so that a
     list's commas alone separate its values."""
@@ -260,6 +293,7 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
             found = _score_bounds(score, match, text)
             if found is None:
                 continue
+            found = _with_comparator_before(text, found)
             taken.append(found.span)
             out.append(
                 ScoreConstraint(

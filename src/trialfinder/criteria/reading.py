@@ -28,7 +28,7 @@ __all__ = [
     "summarise",
 ]
 
-ENGINE_VERSION = "21"
+ENGINE_VERSION = "22"
 """Bumped whenever the rules change what is read, so stale stored readings can be found."""
 
 
@@ -54,20 +54,21 @@ def summarise(
     """Return (min age, max age in years, ECOG maximum, eGFR minimum) from inclusion criteria.
 
     Several statements of one number combine as the strictest: the highest minimum age, the
-    lowest maximum.
+    lowest maximum. Ages within one criterion are alternatives, as the matcher reads them ("Age
+    < 18 or > 70 years"), so a criterion gives the loosest of its own.
     """
     lows: list[float] = []
     highs: list[float] = []
     ecog: list[float] = []
     egfr: list[float] = []
     for criterion in parsed.inclusion:
+        ages = [c.years for c in criterion.constraints if isinstance(c, AgeConstraint)]
+        if ages and all(a.low is not None for a in ages):
+            lows.append(min(a.low for a in ages if a.low is not None))
+        if ages and all(a.high is not None for a in ages):
+            highs.append(max(a.high for a in ages if a.high is not None))
         for constraint in criterion.constraints:
-            if isinstance(constraint, AgeConstraint):
-                if constraint.years.low is not None:
-                    lows.append(constraint.years.low)
-                if constraint.years.high is not None:
-                    highs.append(constraint.years.high)
-            elif isinstance(constraint, ScoreConstraint) and constraint.score == "ECOG":
+            if isinstance(constraint, ScoreConstraint) and constraint.score == "ECOG":
                 if constraint.bounds.high is not None:
                     ecog.append(constraint.bounds.high)
             elif (

@@ -73,7 +73,10 @@ def _statement(evidence: list[Evidence], section: str) -> bool | None:
         kinds = dict.fromkeys(e.kind for e in evidence)
         return all_hold([any_holds([e.holds for e in evidence if e.kind == k]) for k in kinds])
     ored = [e.holds for e in evidence if e.kind in _ORED_IN_EXCLUSION]
-    qualifiers = [e.holds for e in evidence if e.kind not in _ORED_IN_EXCLUSION]
+    qualifiers = [e.holds for e in evidence if e.kind not in _ORED_IN_EXCLUSION and e.kind != "age"]
+    ages = [e.holds for e in evidence if e.kind == "age"]
+    if ages:  # two ages are two sides of an excluded middle: "Age < 18 or > 70 years"
+        qualifiers.append(any_holds(ages))
     if not ored:
         return all_hold(qualifiers)
     return all_hold([any_holds(ored), *qualifiers])

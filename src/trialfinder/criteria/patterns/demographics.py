@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from trialfinder.criteria.tables import Pattern
 
-# Words that may precede "women"/"men" when they are the subject of the criterion.
-_PRE = r"""^\W*(?:(?:adult|healthy|ambulatory|postmenopausal|post-menopausal|premenopausal|
+# Words that may precede "women"/"men" when they are the subject of the criterion, an age first
+# among them ("20-40 years old women").
+_PRE = r"""^\W*
+    (?:(?=[\d<>≤≥=])(?:{CMP}\s*)?\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:years?|yrs?)[\s-]*
+      (?:old|of\s+age)?\s*,?\s*)?
+    (?:(?:adult|healthy|ambulatory|postmenopausal|post-menopausal|premenopausal|
     pre-menopausal|non-pregnant|nonpregnant|young|older|elderly|hospitali[sz]ed|obese|overweight|
     sexually\s+active|all|the|must\s+be)\s+)*
     (?:(?!(?:no|not|non|without|pregnan\w*|lactating|nursing|breast|breast-?feeding|fertile|sexually
@@ -98,6 +102,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "overweight and obese women with PCOS",
             "INCLUSION CRITERIA - DEPRESSED WOMEN:",
             "Women breast cancer survivors",
+            "20-40 years old women",
         ),
         non_examples=(
             "Women of childbearing potential must use contraception",

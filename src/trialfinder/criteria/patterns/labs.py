@@ -20,7 +20,14 @@ _GAP = r"""(?P<gap>\)?(?:[^\d;.≥≤<>=()\n]|\([^()\n]{0,60}\)|\n(?!\s*\n)
 _ULN_NAME = r"""(?:the\s+)?(?:institutional\s+|upper\s+)?
     (?:ULN|IULN|ULRR|UNL|upper\s+(?:limits?|levels?)\s+(?:of\s+)?(?:the\s+)?(?:normal|reference)
     (?:\s+(?:range|values?))?|(?:upper\s+normal|normal\s+upper)\s+limits?|the\s+upper\s+limit)"""
-_ULN = r"(?P<uln>(?:[x×*]|times|-?fold)\s*" + _ULN_NAME + ")"
+# The multiple may go unwritten before a limit named outright: "AST/ALT < 2.5 ULN", "bilirubin
+# ≤ 1.5 upper limit of normal" are multiples of the limit, not 2.5 U/L.
+_ULN = (
+    r"""(?P<uln>(?:[x×*]|times|-?fold)\s*"""
+    + _ULN_NAME
+    + r"""|(?:institutional\s+)?(?:ULN|IULN|ULRR|UNL)\b
+    |upper\s+limits?\s+of\s+(?:the\s+)?normal\b)"""
+)
 # A comparator's sign repeated in brackets after its words: "greater than or equal to (≥) 27".
 ECHO = r"(?:\(\s*\\?[≥≤<>=]{1,2}\s*\)\s*)?"  # "(\<=)": an escaped sign
 # A bound written after its value: "2 or less", "30 and below", "50,000/mm3 and above"; not
@@ -46,8 +53,11 @@ PATTERNS: tuple[Pattern, ...] = (
             "serum transaminases levels <3 times UNL",
             "aspartate aminotransferase within 2 times the upper limit of normal range",
             "Transaminases (SGOT and/or SGPT) may be up to 2.5 X institutional ULN",
+            "AST/ALT < 2.5 ULN",
+            "total bilirubin ≤ 1.5ULN",
+            "Creatinine < 1.5 upper limit of normal",
         ),
-        non_examples=("ALT ≤ 40 U/L",),
+        non_examples=("ALT ≤ 40 U/L", "ALT ≤ 40 U/L (ULN 40)"),
     ),
     # The comparator after the multiple: "AST or ALT is five times higher than the upper limit".
     Pattern(
@@ -189,7 +199,8 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="lab_other_side",
         kind="lab_chain",
-        regex=r"""\s*(?:,\s*)?or\b\s*(?:either\s+)?(?P<op>{CMP})\s*"""
+        regex=r"""(?:\s*\(\s*{NUM}\s*{UNIT}\s*\))?          # the first bound in another unit
+        \s*(?:,\s*)?or\b\s*(?:either\s+)?(?P<op>{CMP})\s*"""
         + ECHO
         + r"""(?P<value>{NUM})
         (?![^;,()\n]{0,25}?\b(?:for|in|if|when)\s)    # "or ≥ 3 mg/dL for Gilbert's": a subgroup's
@@ -200,6 +211,7 @@ PATTERNS: tuple[Pattern, ...] = (
             " or >10 mIU/L",
             " or less than 4,000/mm3",
             ", or>5.5mmol/L",
+            " (2.00 mmol/L) or ≥ 12.0 mg/dl",
         ),
         non_examples=(
             " and ≤ 10%",

@@ -31,8 +31,9 @@ _SIGNED_NUMBER = r"[-−]\d+(?:\.\d+)?"
 # A value may run into its unit: "BMI > 40kg/m2", "VAS of at least 50mm"; a value in years is an
 # age ("Lansky for patients < 16 years", "KPS > 12 y/o >= 50"), "4,000" is a count, and "17-item"
 # names the version of the scale ("Hamilton Rating Scale for Depression, 17-item"), not a score.
+# A roman numeral or class letter starts a word: the "I" of "PCI" is no class I.
 _VALUE = (
-    r"(?:" + DECIMAL_COMMA + r"|\d+(?:\.\d+)?|IV|VI|III|II|I|V|[ABC])"
+    r"(?:" + DECIMAL_COMMA + r"|\d+(?:\.\d+)?|(?<![^\W\d_])(?:IV|VI|III|II|I|V|[ABC]))"
     r"(?!(?!kg\b|kg/|mm\b|cm\b)\w|\.\d|,\d{3})"
     r"(?!\s*(?:years?|yrs?|y/o|y\.o\.|months?)(?!\w)|[\s-]*items?\b)"
 )
