@@ -38,8 +38,9 @@ from trialfinder.store.base import (
     TextTerm,
 )
 from trialfinder.store.geo_cells import AREA_CELLS, AREA_LEVEL_BASE, ROW_STRIDE, circle_areas
-from trialfinder.store.postgres import PostgresStore
+from trialfinder.store.postgres import PostgresStore, configure_session
 from trialfinder.store.postgres_geo import (
+    DELETE_AREAS,
     MAX_NEAR_AREAS,
     cell_spans,
     circle_trials,
@@ -289,6 +290,37 @@ def test_trial_areas_follow_written_and_replaced_trials(
     store.write_batch(newer, [])
     assert _stored_areas(pg_url) == _expected_areas(pg_url)
     store.close()
+
+
+def _plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """A node of an EXPLAIN (FORMAT JSON) plan and every node below it."""
+    return [node] + [below for child in node.get("Plans", []) for below in _plan_nodes(child)]
+
+
+def test_replaced_trials_areas_are_found_by_key_never_by_a_join(
+    pg_real_store: PostgresStore,
+) -> None:
+    # The planner estimates the keys from the trials' sites: joined, an overestimate makes it
+    # hash a scan of the whole table. Looked up one by one, the keys can only read the key
+    # index, and the rows found go by position, so no join of the table is left to plan.
+    located = _trials_with_several_sites(pg_real_store.url)
+    with psycopg.connect(pg_real_store.url) as conn:
+        configure_session(conn)
+        ((explained,),) = conn.execute(
+            "explain (format json) " + DELETE_AREAS, {"nct_ids": located}
+        ).fetchall()
+    nodes = _plan_nodes(explained[0]["Plan"])
+    assert not [n for n in nodes if "Join" in n["Node Type"] or n["Node Type"] == "Nested Loop"]
+    reads = {
+        n["Node Type"]: n
+        for n in nodes
+        if n.get("Relation Name") == "trial_areas" and n["Node Type"] != "ModifyTable"
+    }
+    assert sorted(reads) == ["Index Scan", "Tid Scan"]
+    lookup = reads["Index Scan"]
+    assert lookup["Index Name"] == "trial_areas_pkey"
+    assert lookup["Parent Relationship"] == "SubPlan"
+    assert "area = " in lookup["Index Cond"] and "nct_id = " in lookup["Index Cond"]
 
 
 def _rewrite_five_located_trials(source: PostgresStore, url: str) -> list[str]:
