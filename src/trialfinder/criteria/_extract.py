@@ -402,18 +402,10 @@ def _age_chain(
     A first bound written with no unit takes the second one's ("≥ 6 and < 24 months old");
     one written with a unit needs the same unit after the second.
     """
-    match = rule("age_chain")[1].match(text, end)
-    if match is None:
+    following = _following_age_bound("age_chain", text, end, key, unit_fixed)
+    if following is None:
         return None
-    unit = match.group("unit")
-    op = lexicon.comparator_op(match.group("op"))
-    value = lexicon.parse_number(match.group("value"))
-    if op is None or value is None:
-        return None
-    if unit is not None and unit.lower()[0] != key:
-        if unit_fixed or unit.lower()[0] not in _YEARS_PER:
-            return None
-        key = unit.lower()[0]
+    op, value, bound_end, key = following
     second = bounds_of(op, value)
     if bounds.low is not None and bounds.low == bounds.high:
         # "age =18 and <75 years", "= 18 and = 85 years of age": a range is written, so each
@@ -424,7 +416,7 @@ def _age_chain(
     merged = _merge(bounds, second)
     if merged is None or merged.low is None or merged.high is None or merged.low >= merged.high:
         return None
-    return merged, match.end(), key
+    return merged, bound_end, key
 
 
 def _age_other_side(
@@ -435,8 +427,26 @@ def _age_other_side(
     Only a bound on the other side, beyond the first, counts (an excluded middle: the two are
     two constraints, as for labs); "Age > 2 or < 80" is no such pair.
     """
-    match = rule("age_other_side")[1].match(text, end)
-    if match is None or (bounds.low is None) == (bounds.high is None):
+    if (bounds.low is None) == (bounds.high is None):
+        return None
+    following = _following_age_bound("age_other_side", text, end, key, unit_fixed)
+    if following is None:
+        return None
+    op, value, bound_end, key = following
+    second = bounds_of(op, value)
+    beyond = (second.low is not None and bounds.high is not None and second.low >= bounds.high) or (
+        second.high is not None and bounds.low is not None and second.high <= bounds.low
+    )
+    return (second, bound_end, key) if beyond else None
+
+
+def _following_age_bound(
+    rule_name: str, text: str, end: int, key: str, unit_fixed: bool
+) -> tuple[str, float, int, str] | None:
+    """Return (comparator, value, end, unit key) of the bound the row `rule_name` matches at
+    `end`, or None. A unit other than `key` is taken only when the first bound wrote none."""
+    match = rule(rule_name)[1].match(text, end)
+    if match is None:
         return None
     op = lexicon.comparator_op(match.group("op"))
     value = lexicon.parse_number(match.group("value"))
@@ -447,11 +457,7 @@ def _age_other_side(
         if unit_fixed or unit.lower()[0] not in _YEARS_PER:
             return None
         key = unit.lower()[0]
-    second = bounds_of(op, value)
-    beyond = (second.low is not None and bounds.high is not None and second.low >= bounds.high) or (
-        second.high is not None and bounds.low is not None and second.high <= bounds.low
-    )
-    return (second, match.end(), key) if beyond else None
+    return op, value, match.end(), key
 
 
 def _range_of(first: Bounds, second: Bounds) -> Bounds | None:
