@@ -7,11 +7,12 @@ corpus, round 18 age and sex criteria of the odd Chia trials), rounds 7, 8 and 1
 (ctgov_round7.json, ctgov_round8.json, ctgov_round10.json), tuning sets of measurement and score
 criteria, and rounds 12 and 14 (ctgov_round12.json, ctgov_round14.json), tuning sets of
 measurement and of score criteria drawn from the Chia corpus texts (trials with an even NCT
-number), and rounds 15 and 17 (ctgov_round15.json, ctgov_round17.json), tuning sets of score
-and measurement (round 15) and of measurement and age criteria (round 17) from the same Chia
-trials, drawn in passes: a trial may serve several lines and be in other tuning sets, but in no
-held-out set, and no line already labelled for its trial is drawn again. These tests check each
-file's make-up only; none reads its items with the parser."""
+number), and rounds 15, 17 and 19 (ctgov_round15.json, ctgov_round17.json,
+ctgov_round19.json), tuning sets of score and measurement (rounds 15 and 19) and of measurement
+and age criteria (round 17) from the same Chia trials, drawn in passes: a trial may serve several
+lines and be in other tuning sets, but in no held-out set, and no line already labelled for its
+trial is drawn again. These tests check each file's make-up only; none reads its items with the
+parser."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class Sample:
     # 14 take the even Chia trials, leaving the odd ones to another set), else None.
     nct_parity: int | None = None
     # Whether the draw may take several criteria of a trial and trials of other tuning sets
-    # (rounds 15 and 17: the one-criterion-per-trial pools were used up); held-out sets stay
+    # (rounds 15, 17 and 19: the one-criterion-per-trial pools were used up); held-out sets stay
     # apart from every other file all the same, and a criterion already labelled for its trial
     # is not drawn again.
     shares_tuning_trials: bool = False
@@ -107,6 +108,18 @@ SAMPLES = (
         split="tuning",
         seed=2053,
         numeric_only=False,
+        source="chia",
+        nct_parity=0,
+        shares_tuning_trials=True,
+    ),
+    # 70 score and 60 measurement items asked; both pools ran out: every score line of the even
+    # Chia trials was already labelled, and the 33 measurement lines left (16 trials) were drawn.
+    Sample(
+        "ctgov_round19.json",
+        size=33,
+        split="tuning",
+        seed=2055,
+        numeric_only=True,
         source="chia",
         nct_parity=0,
         shares_tuning_trials=True,
