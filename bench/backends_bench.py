@@ -86,6 +86,13 @@ def postgres_size(url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def postgres_shared_buffers(url: str) -> str:
+    """The server's `shared_buffers` as it reports it (e.g. "256MB"), for the block's header."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("show shared_buffers").fetchone()
+    return str(row[0]) if row else "unknown"
+
+
 # -- building ----------------------------------------------------------------------------------
 
 
@@ -389,7 +396,8 @@ def main(argv: list[str] | None = None) -> None:
     block = [
         f"### {dt.datetime.now(dt.UTC):%Y-%m-%d} — {args.studies:,} studies, both backends",
         "",
-        f"Machine: {machine_line()}. PostgreSQL 15 (`scripts/pg`: shared_buffers 256MB, "
+        f"Machine: {machine_line()}. PostgreSQL 15 (`scripts/pg`: shared_buffers "
+        f"{postgres_shared_buffers(pg_url)}, "
         f"fsync off). {args.repeat} rounds after a warm-up, each query on both stores "
         "back to back (order alternating), shuffled per round. Counts and facets "
         '"computed" on stores that remember no answer, "repeated (cached)" asked again of '
