@@ -11,8 +11,9 @@ number), and rounds 15, 17 and 19 (ctgov_round15.json, ctgov_round17.json,
 ctgov_round19.json), tuning sets of score and measurement (rounds 15 and 19) and of measurement
 and age criteria (round 17) from the same Chia trials, drawn in passes: a trial may serve several
 lines and be in other tuning sets, but in no held-out set, and no line already labelled for its
-trial is drawn again. These tests check each file's make-up only; none reads its items with the
-parser."""
+trial is drawn again; round 20 (ctgov_round20.json), a tuning set of score criteria drawn the
+same way from the shared ClinicalTrials.gov records. These tests check each file's make-up only;
+none reads its items with the parser."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ class Sample:
     # 14 take the even Chia trials, leaving the odd ones to another set), else None.
     nct_parity: int | None = None
     # Whether the draw may take several criteria of a trial and trials of other tuning sets
-    # (rounds 15, 17 and 19: the one-criterion-per-trial pools were used up); held-out sets stay
+    # (rounds 15, 17, 19 and 20: the one-criterion-per-trial pools were used up); held-out sets stay
     # apart from every other file all the same, and a criterion already labelled for its trial
     # is not drawn again.
     shares_tuning_trials: bool = False
@@ -151,6 +152,16 @@ SAMPLES = (
         numeric_only=False,
         source="chia",
         nct_parity=1,
+    ),
+    # 70 score items of the shared CT.gov records (JSON, then ctgov-xml-2023), one per trial
+    # (the quota was met in the first pass), 67 of the 70 trials also in tuning sets.
+    Sample(
+        "ctgov_round20.json",
+        size=70,
+        split="tuning",
+        seed=2056,
+        numeric_only=True,
+        shares_tuning_trials=True,
     ),
 )
 by_file = pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.file)
