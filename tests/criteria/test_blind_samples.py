@@ -12,8 +12,10 @@ ctgov_round19.json), tuning sets of score and measurement (rounds 15 and 19) and
 and age criteria (round 17) from the same Chia trials, drawn in passes: a trial may serve several
 lines and be in other tuning sets, but in no held-out set, and no line already labelled for its
 trial is drawn again; round 20 (ctgov_round20.json), a tuning set of score criteria drawn the
-same way from the shared ClinicalTrials.gov records. These tests check each file's make-up only;
-none reads its items with the parser."""
+same way from the shared ClinicalTrials.gov records; round 21 (ctgov_round21.json), a held-out set
+of measurement and score criteria taking every line the filters select in the odd Chia trials
+and the shared records of trials in no other labelled file (several lines of a trial). These
+tests check each file's make-up only; none reads its items with the parser."""
 
 from __future__ import annotations
 
@@ -50,9 +52,9 @@ class Sample:
     # 14 take the even Chia trials, leaving the odd ones to another set), else None.
     nct_parity: int | None = None
     # Whether the draw may take several criteria of a trial and trials of other tuning sets
-    # (rounds 15, 17, 19 and 20: the one-criterion-per-trial pools were used up); held-out sets stay
-    # apart from every other file all the same, and a criterion already labelled for its trial
-    # is not drawn again.
+    # (rounds 15, 17, 19 and 20: the one-criterion-per-trial pools were used up; round 21, a
+    # held-out set, several criteria of a trial only); held-out sets stay apart from every other
+    # file all the same, and a criterion already labelled for its trial is not drawn again.
     shares_tuning_trials: bool = False
 
 
@@ -160,6 +162,17 @@ SAMPLES = (
         size=70,
         split="tuning",
         seed=2056,
+        numeric_only=True,
+        shares_tuning_trials=True,
+    ),
+    # Every score and measurement line (20 and 53) of the odd Chia trials and the shared CT.gov
+    # records of trials in no other labelled file, drawn in passes: 73 items of 35 trials, the
+    # Chia items (marked "source": "chia") interleaved with the CT.gov ones.
+    Sample(
+        "ctgov_round21.json",
+        size=73,
+        split="held_out",
+        seed=2057,
         numeric_only=True,
         shares_tuning_trials=True,
     ),
@@ -283,13 +296,19 @@ def test_sample_items_are_criteria_of_their_trials(sample: Sample) -> None:
         assert (item.section, item.text) in criteria, (source, item.nct_id)
 
 
-@pytest.mark.parametrize("file", ["ctgov_round13.json", "ctgov_round16.json"])
-def test_held_out_chia_items_are_odd_trials_after_the_ctgov_part(file: str) -> None:
-    # The even Chia trials are kept for tuning draws; part 2 (Chia) follows part 1 (CT.gov).
+@pytest.mark.parametrize("file", ["ctgov_round13.json", "ctgov_round16.json", "ctgov_round21.json"])
+def test_held_out_chia_items_are_odd_trials(file: str) -> None:
+    # The even Chia trials are kept for tuning draws.
     path = LABELLED / file
     items = load_labels(path)
     sources = _sources(path, "ctgov")
     chia = [item.nct_id for item, source in zip(items, sources, strict=True) if source == "chia"]
     assert set(sources) == {"ctgov", "chia"}
-    assert sources == sorted(sources, key=lambda source: source == "chia")
     assert all(int(nct_id.removeprefix("NCT")) % 2 == 1 for nct_id in chia)
+
+
+@pytest.mark.parametrize("file", ["ctgov_round13.json", "ctgov_round16.json"])
+def test_held_out_chia_part_follows_the_ctgov_part(file: str) -> None:
+    # Rounds 13 and 16 drew part 2 (Chia) once part 1 (CT.gov) ran out.
+    sources = _sources(LABELLED / file, "ctgov")
+    assert sources == sorted(sources, key=lambda source: source == "chia")
