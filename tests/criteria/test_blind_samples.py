@@ -176,6 +176,15 @@ SAMPLES = (
         numeric_only=True,
         shares_tuning_trials=True,
     ),
+    # The same criteria after a second, blind annotation and an adjudication of the disagreements.
+    Sample(
+        "ctgov_round21_adjudicated.json",
+        size=73,
+        split="held_out",
+        seed=2057,
+        numeric_only=True,
+        shares_tuning_trials=True,
+    ),
 )
 by_file = pytest.mark.parametrize("sample", SAMPLES, ids=lambda sample: sample.file)
 
@@ -296,7 +305,15 @@ def test_sample_items_are_criteria_of_their_trials(sample: Sample) -> None:
         assert (item.section, item.text) in criteria, (source, item.nct_id)
 
 
-@pytest.mark.parametrize("file", ["ctgov_round13.json", "ctgov_round16.json", "ctgov_round21.json"])
+@pytest.mark.parametrize(
+    "file",
+    [
+        "ctgov_round13.json",
+        "ctgov_round16.json",
+        "ctgov_round21.json",
+        "ctgov_round21_adjudicated.json",
+    ],
+)
 def test_held_out_chia_items_are_odd_trials(file: str) -> None:
     # The even Chia trials are kept for tuning draws.
     path = LABELLED / file
