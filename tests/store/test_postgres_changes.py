@@ -255,25 +255,66 @@ def test_every_table_but_the_unwatched_notifies(pg_store: PostgresStore, pg_url:
     assert len(rows) > len(UNWATCHED_TABLES)
 
 
+def _watcher_threads() -> int:
+    """Running change watcher threads of this process."""
+    return sum(1 for thread in threading.enumerate() if thread.name == "trialfinder-changes")
+
+
+def _connections(url: str) -> int:
+    """Server connections to `url`'s database (this one, which asks, included)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "select count(*) from pg_stat_activity where datname = current_database()"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def test_closed_stores_leave_no_connection_or_thread(pg_url: str) -> None:
-    def watchers() -> int:
-        return sum(1 for thread in threading.enumerate() if thread.name == "trialfinder-changes")
-
-    def connections() -> int:
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            row = conn.execute(
-                "select count(*) from pg_stat_activity where datname = current_database()"
-            ).fetchone()
-        return int(row[0]) if row else 0
-
-    threads, opened = watchers(), connections()
+    threads, opened = _watcher_threads(), _connections(pg_url)
     for _ in range(5):
         store = PostgresStore(pg_url, pool_size=1)
         assert store._changes is not None
         assert store._changes.wait_listening(WAIT_S)
         store.close()
-    assert watchers() == threads
-    assert _eventually(lambda: connections() <= opened)
+    assert _watcher_threads() == threads
+    assert _eventually(lambda: _connections(pg_url) <= opened)
+
+
+def test_a_store_that_never_counts_starts_no_watcher(pg_url: str) -> None:
+    # A one-shot command: writes and reads, never a count or facet set.
+    threads, opened = _watcher_threads(), _connections(pg_url)
+    store = PostgresStore(pg_url, pool_size=1)
+    try:
+        store.write_batch(_records(0, 3), [])
+        assert store.get_trial("NCT95000001") is not None
+        assert _watcher_threads() == threads
+        # The pool's one connection, no listening one.
+        assert _eventually(lambda: _connections(pg_url) <= opened + 1)
+        assert store._changes is not None
+        assert store._changes.backend_pid is None
+    finally:
+        store.close()
+    assert _watcher_threads() == threads
+    assert _eventually(lambda: _connections(pg_url) <= opened)
+
+
+def test_the_first_count_starts_the_watcher(pg_url: str) -> None:
+    threads = _watcher_threads()
+    store = PostgresStore(pg_url, pool_size=1)
+    try:
+        store.write_batch(_records(0, 3), [])
+        assert _watcher_threads() == threads
+        # Not listening yet: answered by the server, exact.
+        assert _count(store) == 3
+        assert _watcher_threads() == threads + 1
+        assert store._changes is not None
+        assert store._changes.wait_listening(WAIT_S)
+        assert store._changes.backend_pid is not None
+        store.write_batch(_records(3, 2), [])
+        assert _count(store) == 5
+    finally:
+        store.close()
+    assert _watcher_threads() == threads
 
 
 def test_migration_0019_is_as_released() -> None:

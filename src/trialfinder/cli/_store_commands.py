@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -281,32 +282,42 @@ def quarantine_command(
 @app.command("reindex")
 @command
 def reindex_command(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
-    """Rebuild the tantivy text index of an SQLite store (`<db>.tantivy`) from the store."""
-    import time
-
+    """Rebuild the tantivy text index of an SQLite store (`<db>.tantivy`) from the store; on
+    PostgreSQL, rebuild every index packed while reads and writes go on (after a bulk load or
+    a migration: a server's indexes grown row by row are 30-50 % empty)."""
+    from trialfinder.store.postgres import PostgresStore
     from trialfinder.store.sqlite import SQLiteStore
 
     store = open_store(database)
     started = time.perf_counter()
     try:
-        if not isinstance(store, SQLiteStore):
-            raise fail(
-                f"{store.url}: only SQLite stores keep a tantivy text index "
-                "(PostgreSQL searches its own tsvector index)"
-            )
         with progress_bar() as progress:
-            task = progress.add_task("indexing text", total=None, rate=0.0)
+            task = progress.add_task("rebuilding", total=None, rate=0.0)
 
             def on_progress(done: int, total: int) -> None:
                 elapsed = time.perf_counter() - started
                 rate = done / elapsed if elapsed else 0.0
                 progress.update(task, completed=done, total=total, rate=rate)
 
-            trials = store.rebuild_text_index(on_progress)
-        path = store.text_index_path
+            if isinstance(store, PostgresStore):
+                rebuilt = store.rebuild_indexes(on_progress)
+            elif isinstance(store, SQLiteStore):
+                trials = store.rebuild_text_index(on_progress)
+                path = store.text_index_path
+            else:
+                raise fail(f"{store.url}: this store keeps no index `reindex` rebuilds")
     finally:
         store.close()
     seconds = time.perf_counter() - started
+    if isinstance(store, PostgresStore):
+        if as_json:
+            print_json(rebuilt.as_dict())
+            return
+        console.print(
+            f"rebuilt {rebuilt.indexes:,} indexes in {seconds:.1f} s: "
+            f"{rebuilt.bytes_before / 2**20:,.1f} MiB -> {rebuilt.bytes_after / 2**20:,.1f} MiB"
+        )
+        return
     if as_json:
         print_json({"trials": trials, "seconds": round(seconds, 3), "index": str(path)})
         return

@@ -26,8 +26,12 @@ the notifications of its store's schema; while it listens, the store's version i
   A connection that vanishes without closing (a cable, not a server stop) is noticed by TCP
   keepalives (`_KEEPALIVES`: within ~25 s); until then its answers may be stale.
 
-`close()` stops the thread and closes the connection. Each store (each `serve` worker process)
-holds one such connection besides its pool.
+The thread and its connection start with the first `version()` (the store's first remembered
+count or facet set): a store that never asks one (a one-shot command: `ingest`, `show`, ...)
+opens neither. Until the watcher listens, the store asks the server, so a served store's answers
+are the same; only its first few counts cost the server's snapshot. `close()` stops the thread
+and closes the connection. Each store (each `serve` worker process) that counts holds one such
+connection besides its pool.
 """
 
 from __future__ import annotations
@@ -124,8 +128,9 @@ _CONNECT_TIMEOUT_S = 10
 
 
 class ChangeWatcher:
-    """Counts the committed writes to one store's schema, heard by `LISTEN` in a daemon thread;
-    `version()` is (generation, count) while it listens, else None. Thread-safe.
+    """Counts the committed writes to one store's schema, heard by `LISTEN` in a daemon thread
+    started by the first `version()` or `wait_listening()`; `version()` is (generation, count)
+    while it listens, else None. Thread-safe.
 
     `retry_s`: the wait before reconnecting after the connection failed or dropped.
     """
@@ -142,11 +147,14 @@ class ChangeWatcher:
         self._wake_reader, self._wake_writer = socket.socketpair()
         self.backend_pid: int | None = None
         """Server process of the listening connection (None while not listening)."""
-        self._thread = threading.Thread(target=self._run, name="trialfinder-changes", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        """The listening thread, once started (`_start`)."""
 
     def version(self) -> tuple[int, int] | None:
-        """(generation, count of writes heard) while listening; None: ask the server."""
+        """(generation, count of writes heard) while listening; None: ask the server. The first
+        call starts listening."""
+        if self._thread is None:
+            self._start()
         return self._version
 
     def note_write(self) -> None:
@@ -157,20 +165,39 @@ class ChangeWatcher:
                 self._version = (self._generation, self._count)
 
     def wait_listening(self, timeout_s: float) -> bool:
-        """Wait until the watcher listens (or `timeout_s` passed); whether it does."""
+        """Start listening if not yet, and wait until the watcher listens (or `timeout_s`
+        passed); whether it does."""
+        if self._thread is None:
+            self._start()
         return self._listening.wait(timeout_s)
 
     def close(self) -> None:
-        """Stop the thread and close its connection (once; later calls do nothing)."""
-        if self._stopping.is_set():
-            return
-        self._stopping.set()
-        self._wake_writer.send(b"\0")
-        self._thread.join(_CONNECT_TIMEOUT_S + 5)
-        if self._thread.is_alive():
-            _log.warning("the change watcher did not stop within %s s", _CONNECT_TIMEOUT_S + 5)
+        """Stop the thread, if started, and close its connection (once; later calls do
+        nothing)."""
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            # Under the lock: a `_start` either ran before (its thread is joined here) or sees
+            # the watcher stopping and starts nothing.
+            self._stopping.set()
+            thread = self._thread
+        if thread is not None:
+            self._wake_writer.send(b"\0")
+            thread.join(_CONNECT_TIMEOUT_S + 5)
+            if thread.is_alive():
+                _log.warning("the change watcher did not stop within %s s", _CONNECT_TIMEOUT_S + 5)
         self._wake_reader.close()
         self._wake_writer.close()
+
+    def _start(self) -> None:
+        """Start the listening thread (once, and never after `close`)."""
+        with self._lock:
+            if self._thread is not None or self._stopping.is_set():
+                return
+            self._thread = threading.Thread(
+                target=self._run, name="trialfinder-changes", daemon=True
+            )
+            self._thread.start()
 
     # -- the thread ---------------------------------------------------------------------------
 
