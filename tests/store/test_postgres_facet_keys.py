@@ -1,20 +1,22 @@
-"""PostgreSQL facet keys (migration 0011, `postgres_facet_keys`): facets from the counts of the
-keys for filter-only sets, per matching trial's key otherwise; the same facets as counting each
-matching trial's own columns and countries; the keys and their counts follow replaced trials."""
+"""PostgreSQL facet keys (migrations 0011 and 0021, `postgres_facet_keys`): facets and counts
+from the counts of the keys for filter-only sets, per matching trial's key otherwise; the same
+facets and counts as counting each matching trial's own columns and countries; the keys and
+their counts follow replaced trials, and writes by plain SQL (the database keeps them)."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
-from support import FIXTURES
+from support import FIXTURES, shared_data
 from trialfinder.ingest import parse_raw
-from trialfinder.search import SearchQuery, facet_studies
+from trialfinder.search import SearchQuery, count_studies, facet_studies
 from trialfinder.sources.base import RawRecord
 from trialfinder.store import open_store
 from trialfinder.store.base import GeoArea, StoredRecord, StudyFilter
@@ -22,6 +24,7 @@ from trialfinder.store.postgres import PostgresStore
 from trialfinder.store.postgres_facet_keys import (
     answered_by_keys,
     facet_keys_sql,
+    keyed_count_sql,
     split_key_filters,
 )
 from trialfinder.store.postgres_search import study_search_sql
@@ -105,6 +108,59 @@ def test_facets_from_keys_are_those_counted_trial_by_trial(
     expected = _facets_trial_by_trial(pg_real_store.url, query.study_filter())
     assert sum(expected["overallStatus"].values()) > 0
     assert facet_studies(pg_real_store, query) == expected
+
+
+def _count_trial_by_trial(url: str, where: StudyFilter) -> int:
+    """How many trials match `where`, each tested on its own rows."""
+    sql, params = study_search_sql(where, None)
+    with psycopg.connect(url) as conn:
+        row = conn.execute(f"select count(*) from (\n{sql}) as hits", params).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+KEYED_COUNTS = {
+    **{name: QUERIES[name] for name in ("everything", "open", "germany", "phase-3-open")},
+    "women-children-volunteers": QUERIES["women-children-volunteers"],
+    "two-countries-open": SearchQuery(
+        countries=("United States", "Canada"), statuses=("RECRUITING", "NOT_YET_RECRUITING")
+    ),
+    "two-countries-women-children": SearchQuery(
+        countries=("Spain", "France"), sex="FEMALE", age_groups=("CHILD",)
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "query", [*QUERIES.values(), *KEYED_COUNTS.values()], ids=[*QUERIES, *KEYED_COUNTS]
+)
+def test_counts_are_those_counted_trial_by_trial(
+    pg_real_store: PostgresStore, query: SearchQuery
+) -> None:
+    # A trial in both countries has one key listing both: summed once, as counted once here.
+    where = query.study_filter()
+    pg_real_store._answers.size = 0  # every count computed
+    expected = _count_trial_by_trial(pg_real_store.url, where)
+    assert expected > 0
+    assert count_studies(pg_real_store, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "by_keys"),
+    [
+        (KEYED_COUNTS["two-countries-open"], True),
+        (QUERIES["women-children-volunteers"], True),
+        (QUERIES["cancer-us"], False),
+        (QUERIES["term-phases-women-open-countries"], False),
+        (QUERIES["boston-us-no-results"], False),
+        (QUERIES["started-2020"], False),
+    ],
+    ids=["countries-status", "filters", "words-country", "words-filters", "place-country", "age"],
+)
+def test_counts_are_summed_over_keys_for_key_filters_alone(
+    query: SearchQuery, by_keys: bool
+) -> None:
+    assert (keyed_count_sql(query.study_filter()) is not None) == by_keys
 
 
 @pytest.mark.parametrize(
@@ -247,3 +303,148 @@ def test_migration_0011_keys_the_stored_trials(pg_url: str) -> None:
         "RECRUITING": 1
     }
     store.close()
+
+
+@pytest.fixture
+def sample_store(pg_url: str) -> Iterator[PostgresStore]:
+    """A store of the first 120 shared sample studies that remembers no answer."""
+    store = PostgresStore(pg_url, count_cache_size=0)
+    records = []
+    for path in sorted(shared_data("ctgov").glob("NCT*.json"))[:120]:
+        parsed = parse_raw(RawRecord("test", path.name, path.read_bytes(), "ctgov_json"))
+        assert isinstance(parsed, StoredRecord)
+        records.append(parsed)
+    store.write_batch(records, [])
+    yield store
+    store.close()
+
+
+def _one(url: str, sql: str) -> str:
+    """The single value `sql` selects."""
+    rows = _rows(url, sql)
+    assert len(rows) == 1
+    return str(rows[0][0])
+
+
+def _american_cancer_trial(url: str) -> str:
+    """A trial that "cancer in the United States" finds (its key copied in its search rows)."""
+    sql, params = study_search_sql(QUERIES["cancer-us"].study_filter(), None)
+    with psycopg.connect(url) as conn:
+        row = conn.execute(f"select min(nct_id) from (\n{sql}) as hits", params).fetchone()
+    assert row is not None and row[0] is not None
+    return str(row[0])
+
+
+def _plain_insert(url: str, copied: str) -> None:
+    """A new trial and its countries, copied from `copied`'s rows, then a site country more."""
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "create temporary table new_trial on commit drop as "
+            f"select * from trials where nct_id = '{copied}'"
+        )
+        conn.execute("update new_trial set nct_id = 'NCT99999999', overall_status = 'SUSPENDED'")
+        row = conn.execute(
+            """
+            select string_agg(quote_ident(attname), ', ' order by attnum)
+            from pg_attribute
+            where attrelid = 'trials'::regclass
+                and attnum > 0
+                and not attisdropped
+                and attgenerated = ''
+            """
+        ).fetchone()
+        assert row is not None
+        conn.execute(f"insert into trials ({row[0]}) select {row[0]} from new_trial")
+        conn.execute(
+            "create temporary table new_countries on commit drop as "
+            f"select * from trial_countries where nct_id = '{copied}'"
+        )
+        conn.execute("update new_countries set nct_id = 'NCT99999999'")
+        conn.execute("insert into trial_countries select * from new_countries")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            """
+            insert into trial_countries (nct_id, country, first_position)
+            values ('NCT99999999', 'Iceland', 0)
+            """
+        )
+
+
+def _plain_update(url: str, changed: str) -> None:
+    """`changed` another status and sex; its first site country renamed (each committed)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "update trials set overall_status = 'WITHDRAWN', sex = 'FEMALE' "
+            f"where nct_id = '{changed}'"
+        )
+        conn.execute(
+            f"""
+            update trial_countries set country = 'Iceland'
+            where nct_id = '{changed}'
+                and country = (select min(country) from trial_countries where nct_id = '{changed}')
+            """
+        )
+
+
+def _plain_delete(url: str, deleted: str) -> None:
+    """`deleted` gone; a site country of every German trial gone too."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"delete from trials where nct_id = '{deleted}'")
+        conn.execute("delete from trial_countries where country = 'Germany'")
+
+
+def _plain_truncate(url: str, _: str) -> None:
+    """Every site country gone."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("truncate trial_countries")
+
+
+PLAIN_SQL_CHECKED = {
+    name: QUERIES[name]
+    for name in ("everything", "open", "germany", "women-children-volunteers", "cancer")
+} | {
+    "us-women": SearchQuery(countries=("United States",), sex="FEMALE"),
+    "two-countries": SearchQuery(countries=("United States", "Iceland")),
+}
+
+
+@pytest.mark.parametrize(
+    "write",
+    [_plain_insert, _plain_update, _plain_delete, _plain_truncate],
+    ids=["insert", "update", "delete", "truncate"],
+)
+def test_writes_by_plain_sql_keep_the_keys_and_the_counts_right(
+    sample_store: PostgresStore, write: Any
+) -> None:
+    # Before migration 0021 only the store's own writes refreshed the keys: facets summed from
+    # them still counted a trial deleted by plain SQL, and knew no trial inserted so.
+    url = sample_store.url
+    trial = _american_cancer_trial(url)
+    key_before = _one(url, f"select key from trial_facet_keys where nct_id = '{trial}'")
+    write(url, trial)
+    assert _rows(url, KEY_COUNTS) == []
+    assert _rows(url, "select count(*) from facet_keys_pending") == [(0,)]
+    assert _rows(
+        url,
+        """
+        select count(*) from trials
+        full join trial_facet_keys on trial_facet_keys.nct_id = trials.nct_id
+        where trials.nct_id is null or trial_facet_keys.nct_id is null
+        """,
+    ) == [(0,)]
+    for table in ("trial_search", "trial_words", "trial_documents"):
+        assert _rows(
+            url,
+            f"""
+            select count(*) from {table}
+            join trial_facet_keys on trial_facet_keys.nct_id = {table}.nct_id
+            where {table}.facet_key <> trial_facet_keys.key
+            """,
+        ) == [(0,)]
+    if write is _plain_update:
+        key_after = _one(url, f"select key from trial_facet_keys where nct_id = '{trial}'")
+        assert key_after != key_before
+    for query in PLAIN_SQL_CHECKED.values():
+        where = query.study_filter()
+        assert count_studies(sample_store, query) == _count_trial_by_trial(url, where)
+        assert facet_studies(sample_store, query) == _facets_trial_by_trial(url, where)

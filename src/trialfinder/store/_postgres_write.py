@@ -20,7 +20,7 @@ import psycopg
 
 from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, plan_upserts
 from trialfinder.store.postgres_bm25 import refresh_trials
-from trialfinder.store.postgres_facet_keys import refresh_facet_keys
+from trialfinder.store.postgres_facet_keys import REFRESH_PENDING_KEYS
 from trialfinder.store.postgres_geo import AREA_ROWS, DELETE_AREAS, PLACE_AREAS
 from trialfinder.store.rows import (
     COUNTRY_WALK_COLUMNS,
@@ -405,7 +405,9 @@ def _insert_trials(
                 _copy(cursor, table, columns, rows)
         cursor.execute(AREA_ROWS, {"nct_ids": [r.nct_id for r in records]})
     nct_ids = [r.nct_id for r in records]
-    refresh_facet_keys(conn, nct_ids)
+    # The keys of the trials and countries just written (migration 0021's triggers listed
+    # them), which the rows below carry.
+    conn.execute(REFRESH_PENDING_KEYS)
     conn.execute(_COPY_DOCUMENTS)
     conn.execute(_UPSERT_SEARCH_ROWS, {"nct_ids": nct_ids})
     conn.execute(_UPSERT_WORD_ROWS, {"nct_ids": nct_ids})

@@ -13,6 +13,7 @@ from trialfinder.store._postgres_write import CLEAN_PENDING_INDEX_ENTRIES
 from trialfinder.store.postgres_bm25 import SCHEMA_0016 as BM25_SCHEMA
 from trialfinder.store.postgres_bm25 import SCHEMA_0017 as BM25_EXACT_SCHEMA
 from trialfinder.store.postgres_changes import SCHEMA_0019 as CHANGES_SCHEMA
+from trialfinder.store.postgres_facet_keys import SCHEMA_0021 as FACET_KEYS_KEPT_SCHEMA
 from trialfinder.store.sqlite_facet_keys import refresh_facet_keys
 from trialfinder.store.sqlite_text import insert_condition_rows
 from trialfinder.store.sqlite_totals import FACET_KEY_COLUMNS
@@ -1506,5 +1507,17 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             "drop index if exists trial_conditions_term",
             "drop index if exists sites_country_city",
         ),
+    ),
+    Migration(
+        name="0021_facet_keys_kept_by_the_database",
+        # A count of countries and filters read every matching trial (Germany 23 ms, "United
+        # States" open 63 ms at 100k studies, against SQLite's 0.7 ms from its totals); summed
+        # from the facet keys' counts it takes 2-3 ms, but only the store's own writes kept
+        # them, so a write by plain SQL (a trial deleted) left the keys' counts, and the facets
+        # summed from them, wrong. The database now keeps them: triggers list the trials a
+        # statement writes, their keys are refreshed before the transaction commits, and the
+        # keys' counts follow `trial_facet_keys` (store/postgres_facet_keys.py, its docstring).
+        # The counts are recounted and every trial's key refreshed once.
+        statements=FACET_KEYS_KEPT_SCHEMA,
     ),
 )

@@ -54,8 +54,9 @@ _log = logging.getLogger(__name__)
 CHANNEL = "trialfinder_changed"
 """The notification channel (one per database; the payload names the store's schema)."""
 
-UNWATCHED_TABLES = ("schema_migrations", "state")
-"""Tables no count or facet set reads (migrations applied; sync progress): no trigger."""
+UNWATCHED_TABLES = ("facet_keys_pending", "schema_migrations", "state")
+"""Tables no count or facet set reads (trials whose facet keys the transaction refreshes before
+it commits, migration 0021; migrations applied; sync progress): no trigger."""
 
 WATCHED_TABLES_0019 = (
     "facet_keys",

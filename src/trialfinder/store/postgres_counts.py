@@ -22,7 +22,11 @@ from trialfinder.errors import StoreError
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import StudyFilter
 from trialfinder.store.postgres_changes import ChangeWatcher
-from trialfinder.store.postgres_facet_keys import answered_by_keys, facet_keys_sql
+from trialfinder.store.postgres_facet_keys import (
+    answered_by_keys,
+    facet_keys_sql,
+    keyed_count_sql,
+)
 from trialfinder.store.postgres_filters import sparse_country_trials
 from trialfinder.store.postgres_plan import time_limit
 from trialfinder.store.postgres_search import study_search_sql
@@ -91,6 +95,10 @@ def facet_counts(
 
 def _count(conn: Connection, where: StudyFilter, time_limit_s: float) -> int:
     with time_limit(conn, time_limit_s, where):
+        keyed = keyed_count_sql(where)
+        if keyed is not None:
+            row = conn.execute(*keyed).fetchone()
+            return int(row[0]) if row else 0
         narrowed = sparse_country_trials(conn, where)
         if narrowed is None:
             return 0

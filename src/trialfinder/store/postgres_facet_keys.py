@@ -1,25 +1,36 @@
-"""PostgreSQL facet keys: facets tallied per combination of facet columns and countries.
+"""PostgreSQL facet keys: facets and counts tallied per combination of facet columns and countries.
 
 The twin of SQLite's `sqlite_facet_keys.py` and facet totals. Migration 0011 gives every trial a
 facet key (`trial_facet_keys`): one row of `facet_keys` per combination of the facet columns and
 the trial's site countries, carrying how many trials have it. A filter-only facet set (status,
 type, sex, phase, age group, volunteers, results, countries) adds up the counts of the keys the
 filter keeps, a few hundred rows, instead of reading every matching trial and joining its
-countries (2–3 s for all open trials at 600k studies). Any other set counts its matching trials
-per key, one narrow index row each, and splits the few keys; beside words or a place, the
-filters a key answers (its columns, its countries) are tested on the keys rather than on each
-hit (`split_key_filters`), and a place alone is counted from the circle's trial ids without
-reading a trial row.
+countries (2–3 s for all open trials at 600k studies); so does the count of such a filter (one
+country read every trial of it: 13k for Germany at 100k studies, 23 ms). Any other set counts
+its matching trials per key, one narrow index row each, and splits the few keys; beside words
+or a place, the filters a key answers (its columns, its countries) are tested on the keys rather
+than on each hit (`split_key_filters`), and a place alone is counted from the circle's trial ids
+without reading a trial row.
 
-The store refreshes the keys of the trials it writes (`refresh_facet_keys`), in the same
-transaction; keys no trial has any more stay, with a count of 0.
+The database keeps the keys right whatever writes the tables (migration 0021, `SCHEMA_0021`;
+before it only the store's own writes refreshed them, so a trial deleted by plain SQL stayed in
+its key's count, and in the facets and counts summed from it):
+
+- a statement writing `trials` (insert, update) or `trial_countries` (any) lists the trials it
+  wrote in `facet_keys_pending`; before the transaction commits, a deferred trigger refreshes
+  their keys once (`trialfinder_refresh_pending_facet_keys()`: new combinations added, each
+  trial's key set, and copied into the rows that carry it). The store calls that function
+  itself once a batch's trials and countries are written (`REFRESH_PENDING_KEYS`): it writes
+  those rows next;
+- `facet_keys.trials` follows the `trial_facet_keys` rows by statement triggers on that table,
+  so a trial deleted (its key row goes by `on delete cascade`) or a truncate leaves the count.
+
+Keys no trial has any more stay, with a count of 0.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
-from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -42,92 +53,290 @@ KEY_COLUMNS = FILTER_COLUMNS
 _KEY = ", ".join(KEY_COLUMNS)
 
 _SIGNATURES = f"""
-select
-    trials.nct_id,
-    {", ".join(f"trials.{c}" for c in KEY_COLUMNS)},
-    array(
-        select trial_countries.country
-        from trial_countries
-        where trial_countries.nct_id = trials.nct_id
-        order by trial_countries.country
-    ) as countries
-from trials
-where trials.nct_id = any(%(nct_ids)s::text[])
-"""
-"""The facet key values of the trials `nct_ids`."""
+        select
+            trials.nct_id,
+            {", ".join(f"trials.{c}" for c in KEY_COLUMNS)},
+            array(
+                select trial_countries.country
+                from trial_countries
+                where trial_countries.nct_id = trials.nct_id
+                order by trial_countries.country
+            ) as countries
+        from trials
+        where trials.nct_id = any(nct_ids)"""
+"""The facet key values of the trials `nct_ids` (the refreshing function's argument)."""
 
-
-_ADD_KEYS = f"""
-insert into facet_keys ({_KEY}, countries)
-select distinct {_KEY}, countries
-from (
-{_SIGNATURES}) as signatures
-order by {_KEY}, countries
-on conflict do nothing
-"""
-
-_EQUAL_COLUMNS = "\n    and ".join(
+_EQUAL_COLUMNS = "\n            and ".join(
     f"facet_keys.{c} = signatures.{c}" for c in KEY_COLUMNS if c != "healthy_volunteers"
 )
 """The key columns that are never null, equal."""
 
-_CHANGED_KEYS = f"""
-select signatures.nct_id, trial_facet_keys.key, facet_keys.key
-from (
-{_SIGNATURES}) as signatures
-join facet_keys
-    on {_EQUAL_COLUMNS}
-    and facet_keys.healthy_volunteers is not distinct from signatures.healthy_volunteers
-    and facet_keys.countries = signatures.countries
-left join trial_facet_keys on trial_facet_keys.nct_id = signatures.nct_id
-where trial_facet_keys.key is distinct from facet_keys.key
-"""
+_KEY_COPIES = ("trial_search", "trial_words", "trial_documents")
+"""Tables whose rows carry their trial's facet key, for searches with words (migrations 0012
+and 0015)."""
 
 
-def refresh_facet_keys(conn: Connection, nct_ids: Sequence[str]) -> None:
-    """Set the facet key of these trials from their `trials` and `trial_countries` rows,
-    adding the keys not seen before, and move their counts from the old keys to the new."""
-    params = {"nct_ids": list(nct_ids)}
-    conn.execute(_ADD_KEYS, params)
-    changed = conn.execute(_CHANGED_KEYS, params).fetchall()
-    if not changed:
-        return
-    deltas: Counter[int] = Counter()
-    for _, old_key, new_key in changed:
-        deltas[new_key] += 1
-        if old_key is not None:
-            deltas[old_key] -= 1
-    keys = sorted(key for key, delta in deltas.items() if delta)
-    # Locked in key order, so that concurrent writers never wait on each other in a circle.
-    conn.execute(
-        """
-        select key
+def _copy_keys(table: str) -> str:
+    """Statement of the refreshing function: the keys just changed into `table`'s rows."""
+    return f"""
+        update {table}
+        set facet_key = changed.key
+        from unnest(changed_ids, changed_keys) as changed (nct_id, key)
+        where {table}.nct_id = changed.nct_id
+            and {table}.facet_key <> changed.key;"""
+
+
+_REFRESH_FUNCTION = "trialfinder_refresh_facet_keys"
+
+_CREATE_REFRESH_FUNCTION = f"""
+    create function {_REFRESH_FUNCTION}(nct_ids text[]) returns void
+    language plpgsql
+    set search_path from current
+    as $$
+    declare
+        changed_ids text[];
+        changed_keys integer[];
+    begin
+        insert into facet_keys ({_KEY}, countries)
+        select distinct {_KEY}, countries
+        from ({_SIGNATURES}
+        ) as signatures
+        order by {_KEY}, countries
+        on conflict do nothing;
+        with changed as (
+            insert into trial_facet_keys (nct_id, key)
+            select signatures.nct_id, facet_keys.key
+            from ({_SIGNATURES}
+            ) as signatures
+            join facet_keys
+                on {_EQUAL_COLUMNS}
+                and facet_keys.healthy_volunteers
+                    is not distinct from signatures.healthy_volunteers
+                and facet_keys.countries = signatures.countries
+            order by signatures.nct_id
+            on conflict (nct_id) do update set
+                key = excluded.key
+            where trial_facet_keys.key <> excluded.key
+            returning trial_facet_keys.nct_id, trial_facet_keys.key
+        )
+        select array_agg(nct_id order by nct_id), array_agg(key order by nct_id)
+        into changed_ids, changed_keys
+        from changed;
+        if changed_ids is null then
+            return;
+        end if;{"".join(_copy_keys(table) for table in _KEY_COPIES)}
+    end
+    $$
+    """
+"""`_REFRESH_FUNCTION(nct_ids)`: set the facet key of these trials from their `trials` and
+`trial_countries` rows, adding the keys not seen before, and copy the keys that changed into
+the `_KEY_COPIES` rows (a trial with none yet gets its key when the store writes them). A trial
+no longer stored is skipped: its `trial_facet_keys` row went with it (`on delete cascade`).
+The counts follow `trial_facet_keys` by its own triggers (`_CREATE_COUNTING_FUNCTION`)."""
+
+_COUNTING_FUNCTION = "trialfinder_count_facet_keys"
+
+_CREATE_COUNTING_FUNCTION = f"""
+    create function {_COUNTING_FUNCTION}() returns trigger
+    language plpgsql
+    set search_path from current
+    as $$
+    declare
+        moved_keys integer[];
+        deltas integer[];
+    begin
+        if tg_op = 'TRUNCATE' then
+            update facet_keys set trials = 0 where trials <> 0;
+            return null;
+        elsif tg_op = 'INSERT' then
+            select array_agg(key order by key), array_agg(delta order by key)
+            into moved_keys, deltas
+            from (select key, count(*)::integer as delta from added group by key) as moved;
+        elsif tg_op = 'DELETE' then
+            select array_agg(key order by key), array_agg(delta order by key)
+            into moved_keys, deltas
+            from (select key, -count(*)::integer as delta from removed group by key) as moved;
+        else
+            select array_agg(key order by key), array_agg(delta order by key)
+            into moved_keys, deltas
+            from (
+                select key, sum(delta)::integer as delta
+                from (
+                    select key, 1 as delta from added
+                    union all
+                    select key, -1 as delta from removed
+                ) as moves
+                group by key
+                having sum(delta) <> 0
+            ) as moved;
+        end if;
+        -- Locked in key order, so that concurrent writers never wait on each other in a circle.
+        perform
         from facet_keys
-        where key = any(%(keys)s::integer[])
+        where key = any(moved_keys)
         order by key
-        for update
-        """,
-        {"keys": keys},
-    )
-    conn.execute(
-        """
+        for update;
         update facet_keys
-        set trials = facet_keys.trials + deltas.delta
-        from unnest(%(keys)s::integer[], %(deltas)s::integer[]) as deltas (key, delta)
-        where facet_keys.key = deltas.key
-        """,
-        {"keys": keys, "deltas": [deltas[key] for key in keys]},
+        set trials = facet_keys.trials + moved.delta
+        from unnest(moved_keys, deltas) as moved (key, delta)
+        where facet_keys.key = moved.key;
+        return null;
+    end
+    $$
+    """
+"""The trigger function keeping `facet_keys.trials` the number of `trial_facet_keys` rows of
+each key, whatever writes them (the refreshing function, a trial's delete cascading, a
+truncate). Its triggers name their transition tables `added` and `removed`."""
+
+_PENDING_FUNCTION = "trialfinder_facet_keys_pending"
+
+_CREATE_PENDING_FUNCTION = f"""
+    create function {_PENDING_FUNCTION}() returns trigger
+    language plpgsql
+    set search_path from current
+    as $$
+    begin
+        if tg_op = 'INSERT' then
+            insert into facet_keys_pending (nct_id)
+            select distinct nct_id from added
+            order by nct_id
+            on conflict do nothing;
+        elsif tg_op = 'UPDATE' then
+            insert into facet_keys_pending (nct_id)
+            select nct_id from added
+            union
+            select nct_id from removed
+            order by nct_id
+            on conflict do nothing;
+        elsif tg_op = 'DELETE' then
+            insert into facet_keys_pending (nct_id)
+            select distinct nct_id from removed
+            order by nct_id
+            on conflict do nothing;
+        else
+            insert into facet_keys_pending (nct_id)
+            select nct_id from trials
+            order by nct_id
+            on conflict do nothing;
+        end if;
+        return null;
+    end
+    $$
+    """
+"""The trigger function listing the trials whose key may have changed (a `trials` or
+`trial_countries` row written) in `facet_keys_pending`, to be refreshed before the transaction
+commits."""
+
+_REFRESH_PENDING_FUNCTION = "trialfinder_refresh_pending_facet_keys"
+
+_CREATE_REFRESH_PENDING_FUNCTION = f"""
+    create function {_REFRESH_PENDING_FUNCTION}() returns void
+    language plpgsql
+    set search_path from current
+    as $$
+    declare
+        pending text[];
+    begin
+        with refreshed as (
+            delete from facet_keys_pending
+            returning nct_id
+        )
+        select array_agg(nct_id order by nct_id) into pending from refreshed;
+        if pending is not null then
+            perform {_REFRESH_FUNCTION}(pending);
+        end if;
+    end
+    $$
+    """
+"""`_REFRESH_PENDING_FUNCTION()`: refresh the keys of the trials the transaction listed as
+pending, and empty the list (only the transaction's own rows: another's are uncommitted)."""
+
+_AT_COMMIT_FUNCTION = "trialfinder_refresh_facet_keys_at_commit"
+
+_CREATE_AT_COMMIT_FUNCTION = f"""
+    create function {_AT_COMMIT_FUNCTION}() returns trigger
+    language plpgsql
+    set search_path from current
+    as $$
+    begin
+        -- The first of a transaction's events refreshes every pending trial; the others find
+        -- theirs done.
+        if exists (select from facet_keys_pending where nct_id = new.nct_id) then
+            perform {_REFRESH_PENDING_FUNCTION}();
+        end if;
+        return null;
+    end
+    $$
+    """
+
+
+def _statement_trigger(table: str, event: str, function: str) -> str:
+    """A trigger calling `function` after each statement writing `table` by `event`, its rows
+    in the transition tables `added` (insert, update) and `removed` (update, delete)."""
+    tables = {
+        "insert": "referencing new table as added",
+        "update": "referencing old table as removed new table as added",
+        "delete": "referencing old table as removed",
+        "truncate": "",
+    }[event]
+    return f"""
+    create trigger {function}_{event}
+        after {event} on {table}
+        {tables}
+        for each statement
+        execute function {function}()
+    """
+
+
+SCHEMA_0021 = (
+    """
+    create table facet_keys_pending (
+        nct_id text collate "C" primary key
     )
-    conn.execute(
-        """
-        insert into trial_facet_keys (nct_id, key)
-        select nct_id, key
-        from unnest(%(nct_ids)s::text[], %(keys)s::integer[]) as changed (nct_id, key)
-        on conflict (nct_id) do update set
-            key = excluded.key
-        """,
-        {"nct_ids": [row[0] for row in changed], "keys": [row[2] for row in changed]},
-    )
+    """,
+    _CREATE_REFRESH_FUNCTION,
+    _CREATE_COUNTING_FUNCTION,
+    _CREATE_PENDING_FUNCTION,
+    _CREATE_REFRESH_PENDING_FUNCTION,
+    _CREATE_AT_COMMIT_FUNCTION,
+    *(
+        _statement_trigger("trial_facet_keys", event, _COUNTING_FUNCTION)
+        for event in ("insert", "update", "delete", "truncate")
+    ),
+    *(_statement_trigger("trials", event, _PENDING_FUNCTION) for event in ("insert", "update")),
+    *(
+        _statement_trigger("trial_countries", event, _PENDING_FUNCTION)
+        for event in ("insert", "update", "delete", "truncate")
+    ),
+    f"""
+    create constraint trigger {_AT_COMMIT_FUNCTION}
+        after insert on facet_keys_pending
+        deferrable initially deferred
+        for each row
+        execute function {_AT_COMMIT_FUNCTION}()
+    """,
+    # Counts as they are (a trial deleted by plain SQL left its key's count one too high),
+    # then every trial's key refreshed (one written by plain SQL had none or an old one).
+    """
+    update facet_keys
+    set trials = coalesce(counted.trials, 0)
+    from facet_keys as every_key
+    left join (
+        select key, count(*)::integer as trials
+        from trial_facet_keys
+        group by key
+    ) as counted on counted.key = every_key.key
+    where facet_keys.key = every_key.key
+        and facet_keys.trials <> coalesce(counted.trials, 0)
+    """,
+    "set local work_mem = '256MB'",
+    f"select {_REFRESH_FUNCTION}(array(select nct_id from trials order by nct_id))",
+)
+"""Migration 0021: the facet keys kept by the database (module docstring)."""
+
+REFRESH_PENDING_KEYS = f"select {_REFRESH_PENDING_FUNCTION}()"
+"""Refresh the keys of the trials written so far in the transaction (the store, before it
+writes the rows that carry them)."""
 
 
 _SPLIT_KEYS = """
@@ -229,19 +438,21 @@ def _key_conditions(where: StudyFilter, params: dict[str, Any]) -> list[str]:
     return conditions
 
 
-def facet_keys_sql(where: StudyFilter) -> tuple[str, dict[str, Any]]:
-    """Return (sql, params) giving rows (facet, value, trials) for the trials matching `where`:
-    from the keys' counts when `where` only filters on key columns, else per matching trial."""
+def _keyed(where: StudyFilter) -> tuple[str, dict[str, Any]]:
+    """(sql, params): common table expressions ending in `keyed`, the facet keys of the trials
+    matching `where` (their columns and countries) with how many of them have each: the counts
+    of the keys `where` keeps when it filters only on key columns (`answered_by_keys`), else
+    the keys of its hits, the filters the keys answer tested on them (`split_key_filters`)."""
     params: dict[str, Any] = {}
     if answered_by_keys(where):
         conditions = ["facet_keys.trials > 0", *_key_conditions(where, params)]
-        keyed = f"""with keyed as (
+        kept = f"""with keyed as (
     select {_KEY}, countries, trials
     from facet_keys
     where {(chr(10) + "        and ").join(conditions)}
 )
 """
-        return keyed + _SPLIT_KEYS, params
+        return kept, params
     hit_filter, key_filter = split_key_filters(where)
     place = dataclasses.replace(hit_filter, geo=None, countries=(), location_words=())
     if hit_filter.geo is not None and place == StudyFilter():
@@ -259,7 +470,31 @@ keyed as (
     join facet_keys on {(chr(10) + "        and ").join(join_on)}
 )
 """
-    return hits + keyed + _SPLIT_KEYS, params
+    return hits + keyed, params
+
+
+def keyed_count_sql(where: StudyFilter) -> tuple[str, dict[str, Any]] | None:
+    """Return (sql, params) giving how many trials match `where`, summed from the counts of
+    the keys it keeps, when it filters only on key columns and countries (`answered_by_keys`:
+    a few hundred keys, where counting read every trial of a country); None otherwise. A trial
+    in two countries asked has one key listing both: counted once.
+
+    Words beside countries are not counted over the hits' keys as their facets are: the key of
+    each hit is read from its row (one ~4 kB `trial_documents` row a hit), as many rows as the
+    count reads for the hits' ids, which saves only the countries' hash for a large country
+    and loses to the planner's walk from a small one ("cancer" in Iceland: 10 ms counted, 287
+    ms by the keys at 100k studies)."""
+    if not answered_by_keys(where):
+        return None
+    sql, params = _keyed(where)
+    return sql + "select coalesce(sum(trials), 0) from keyed", params
+
+
+def facet_keys_sql(where: StudyFilter) -> tuple[str, dict[str, Any]]:
+    """Return (sql, params) giving rows (facet, value, trials) for the trials matching `where`:
+    from the keys' counts when `where` only filters on key columns, else per matching trial."""
+    sql, params = _keyed(where)
+    return sql + _SPLIT_KEYS, params
 
 
 def _hit_keys(where: StudyFilter) -> tuple[str, str, dict[str, Any]]:
