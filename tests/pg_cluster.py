@@ -25,7 +25,7 @@ HOW_TO_START = (
     f"`export {URL_SETTING}=$(scripts/pg start /tmp/trialfinder-pg)` "
     "(scripts/test does this for you)"
 )
-EXTENSIONS = ("cube", "earthdistance", "pg_trgm", "unaccent")
+EXTENSIONS = ("cube", "earthdistance", "pg_trgm", "unaccent", "intarray")
 """What the PostgreSQL migrations create (`create extension if not exists`)."""
 _schemas = itertools.count()
 

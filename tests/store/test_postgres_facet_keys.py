@@ -22,6 +22,7 @@ from trialfinder.store import open_store
 from trialfinder.store.base import GeoArea, StoredRecord, StudyFilter
 from trialfinder.store.postgres import PostgresStore
 from trialfinder.store.postgres_facet_keys import (
+    KEY_COPIES,
     answered_by_keys,
     facet_keys_sql,
     keyed_count_sql,
@@ -432,7 +433,7 @@ def test_writes_by_plain_sql_keep_the_keys_and_the_counts_right(
         where trials.nct_id is null or trial_facet_keys.nct_id is null
         """,
     ) == [(0,)]
-    for table in ("trial_search", "trial_words", "trial_documents"):
+    for table in KEY_COPIES:
         assert _rows(
             url,
             f"""

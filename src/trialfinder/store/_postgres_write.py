@@ -22,6 +22,7 @@ from trialfinder.store.base import QuarantineEntry, StoredRecord, WriteCounts, p
 from trialfinder.store.postgres_bm25 import refresh_trials
 from trialfinder.store.postgres_facet_keys import REFRESH_PENDING_KEYS
 from trialfinder.store.postgres_geo import AREA_ROWS, DELETE_AREAS, PLACE_AREAS
+from trialfinder.store.postgres_word_ids import WRITE_ROWS as WORD_ID_ROWS
 from trialfinder.store.rows import (
     COUNTRY_WALK_COLUMNS,
     SEARCH_COLUMNS,
@@ -269,6 +270,8 @@ def write(
     if written:
         # Last: it takes the one lock all writers share (see `refresh_trials`).
         refresh_trials(conn, replaced, sorted(written))
+        # Under that lock: the word ids of new words were just assigned.
+        conn.execute(WORD_ID_ROWS, {"nct_ids": sorted(written)})
 
 
 CLEAN_PENDING_INDEX_ENTRIES = """

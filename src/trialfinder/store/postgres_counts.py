@@ -30,6 +30,8 @@ from trialfinder.store.postgres_facet_keys import (
 from trialfinder.store.postgres_filters import sparse_country_trials
 from trialfinder.store.postgres_plan import time_limit
 from trialfinder.store.postgres_search import study_search_sql
+from trialfinder.store.postgres_word_ids import answers_by_word_ids
+from trialfinder.store.postgres_word_ids import hits_sql as word_id_hits_sql
 
 Connection = psycopg.Connection[Any]
 Pool = ConnectionPool[Connection]
@@ -102,11 +104,16 @@ def _count(conn: Connection, where: StudyFilter, time_limit_s: float) -> int:
         narrowed = sparse_country_trials(conn, where)
         if narrowed is None:
             return 0
-        sql, params = study_search_sql(narrowed, None)
-        row = conn.execute(
-            f"select count(*) from (\n{sql}) as hits",
-            params,
-        ).fetchone()
+        if answers_by_word_ids(narrowed):
+            # Fewer pages than the `trial_words` rows: their word ids (migration 0022).
+            hits, params = word_id_hits_sql(narrowed)
+            row = conn.execute(hits + "select count(*) from hits", params).fetchone()
+        else:
+            sql, params = study_search_sql(narrowed, None)
+            row = conn.execute(
+                f"select count(*) from (\n{sql}) as hits",
+                params,
+            ).fetchone()
     return int(row[0]) if row else 0
 
 

@@ -43,6 +43,9 @@ from trialfinder.store.postgres_search import (
     search_rows_table,
     study_search_sql,
 )
+from trialfinder.store.postgres_word_ids import TABLE as WORD_IDS_TABLE
+from trialfinder.store.postgres_word_ids import answers_by_word_ids
+from trialfinder.store.postgres_word_ids import hits_sql as word_id_hits_sql
 from trialfinder.store.rows import FILTER_COLUMNS
 
 Connection = psycopg.Connection[Any]
@@ -71,9 +74,13 @@ _EQUAL_COLUMNS = "\n            and ".join(
 )
 """The key columns that are never null, equal."""
 
-_KEY_COPIES = ("trial_search", "trial_words", "trial_documents")
+_KEY_COPIES_0021 = ("trial_search", "trial_words", "trial_documents")
 """Tables whose rows carry their trial's facet key, for searches with words (migrations 0012
-and 0015)."""
+and 0015), as migration 0021 first copied the keys into them."""
+
+KEY_COPIES = (*_KEY_COPIES_0021, WORD_IDS_TABLE)
+"""Every table whose rows carry their trial's facet key: since migration 0022 also
+`trial_word_ids` (store/postgres_word_ids.py)."""
 
 
 def _copy_keys(table: str) -> str:
@@ -88,8 +95,12 @@ def _copy_keys(table: str) -> str:
 
 _REFRESH_FUNCTION = "trialfinder_refresh_facet_keys"
 
-_CREATE_REFRESH_FUNCTION = f"""
-    create function {_REFRESH_FUNCTION}(nct_ids text[]) returns void
+
+def _create_refresh_function(copies: tuple[str, ...], *, replace: bool = False) -> str:
+    """The statement creating `_REFRESH_FUNCTION`, copying changed keys into `copies`."""
+    create = "create or replace function" if replace else "create function"
+    return f"""
+    {create} {_REFRESH_FUNCTION}(nct_ids text[]) returns void
     language plpgsql
     set search_path from current
     as $$
@@ -124,15 +135,22 @@ _CREATE_REFRESH_FUNCTION = f"""
         from changed;
         if changed_ids is null then
             return;
-        end if;{"".join(_copy_keys(table) for table in _KEY_COPIES)}
+        end if;{"".join(_copy_keys(table) for table in copies)}
     end
     $$
     """
+
+
+_CREATE_REFRESH_FUNCTION = _create_refresh_function(_KEY_COPIES_0021)
 """`_REFRESH_FUNCTION(nct_ids)`: set the facet key of these trials from their `trials` and
 `trial_countries` rows, adding the keys not seen before, and copy the keys that changed into
-the `_KEY_COPIES` rows (a trial with none yet gets its key when the store writes them). A trial
+the `KEY_COPIES` rows (a trial with none yet gets its key when the store writes them). A trial
 no longer stored is skipped: its `trial_facet_keys` row went with it (`on delete cascade`).
 The counts follow `trial_facet_keys` by its own triggers (`_CREATE_COUNTING_FUNCTION`)."""
+
+REFRESH_FUNCTION_0022 = _create_refresh_function(KEY_COPIES, replace=True)
+"""Migration 0022's re-creation of `_REFRESH_FUNCTION`, copying the keys into `trial_word_ids`
+too (0021's could not name it: the table did not exist yet)."""
 
 _COUNTING_FUNCTION = "trialfinder_count_facet_keys"
 
@@ -502,12 +520,16 @@ def _hit_keys(where: StudyFilter) -> tuple[str, str, dict[str, Any]]:
     and how many of them have each key."""
     # The narrow rows carry their trial's key: no join to find it.
     has_keys = search_rows_table(where, None) in ("trial_search", "trial_words", "trial_documents")
-    columns = "trials.nct_id as nct_id" + (", trials.facet_key as key" if has_keys else "")
-    sql, params = study_search_sql(where, None, columns)
-    if sql.startswith("with "):
-        hits = sql.replace("\nselect\n", ",\nhits as (\nselect\n", 1) + ")\n"
+    if answers_by_word_ids(where):
+        # Fewer pages than the `trial_words` rows: their word ids (migration 0022).
+        hits, params = word_id_hits_sql(where)
     else:
-        hits = "with hits as (\n" + sql + ")\n"
+        columns = "trials.nct_id as nct_id" + (", trials.facet_key as key" if has_keys else "")
+        sql, params = study_search_sql(where, None, columns)
+        if sql.startswith("with "):
+            hits = sql.replace("\nselect\n", ",\nhits as (\nselect\n", 1) + ")\n"
+        else:
+            hits = "with hits as (\n" + sql + ")\n"
     hit_keys = (
         """
     select hits.key, count(*) as trials
