@@ -17,6 +17,7 @@ from trialfinder.criteria._extract import (
     triggers_of,
     windows,
 )
+from trialfinder.criteria._lab_context import renamed_by_context
 from trialfinder.criteria._labs import formula_of, measurements, pressures
 from trialfinder.criteria._scores import scores
 from trialfinder.criteria._short_forms import (
@@ -26,6 +27,7 @@ from trialfinder.criteria._short_forms import (
     short_form_definitions,
     without_redefined,
 )
+from trialfinder.criteria._stenosis import stenoses
 from trialfinder.criteria._value_first import values_first
 from trialfinder.criteria.constraints import (
     AgeConstraint,
@@ -335,6 +337,8 @@ def _read(
     labs = measurements(clean, formula)
     labs += pressures(clean, present, labs)
     labs = values_first(clean, present, labs, formula)
+    labs = renamed_by_context(clean, present, labs)
+    labs += stenoses(clean, present)
     found += labs
     score_list = scores(clean, present)
     found += score_list

@@ -11,6 +11,7 @@ from trialfinder.criteria.patterns import (
     negation,
     not_checkable,
     scores,
+    stenosis,
     therapies,
     time_windows,
 )
@@ -23,6 +24,7 @@ TABLES: dict[str, tuple[Pattern, ...]] = {
     "demographics": demographics.PATTERNS,
     "labs": labs.PATTERNS,
     "scores": scores.PATTERNS,
+    "stenosis": stenosis.PATTERNS,
     "time_windows": time_windows.PATTERNS,
     "negation": negation.PATTERNS,
     "therapies": therapies.PATTERNS,

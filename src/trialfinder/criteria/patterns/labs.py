@@ -419,6 +419,26 @@ PATTERNS: tuple[Pattern, ...] = (
         needs_number=True,
         confidence=0.8,
     ),
+    # A glucose value read two hours into a glucose tolerance test: the 2-hour OGTT glucose
+    # ("2-hour plasma glucose ≥ 200 mg/dL", "a 2-hour postload value in the oral glucose tolerance
+    # test of greater than 200 mg/dl"); ``_lab_context.py`` renames the glucose reading the cue
+    # stands before. "24 h" and "12 hours" are no cue.
+    Pattern(
+        name="lab_context_ogtt_2h",
+        kind="lab_context",
+        label="ogtt_2h_glucose",
+        regex=r"""\b(?:2|two)[\s-]*(?:h|hrs?|hours?)\b(?![\s-]*(?:urine|collection|fast))
+        |\bpost[\s-]?load\b""",
+        examples=(
+            "2-hour plasma glucose",
+            "at 2 hours after an oral glucose tolerance test",
+            "a 2-hour postload value",
+            "2hr plasma glucose",
+            "OGTT 2 h glucose",
+        ),
+        non_examples=("24 h urine", "12 hours", "2 hours fasting"),
+        trigger=("hour", "hr", "2h", "2 h", "2-h", "two h", "load"),
+    ),
     Pattern(
         name="formula_schwartz",
         kind="formula",

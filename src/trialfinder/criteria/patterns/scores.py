@@ -51,6 +51,8 @@ BMI_UNIT = (
 )
 # "Karnofsky 60%-100%": a per cent sign may follow each value, a BMI's unit too ("between 23.0
 # kg/m2 and 39.9 kg/m2"); "0, 1, or 2": a comma may come before the last "or".
+# A number that names a question or an item of a scale, not its value: "Question #8", "item 10".
+_NOT_AN_ITEM = r"(?<!\#)(?<!\#\s)(?<!\bquestion\s)(?<!\bquestions\s)(?<!\bitem\s)(?<!\bitems\s)"
 _VALUES = (
     r"(?P<values>"
     + _VALUE
@@ -302,6 +304,7 @@ PATTERNS: tuple[Pattern, ...] = (
         regex=r"(?P<score>{SCORE})"
         + _GAP
         + r"(?:of\s+|between\s+|from\s+|:\s*)?"
+        + _NOT_AN_ITEM
         + _VALUES
         + r"(?!\s*(?:SD|standard\s+deviations?)\b)",
         examples=(
@@ -323,6 +326,8 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         non_examples=(
             "ECOG performance status",
+            'Epworth Sleepiness Scale (ESS): Question #8 score above "0"',
+            "MADRS item 10 rated 4 or more",
             "T-score greater than or equal to 2.5 SD below the mean",
             "ECOG performance status (see Appendix 2)",
             "Karnofsky\r\n        Hematopoietic: 3",
