@@ -50,6 +50,22 @@ def rule(name: str) -> Rule:
     raise KeyError(name)
 
 
+def comparator_bound_at(
+    rule_name: str, text: str, end: int
+) -> tuple[re.Match[str], str, float] | None:
+    """Return (match, comparator, value) of the row `rule_name` matched at `end`, whose groups
+    "op" and "value" read as a comparator and a number, or None: the bound that follows another
+    (a second age bound, a second stenosis share after "or")."""
+    match = rule(rule_name)[1].match(text, end)
+    if match is None:
+        return None
+    op = lexicon.comparator_op(match.group("op"))
+    value = lexicon.parse_number(match.group("value"))
+    if op is None or value is None:
+        return None
+    return match, op, value
+
+
 @cache
 def _all_triggers() -> tuple[str, ...]:
     return tuple(sorted({t for p in all_patterns() for t in p.trigger}))
@@ -445,13 +461,10 @@ def _following_age_bound(
 ) -> tuple[str, float, int, str] | None:
     """Return (comparator, value, end, unit key) of the bound the row `rule_name` matches at
     `end`, or None. A unit other than `key` is taken only when the first bound wrote none."""
-    match = rule(rule_name)[1].match(text, end)
-    if match is None:
+    found = comparator_bound_at(rule_name, text, end)
+    if found is None:
         return None
-    op = lexicon.comparator_op(match.group("op"))
-    value = lexicon.parse_number(match.group("value"))
-    if op is None or value is None:
-        return None
+    match, op, value = found
     unit = match.group("unit")
     if unit is not None and unit.lower()[0] != key:
         if unit_fixed or unit.lower()[0] not in _YEARS_PER:

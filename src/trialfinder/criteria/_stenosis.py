@@ -15,7 +15,15 @@ import re
 from msgspec.structs import replace
 
 from trialfinder.criteria import lexicon
-from trialfinder.criteria._extract import _overlaps, _post_op, applicable, bounds_of, rule, rules
+from trialfinder.criteria._extract import (
+    _overlaps,
+    _post_op,
+    applicable,
+    bounds_of,
+    comparator_bound_at,
+    rule,
+    rules,
+)
 from trialfinder.criteria._labs import _canonical, plain_measurement
 from trialfinder.criteria.constraints import Bounds, Measurement
 
@@ -118,13 +126,10 @@ def stenoses(text: str, present: frozenset[str]) -> list[Measurement]:
 def _second(text: str, end: int, first: Bounds) -> tuple[re.Match[str], Bounds] | None:
     """Return the second bound for the same stenosis after "or" ("< 20% in patients with stent
     implantation or < 50% in those with balloon angioplasty"), on the side of the first."""
-    match = rule("stenosis_or_second")[1].match(text, end)
-    if match is None:
+    found = comparator_bound_at("stenosis_or_second", text, end)
+    if found is None:
         return None
-    op = lexicon.comparator_op(match.group("op"))
-    value = lexicon.parse_number(match.group("value"))
-    if op is None or value is None:
-        return None
+    match, op, value = found
     bounds = bounds_of(op, value)
     if (bounds.low is None) != (first.low is None) or (bounds.high is None) != (first.high is None):
         return None
