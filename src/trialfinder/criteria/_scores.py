@@ -253,8 +253,9 @@ def scores(text: str, present: frozenset[str]) -> list[ScoreConstraint]:
     starts = [start for start, _ in names]
     for pattern, regex in rules("score"):
         if pattern.trigger:  # generic rows search; named rows start at a score's mention
-            if not runs(pattern, present) or (not names and "score" in regex.groupindex):
-                continue  # a row naming the scale after its value needs a scale's name
+            unnamed = not names and "score" in regex.groupindex and pattern.label is None
+            if not runs(pattern, present) or unnamed:
+                continue  # a row naming the scale after its value needs a scale's name or a label
             matches = list(finditer(pattern, regex, text))
         elif pattern.name == _SIGNED_ROW:  # tried only at scales that have negative values
             signed_starts = [start for start, end in names if _has_negative_values(text[start:end])]

@@ -336,18 +336,43 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         confidence=0.85,
     ),
-    # The scale named in a bracket after the values of an unnamed performance status:
-    # "Performance status 0-2 (ECOG)", "0-1 (ECOG PS)"; the bracket must close on the name, so
-    # "0-2 (Karnofsky ≥ 50%)" (another scale's bound) is not read.
+    # The scale named after the values (or a comparator and a value) of an unnamed performance
+    # status, in a bracket or after a linking word: "Performance status 0-2 (ECOG)", "PS 0-2 (WHO
+    # scale)", "performance status of less than or equal to 2 (Zubrod Scale)", "performance status
+    # of 0 to 2 according to the Eastern Cooperative Oncology Group". A bracket must close on the
+    # name, so "0-2 (Karnofsky ≥ 50%)" (another scale's bound) is not read. "WHO" alone names the
+    # WHO performance status, the ECOG scale (the row's label); "PS" is read in capitals only.
     Pattern(
         name="score_values_named_after",
         kind="score",
-        regex=r"""\bperformance\s+status\s*(?:\(\s*PS\s*\)\s*)?(?:of\s+|:\s*|-\s*)?"""
+        regex=r"""\b(?:performance\s+status|(?-i:PS))\s*(?:\(\s*PS\s*\)\s*)?(?:of\s+|:\s*|-\s*)?"""
+        + r"(?:(?P<op>{CMP})\s*(?P<value>"
+        + _VALUE
+        + r")|"
         + _VALUES
-        + r"""\s*\(\s*(?P<score>{SCORE})(?:\s+(?:PS|scale|score))?\s*\)""",
-        examples=("Performance status 0-2 (ECOG)", "performance status of 0-1 (ECOG PS)"),
-        non_examples=("performance status 0-2 (Karnofsky ≥ 50%)", "Performance status 0-2"),
-        trigger=("performance",),
+        + r""")\s*(?:(?P<open>\()\s*|,?\s+(?:on|according\s+to|per|using)\s+(?:the\s+)?)"""
+        + r"""(?:(?P<score>{SCORE})|(?-i:WHO)\b)"""
+        + r"""(?:\s+(?:PS|scale|score|criteria|performance\s+status))?(?(open)\s*\)|(?![\w-]))""",
+        examples=(
+            "Performance status 0-2 (ECOG)",
+            "performance status of 0-1 (ECOG PS)",
+            "PS 0-2 (WHO scale)",
+            "Performance status 0-1 (WHO)",
+            "performance status of 0,1,2 (ECOG Criteria)",
+            "performance status of 0 to 2 according to the Eastern Cooperative Oncology Group",
+            "performance status 0-2 on the ECOG Performance Status (see Appendix B)",
+            "Performance Status of 0 or 1 on the Zubrod scale",
+            "performance status of less than or equal to 2 (Zubrod Scale)",
+        ),
+        non_examples=(
+            "performance status 0-2 (Karnofsky ≥ 50%)",
+            "Performance status 0-2",
+            "ps 0-2 (WHO)",
+            "performance status 0-2 on the day of enrolment",
+            "performance status 0-1 (WHO classification 2016)",
+        ),
+        trigger=("performance", "ps"),
+        label="ECOG",
         confidence=0.85,
     ),
     # An unnamed performance status in the PDQ layout, read as ECOG (the written labelling guide
