@@ -101,3 +101,14 @@ def test_the_reindex_command_rebuilds_a_server_store(pg_url: str) -> None:
     summary = json.loads(result.output)
     assert summary["indexes"] == indexes
     assert summary["bytes_after"] <= summary["bytes_before"]
+
+
+def test_the_reindex_command_says_what_it_rebuilt(pg_url: str) -> None:
+    PostgresStore(pg_url, pool_size=1).close()
+    indexes = len(_indexes(pg_url))
+
+    result = CliRunner().invoke(app, ["reindex", "--database", pg_url])
+
+    assert result.exit_code == 0, result.output
+    assert f"rebuilt {indexes} indexes in " in " ".join(result.output.split())
+    assert "MiB ->" in result.output

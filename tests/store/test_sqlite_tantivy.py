@@ -336,6 +336,15 @@ def test_reindex_rebuilds_the_index(store: SQLiteStore, tmp_path: Path, damage: 
     assert matched is not None and len(matched) == 1
 
 
+def test_reindex_without_json_prints_one_line(store: SQLiteStore, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["reindex", "--database", f"sqlite:///{tmp_path / 'trials.db'}"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"indexed the text of {len(TRIALS)} trials in " in result.output
+    assert "trials.db.tantivy" in result.output
+
+
 def test_fts5_setting_keeps_no_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(sqlite_tantivy.TEXT_INDEX_SETTING, "fts5")
     plain = open_store(f"sqlite:///{tmp_path / 'trials.db'}")

@@ -285,9 +285,6 @@ def reindex_command(database: DatabaseOption = None, as_json: JsonOption = False
     """Rebuild the tantivy text index of an SQLite store (`<db>.tantivy`) from the store; on
     PostgreSQL, rebuild every index packed while reads and writes go on (after a bulk load or
     a migration: a server's indexes grown row by row are 30-50 % empty)."""
-    from trialfinder.store.postgres import PostgresStore
-    from trialfinder.store.sqlite import SQLiteStore
-
     store = open_store(database)
     started = time.perf_counter()
     try:
@@ -299,26 +296,10 @@ def reindex_command(database: DatabaseOption = None, as_json: JsonOption = False
                 rate = done / elapsed if elapsed else 0.0
                 progress.update(task, completed=done, total=total, rate=rate)
 
-            if isinstance(store, PostgresStore):
-                rebuilt = store.rebuild_indexes(on_progress)
-            elif isinstance(store, SQLiteStore):
-                trials = store.rebuild_text_index(on_progress)
-                path = store.text_index_path
-            else:
-                raise fail(f"{store.url}: this store keeps no index `reindex` rebuilds")
+            reindexed = store.reindex(on_progress)
     finally:
         store.close()
-    seconds = time.perf_counter() - started
-    if isinstance(store, PostgresStore):
-        if as_json:
-            print_json(rebuilt.as_dict())
-            return
-        console.print(
-            f"rebuilt {rebuilt.indexes:,} indexes in {seconds:.1f} s: "
-            f"{rebuilt.bytes_before / 2**20:,.1f} MiB -> {rebuilt.bytes_after / 2**20:,.1f} MiB"
-        )
-        return
     if as_json:
-        print_json({"trials": trials, "seconds": round(seconds, 3), "index": str(path)})
+        print_json(reindexed.figures)
         return
-    console.print(f"indexed the text of {trials:,} trials in {seconds:.1f} s into {path}")
+    console.print(reindexed.summary)

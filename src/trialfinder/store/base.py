@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -158,6 +158,14 @@ class StoreStats:
     schema_version: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Reindexed:
+    """What `Store.reindex` did: one line for people and the figures for `--json`."""
+
+    summary: str
+    figures: dict[str, object]
+
+
 class Store(Protocol):
     """Storage for trials, their raw records, sites and quarantine; one per database URL."""
 
@@ -208,6 +216,12 @@ class Store(Protocol):
 
     def list_state(self) -> dict[str, str]:
         """Return every saved progress value by key, in key order."""
+        ...
+
+    def reindex(self, on_progress: Callable[[int, int], None] | None = None) -> Reindexed:
+        """Rebuild the indexes a store keeps beside its rows (SQLite: the tantivy text index;
+        PostgreSQL: every index, packed, while reads and writes go on); `on_progress(done,
+        total)` follows the work."""
         ...
 
     def close(self) -> None:

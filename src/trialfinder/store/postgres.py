@@ -30,6 +30,7 @@ from trialfinder.store._postgres_write import (
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import (
     QuarantineEntry,
+    Reindexed,
     Site,
     SiteFilter,
     StoredCriteria,
@@ -516,6 +517,17 @@ class PostgresStore:
             raise StoreError(
                 f"{self._safe_url}: rebuilding indexes failed ({str(error).strip()})"
             ) from None
+
+    def reindex(self, on_progress: Callable[[int, int], None] | None = None) -> Reindexed:
+        """Rebuild every index packed while reads and writes go on (`rebuild_indexes`)."""
+        rebuilt = self.rebuild_indexes(on_progress)
+        return Reindexed(
+            summary=(
+                f"rebuilt {rebuilt.indexes:,} indexes in {rebuilt.seconds:.1f} s: "
+                f"{rebuilt.bytes_before / 2**20:,.1f} MiB -> {rebuilt.bytes_after / 2**20:,.1f} MiB"
+            ),
+            figures=dict(rebuilt.as_dict()),
+        )
 
     def close(self) -> None:
         """Close every pooled connection and stop listening for writes."""

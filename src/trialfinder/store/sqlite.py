@@ -6,6 +6,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from trialfinder.store import (
 from trialfinder.store.answer_cache import AnswerCache
 from trialfinder.store.base import (
     QuarantineEntry,
+    Reindexed,
     Site,
     SiteFilter,
     StoredCriteria,
@@ -196,6 +198,23 @@ class SQLiteStore:
                 raise StoreError(
                     f"{self.text_index_path}: text index build failed ({error})"
                 ) from None
+
+    def reindex(self, on_progress: Callable[[int, int], None] | None = None) -> Reindexed:
+        """Rebuild the tantivy text index from the stored trials (`rebuild_text_index`)."""
+        started = time.perf_counter()
+        trials = self.rebuild_text_index(on_progress)
+        seconds = time.perf_counter() - started
+        return Reindexed(
+            summary=(
+                f"indexed the text of {trials:,} trials in {seconds:.1f} s "
+                f"into {self.text_index_path}"
+            ),
+            figures={
+                "trials": trials,
+                "seconds": round(seconds, 3),
+                "index": str(self.text_index_path),
+            },
+        )
 
     # -- reading ------------------------------------------------------------------------------
 
