@@ -112,6 +112,9 @@ _SCALE_TRIGGERS = (
     "tool",
 )
 _SHORT_FORM = r"(?-i:(?P<name>[A-Z][a-z]?[A-Z][A-Za-z0-9\-]{0,10}))"
+# A word of a generic scale's name: up to 16 characters, or two eponyms joined by a hyphen whose
+# whole runs longer ("Schwachman-Kulczycki", not its second half alone).
+_GENERIC_WORD = r"[A-Z][A-Za-z0-9\-]{1,15}(?:-[A-Z][A-Za-z0-9]{1,15})?"
 _GENERIC_BOUND = (
     r"(?:\(\s*)?(?:(?:total\s+)?scores?\s+)?(?:(?:must|should)\s+be\s+)?(?:of\s+|:\s*|(?:is|was)\s+)?"
     r"(?:(?P<op>{CMP})\s*"
@@ -612,10 +615,15 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="score_generic",
         kind="score",
-        regex=r"""(?-i:\b(?P<name>[A-Z][A-Za-z0-9\-]{1,15}(?:\s+[A-Z][A-Za-z0-9\-]{1,15}){0,3}))
+        regex=r"""(?-i:\b(?P<name>"""
+        + _GENERIC_WORD
+        + r"""(?:\s+"""
+        + _GENERIC_WORD
+        + r"""){0,3}))
         \)?\s+(?:total\s+)?scores?\s*(?:of\s*)?(?P<op>{CMP})\s*(?P<value>\d+(?:\.\d+)?)""",
         examples=(
             "FACIT-Fatigue score ≥ 30",
+            "Schwachman-Kulczycki score at least 65",
             "ASI-3 scores above 24",
             "Total UPDRS score of at least 20",
             "Concentration Test (SOMC) score ≥ 20",
