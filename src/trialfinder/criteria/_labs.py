@@ -62,9 +62,15 @@ _RENAL = {"egfr", "creatinine_clearance", "creatinine"}
 # tachycardia (greater than 5 beats)", a count of beats. "/min" counts as a rate ("< 50/min").
 _RATE_NAMES = frozenset({"tachycardia", "bradycardia", "sinus tachycardia", "sinus bradycardia"})
 _PER_MINUTE = re.compile(r"\s*(?:/|per\s)\s*min", re.IGNORECASE)
+# Short forms that stand for an analyte only with its unit written: "PVR > 4 Wood units" is the
+# pulmonary vascular resistance, "PVR > 100 cc" a post-void residual.
+_UNIT_WRITTEN_NAMES = frozenset({"pvr"})
 # The canonical units of cell counts, and a number with full stops between groups of three digits.
 _COUNT_UNITS = frozenset({"giga_per_liter", "1/mm**3"})
 _DOTTED_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+# A value written as a multiple of a power of ten that no unit spells, the unit after it:
+# "8 X 10(4) copies/ml", "5 x 10^4 IU/mL" (a count's "x 10(9)/L" is a unit, read as one).
+_POWER_OF_TEN = re.compile(r"\s*[xX×*]\s*10\s*(?:\^|\*\*|\()\s*(?P<exponent>[1-9]|1[0-2])\)?")
 # Analytes kept unconverted when their unit is written in another dimension than the canonical
 # one: GFR and clearance in mL/min with or without "/1.73 m²", FEV1 and FVC in litres, viral
 # loads in IU/mL as often as in copies/mL, the prothrombin time as a share of the normal (the
@@ -112,6 +118,9 @@ _RATIO_AFTER = re.compile(r"\s+ratios?\b", re.IGNORECASE)
 # The end of the cardiac cycle names a ventricle's pressure or size, not the blood pressure:
 # "left ventricular end-diastolic pressure ≤ 15 mmHg", "LV end-systolic diameter > 45 mm".
 _END_OF_PHASE_BEFORE = re.compile(r"\bend[-\s]\Z", re.IGNORECASE)
+# An intervertebral disc's height is not the patient's: "disc height of at least 5 mm", "central
+# disc height less than 4 millimeters" (a spine device's criterion, read as no measurement).
+_DISC_BEFORE = re.compile(r"\bdis[ck]s?\s+\Z", re.IGNORECASE)
 # Names of a group of analytes and their members: when the criterion names a member beside one
 # ("transaminases (ALT and AST)", "transaminase (AST)"), the member is what is measured; beside
 # other analytes only ("Transaminases, alkaline phosphatase, total bilirubin ≤ 5 × ULN"), the
@@ -297,6 +306,11 @@ def _read_values(match: re.Match[str], text: str, counted: bool) -> _Read | None
         value = 1.0  # "≤ ULN": the limit itself
     if value is None:
         return None
+    end = match.end()
+    if unit is None and value_text:
+        scaled = _times_power_of_ten(text, match.end("value"), value)
+        if scaled is not None:
+            value, unit, end = scaled
     op_text = _group(match, "op")
     op = lexicon.comparator_op(op_text) if op_text else None
     if op is None and _group(match, "within") is not None:
@@ -307,18 +321,39 @@ def _read_values(match: re.Match[str], text: str, counted: bool) -> _Read | None
             return None
         op = _post_op(post)
     bounds = bounds_of(op, value)
-    end = match.end()
     if _group(match, "uln") is None:
         chain = rule("lab_chain")[1].match(text, end)
         if chain is not None:
             second_op = lexicon.comparator_op(chain.group("op"))
             second = lexicon.parse_number(chain.group("value"))
             if second_op is not None and second is not None:
+                if op == "eq" and second_op in {"le", "lt"} and second > value:
+                    # "eGFR =20 mL/min and <60 mL/min": an old record's "≥" lost as "=";
+                    # an upper bound above it makes the "=" the range's other end
+                    bounds = Bounds(low=value)
                 merged = _merge(bounds, bounds_of(second_op, second))
                 if merged is not None and (merged.low or 0) < (merged.high or 0):
                     bounds, end = merged, chain.end()
                     unit = unit or chain.group("unit")
     return _Read(bounds, unit, end)
+
+
+def _times_power_of_ten(text: str, at: int, value: float) -> tuple[float, str, int] | None:
+    """Return (value, unit, end) of "8 X 10(4) copies/ml" read at the multiplication sign after
+    the value (``at``), or None when no power of ten and unit follow."""
+    power = _POWER_OF_TEN.match(text, at)
+    if power is None:
+        return None
+    unit = _unit_after().match(text, power.end())
+    if unit is None:
+        return None  # "30 x 10(9)/1", "2.5 x 10^6 CD34+ cells/kg": no unit read
+    return value * 10 ** int(power.group("exponent")), unit.group("unit"), unit.end()
+
+
+@cache
+def _unit_after() -> re.Pattern[str]:
+    """Return the regex of a unit written after a value, blanks first."""
+    return re.compile(r"\s*(?P<unit>" + lexicon.unit_regex() + ")")
 
 
 @lru_cache(maxsize=4096)
@@ -479,6 +514,7 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
             or (_labels_a_value(text, mention_start, mention_end))
             or _a_ratio_term(text, before, mention_end)
             or _END_OF_PHASE_BEFORE.search(before)
+            or _DISC_BEFORE.search(before)
         ):
             continue
         for pattern, regex in _after_analyte():
@@ -527,6 +563,8 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
             titre = _group(match, "titre") is not None
             named: dict[str, tuple[lexicon.Lab, Bounds | None]] = {}
             for name in analytes:
+                if read.unit is None and name.lower() in _UNIT_WRITTEN_NAMES:
+                    continue  # "post-void residual (PVR) > 100cc": no resistance unit
                 lab = _lab_named(name, lowered)
                 only = _ONLY_ROW.get(lab.name) if lab is not None else None
                 if (only is not None or pattern.label in _ONLY_LABELS) and only != pattern.label:
@@ -669,25 +707,27 @@ def _other_side(text: str, start: int, read: _Read, labs: list[lexicon.Lab]) -> 
 
     Only a one-sided bound followed by one on the opposite side, beyond it, counts: "≤ 200
     cells/mm3 or ≤ 15%" gives two ways to meet one side, "> 5 or < 10" no excluded middle.
-    Without a unit of its own the second bound takes the first's. Its span starts at the
-    analyte's name (``start``), which both bounds measure.
+    After an equality, a second one with another value counts ("Hgb =8.5 g/dL and =11.5
+    g/dL", see the row ``lab_equal_again``). Without a unit of its own the second bound takes
+    the first's. Its span starts at the analyte's name (``start``), which both bounds measure.
     """
-    if (read.bounds.low is None) == (read.bounds.high is None):
+    first_low, first_high = read.bounds.low, read.bounds.high
+    equal = first_low is not None and first_low == first_high
+    if (first_low is None) == (first_high is None) and not equal:
         return []
-    pattern, regex = rule("lab_other_side")
+    pattern, regex = rule("lab_equal_again" if equal else "lab_other_side")
     match = regex.match(text, read.end)
     if match is None:
         return []
-    op = lexicon.comparator_op(match.group("op"))
+    op = "eq" if equal else lexicon.comparator_op(match.group("op"))
     value = lexicon.parse_number(match.group("value"))
     if op is None or value is None:
         return []
     bounds = bounds_of(op, value)
-    first_low, first_high = read.bounds.low, read.bounds.high
     beyond = (bounds.low is not None and first_high is not None and bounds.low >= first_high) or (
         bounds.high is not None and first_low is not None and bounds.high <= first_low
     )
-    if not beyond:
+    if not beyond or value == first_low:
         return []
     unit = match.group("unit") or read.unit
     out = []

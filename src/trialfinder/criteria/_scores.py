@@ -29,7 +29,13 @@ from trialfinder.criteria.tables import finditer
 _ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0, "VI": 6.0}
 _CHILD_PUGH = {"A": (5.0, 6.0), "B": (7.0, 9.0), "C": (10.0, 15.0)}
 _RANGE_SEP = re.compile(r"\s*(?:-|–|~|to|through)\s*", re.IGNORECASE)
-_LIST_SEP = re.compile(r"\s*%?\s*(?:,|or|and|/|-|–|~|to|through)\s*", re.IGNORECASE)
+_LIST_SEP = re.compile(r"\s*%?\s*(?:,|or|and|&|/|-|–|~|to|through)\s*", re.IGNORECASE)
+# The class word written again inside a list: "grade III or grade IV".
+_CLASS_WORD = re.compile(r"\b(?:class|grade|stage)\s+", re.IGNORECASE)
+# A list or range that goes on after a value: "ECOG =0-2" is a range, not "= 0".
+_LIST_GOES_ON = re.compile(
+    r"\s*(?:,\s*(?:or|and)?|or|and|&|-|–|to)\s*(?:\d|(?-i:[IV]+)\b)", re.IGNORECASE
+)
 _BMI_UNIT = re.compile(BMI_UNIT, re.IGNORECASE)  # "23.0 kg/m2 and 39.9": the unit, not a value
 _DECIMAL_COMMA = re.compile(DECIMAL_COMMA)
 _MINUS = frozenset({"-", "−"})
@@ -84,9 +90,12 @@ def _decimal_points(text: str) -> str:
     return _DECIMAL_COMMA.sub(lambda m: m.group().replace(",", "."), text)
 
 
-def _score_value(score: lexicon.Score, text: str) -> float | None:
+def _score_value(score: lexicon.Score, text: str, classed: bool = False) -> float | None:
+    """Return the value ``text`` writes on ``score``'s scale, or None when it is off the scale;
+    a roman numeral is read on a roman scale, or on any scale after a class word (``classed``:
+    "GOLD stage III" is stage 3)."""
     text = _decimal_points(text.strip().replace("−", "-"))  # a typographic minus: "T ≤ −2.5"
-    if text in _ROMAN and score.scale == "roman":
+    if text in _ROMAN and (score.scale == "roman" or classed):
         return _ROMAN[text]
     if text in _CHILD_PUGH:
         return None
@@ -173,13 +182,15 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
     elif values is not None:
         if score.low < 0 and text[match.start("values") - 1 : match.start("values")] in _MINUS:
             return None  # "T-score worse than -1.0": a negative value this list cannot read
+        values = _CLASS_WORD.sub("", values)  # "grade III or grade IV"
         parts = [p for p in _LIST_SEP.split(_BMI_UNIT.sub(" ", _decimal_points(values))) if p]
         if score.scale == "letter" and all(p in _CHILD_PUGH for p in parts):
             classes = tuple(parts)
             spans = [_CHILD_PUGH[p] for p in parts]
             bounds = Bounds(low=min(s[0] for s in spans), high=max(s[1] for s in spans))
         else:
-            numbers = [_score_value(score, p) for p in parts]
+            classed = _group(match, "classed") is not None
+            numbers = [_score_value(score, p, classed) for p in parts]
             if not numbers or any(n is None for n in numbers):
                 return None
             known = [n for n in numbers if n is not None]
@@ -202,6 +213,8 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
             value = found
         op_text = _group(match, "op")
         op = lexicon.comparator_op(op_text) if op_text else None
+        if op == "eq" and _LIST_GOES_ON.match(text, match.end("value")):
+            return None  # "ECOG =0-2": the list's own row reads the range
         if op is None:
             post = _group(match, "post")
             if post is None:
@@ -209,9 +222,14 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
             op = _post_op(post)
         bounds = bounds_of(op, value)
         low_text = _group(match, "low")
-        if low_text is not None:  # "from 18.5 to less than 25"
+        if low_text is not None:  # "from 18.5 to less than 25", "at least 40 and at most 90"
             range_low = _score_value(score, low_text)
-            merged = None if range_low is None else _merge(bounds_of("ge", range_low), bounds)
+            low_op = lexicon.comparator_op(_group(match, "low_op") or "≥")
+            merged = (
+                None
+                if range_low is None or low_op is None
+                else _merge(bounds_of(low_op, range_low), bounds)
+            )
             if merged is None:
                 return None
             bounds = merged
@@ -221,7 +239,7 @@ def _score_bounds(score: lexicon.Score, match: re.Match[str], text: str) -> Scor
             second = _score_value(score, chain.group("value"))
             if second_op is not None and second is not None:
                 merged = _merge(bounds, bounds_of(second_op, second))
-                if merged is not None:
+                if merged is not None and not _empty(merged):  # "BMI <18 and >35": two sides
                     bounds, end = merged, chain.end()
         if bounds.high is None and bounds.low is not None:
             bounds, end = _range_end(score, bounds, text, end)
@@ -353,10 +371,18 @@ def _range_end(score: lexicon.Score, bounds: Bounds, text: str, end: int) -> tup
     return (bounds, end) if merged is None else (merged, match.end())
 
 
-def _other_side(score: lexicon.Score, found: ScoreConstraint, text: str) -> ScoreConstraint | None:
-    """Return the bound on the other side after "or": "BMI less than 20 or greater than 50".
+def _empty(bounds: Bounds) -> bool:
+    """Return True when a range holds no value: its low end above its high end."""
+    return bounds.low is not None and bounds.high is not None and bounds.low > bounds.high
 
-    Only a one-sided bound followed by one on the opposite side counts; "≤ 2 or ≤ 3" does not.
+
+def _other_side(score: lexicon.Score, found: ScoreConstraint, text: str) -> ScoreConstraint | None:
+    """Return the second bound after "or" or "and": "BMI less than 20 or greater than 50".
+
+    Only a one-sided bound counts, followed by one on the opposite side ("or", or "and" where
+    the two sides leave no value between them: "BMI <18 and >35"), or on the same side where a
+    bracket names the group each bound is for ("≥70% (MAC) or ≥60% (RIC)"); "≤ 2 or ≤ 3" does
+    not.
     """
     if (found.bounds.low is None) == (found.bounds.high is None):
         return None
@@ -369,10 +395,20 @@ def _other_side(score: lexicon.Score, found: ScoreConstraint, text: str) -> Scor
     if op is None or value is None:
         return None
     bounds = bounds_of(op, value)
-    if (bounds.low is None) == (found.bounds.low is None):
+    same_side = (bounds.low is None) == (found.bounds.low is None)
+    for_groups = match.group("group_before") is not None or match.group("group_after") is not None
+    if same_side and not (for_groups and match.group("join").lower() == "or"):
         return None
+    if match.group("join").lower() == "and" and not _empty(
+        Bounds(
+            low=found.bounds.low if bounds.low is None else bounds.low,
+            high=found.bounds.high if bounds.high is None else bounds.high,
+        )
+    ):
+        return None  # "> 21 and < 35" is one range, read by the chain
+    group_after = match.group("group_after")  # "(South Asian)": the group, not the score
     return ScoreConstraint(
-        span=(match.start("op"), match.end()),
+        span=(match.start("op"), match.start("group_after") if group_after else match.end()),
         confidence=0.0,
         rule=pattern.name,
         score=found.score,

@@ -194,14 +194,16 @@ def _score_names(text: str, found: list[ScoreConstraint]) -> list[tuple[int, int
     """Return the spans that name the scales of ``found``, or a whole span when none is listed.
 
     A condition inside a scale's name is part of the name ("Beck Depression Inventory"); one
-    between the name and the values is the patient's ("VAS back pain score of at least 50 mm").
+    between the name and the values is the patient's ("VAS back pain score of at least 50 mm",
+    "class III or IV heart failure as defined by the New York Heart Association (NYHA)
+    functional classification", whose name runs on past the span the values end).
     """
     if not found:
         return []
     names = lexicon.score_index().find(text)
     spans: list[tuple[int, int]] = []
     for score in found:
-        inside = [n for n in names if score.span[0] <= n[0] and n[1] <= score.span[1]]
+        inside = [n for n in names if score.span[0] <= n[0] < score.span[1]]
         spans += inside or [score.span]
     return spans
 

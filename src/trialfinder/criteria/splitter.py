@@ -44,6 +44,9 @@ class CriteriaLists(msgspec.Struct, frozen=True, kw_only=True):
 _ESCAPE = re.compile(r"\\(?=[^\w\s])")
 _ENTITY = re.compile(r"\\?&(lt|gt|le|ge);")
 _ENTITIES = {"lt": "<", "gt": ">", "le": "≤", "ge": "≥"}
+# Older records keep a character their export could not encode as its code point, in R's
+# "<U+2264>" form: "eGFR <U+2265> 60", "measuring the <U+0391><U+0392><U+0399>".
+_CODE_POINT = re.compile(r"<U\+(?P<hex>[0-9A-Fa-f]{4,5})>")
 
 
 def _entity(match: re.Match[str]) -> str:
@@ -51,11 +54,18 @@ def _entity(match: re.Match[str]) -> str:
     return " " * (len(match.group()) - 1) + _ENTITIES[match.group(1)]
 
 
+def _code_point(match: re.Match[str]) -> str:
+    """Return the character a "<U+2264>" escape stands for, blank-padded to its length."""
+    return " " * (len(match.group()) - 1) + chr(int(match.group("hex"), 16))
+
+
 def unescape(text: str) -> str:
-    """Return ``text`` with markdown backslash escapes blanked out and the comparator entities
-    ("&gt;") read; the length is unchanged."""
+    """Return ``text`` with markdown backslash escapes blanked out, the comparator entities
+    ("&gt;") and code-point escapes ("<U+2265>") read; the length is unchanged."""
     if "&" in text:
         text = _ENTITY.sub(_entity, text)
+    if "<U+" in text:
+        text = _CODE_POINT.sub(_code_point, text)
     return _ESCAPE.sub(" ", text) if "\\" in text else text
 
 

@@ -220,6 +220,19 @@ PATTERNS: tuple[Pattern, ...] = (
             " or ≥ 3 mg/dL for Gilbert's syndrome",
         ),
     ),
+    # A second value given with "=" after a first one, in old records whose "≥" and "≤" were
+    # lost as "=": "Hgb =8.5 g/dL and =11.5 g/dL", "body weight = 55 kg and = 140 kg". The
+    # applier reads each as written, one equality per value, both for the first's analyte.
+    Pattern(
+        name="lab_equal_again",
+        kind="lab_chain",
+        regex=r"""\s*(?:,\s*)?(?:and|or)\s*=\s*(?P<op>)(?P<value>{NUM})
+        (?![^;,()\n]{0,25}?\b(?:for|in|if|when)\s)
+        \s*(?P<unit>{UNIT})?
+        (?!\s*(?:years?|yrs?|months?|weeks?|days?|hours?)\b)""",
+        examples=(" and =11.5 g/dL", " and = 140 kg"),
+        non_examples=(" and < 60 mL/min", " and = 65 years", " or = 3 mg/dL for Gilbert's"),
+    ),
     # A second bound for a subgroup, read after the first: "≤ 1.5 × ULN or ≤ 3 × ULN for
     # Gilbert's syndrome", "(≤ 5 × ULN for patients with liver metastases)". The subgroup runs to
     # a bracket, comma, semicolon, full stop, blank line or the end, and holds no number or

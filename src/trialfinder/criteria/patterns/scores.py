@@ -53,12 +53,17 @@ BMI_UNIT = (
 # kg/m2 and 39.9 kg/m2"); "0, 1, or 2": a comma may come before the last "or".
 # A number that names a question or an item of a scale, not its value: "Question #8", "item 10".
 _NOT_AN_ITEM = r"(?<!\#)(?<!\#\s)(?<!\bquestion\s)(?<!\bquestions\s)(?<!\bitem\s)(?<!\bitems\s)"
+# "ASA 1 & 2": an ampersand joins two values too; "grade III or grade IV": the class word may be
+# written again before a roman numeral (not before a digit: "ECOG 0-1 and grade 2 neuropathy").
+_CLASS_WORD_AGAIN = r"(?:(?:class|grade|stage)\s+(?=[IV]))?"
 _VALUES = (
     r"(?P<values>"
     + _VALUE
     + r"(?:\s*(?:%|"
     + BMI_UNIT
-    + r")?\s*(?:,\s*(?:or|and)?|or|and|-|–|~|to|through|/)\s*(?-i:"
+    + r")?\s*(?:,\s*(?:or|and)?|or|and|&|-|–|~|to|through|/)\s*"
+    + _CLASS_WORD_AGAIN
+    + r"(?-i:"
     + _VALUE
     + r"))*)"
 )
@@ -306,7 +311,7 @@ PATTERNS: tuple[Pattern, ...] = (
         kind="score",
         regex=r"(?P<score>{SCORE})"
         + _GAP
-        + r"(?:of\s+|between\s+|from\s+|:\s*)?"
+        + r"(?:of\s+|between\s+|from\s+|:\s*|=\s*)?"  # "ECOG=0-1": "=" before a range
         + _NOT_AN_ITEM
         + _VALUES
         + r"(?!\s*(?:SD|standard\s+deviations?)\b)",
@@ -326,6 +331,9 @@ PATTERNS: tuple[Pattern, ...] = (
             "Fitzpatrick Skin Type I to VI",
             "ECOG performance score (PS) of 0, 1, or 2.",
             "ECOG performance status of 0,1, or 2",
+            "ECOG=0-1",
+            "ASA 1 & 2",
+            "New York Heart Association grade III or grade IV congestive heart failure",
         ),
         non_examples=(
             "ECOG performance status",
@@ -502,17 +510,24 @@ PATTERNS: tuple[Pattern, ...] = (
         confidence=0.8,
     ),
     # The value before the scale's name: "at least grade 3 according to the Guillain-Barre
-    # Study Group grading scale", "≥ 20 on the MADRS".
+    # Study Group grading scale", "≥ 20 on the MADRS"; a lower bound may come first ("at least
+    # 40mm and not more than 90mm of 100mm on low back pain visual analogue scale", "≥ 40 to ≤
+    # 90 mm on the VAS"), and the pain rated may stand before the scale's name.
     Pattern(
         name="score_value_first",
         kind="score",
-        regex=r"(?P<op>{CMP})\s*(?:(?:grade|class|stage|score)\s+(?:of\s+)?)?(?P<value>"
+        regex=r"(?:(?P<low_op>{CMP})\s*(?P<low>"
+        + _VALUE
+        + r")\s*(?:%|mm\b)?\s*(?:,\s*)?(?:and|to|but)\s*)?"  # "at least 40mm and"
+        + r"(?P<op>{CMP})\s*(?:(?:grade|class|stage|score)\s+(?:of\s+)?)?(?P<value>"
         + _VALUE
         + r""")\s*(?:%|mm\b)?\s+(?:points?\s+)?             # "≥ 20 points", "≥ 40%", "≥ 40 mm"
+        (?:(?:of|out\s+of)\s+(?:a\s+|the\s+)?\d{1,3}\s*mm\s+)?              # "of 100mm"
         (?:according\s+to|on|by|per|using|as\s+(?:measured|assessed)\s+by)\s+
         (?:the\s+|an?\s+)?(?:\d{1,2}[-\s]item\s+)?                    # "the 17-item"
         (?:0\s*(?:-\s*to\s*-|-|–|to)\s*10\s+(?!(?:pain\s+)?(?:VAS|visual)))?  # "the 0-to-10"
-        (?:\d{1,3}[\s-]*(?:mm|points?)\s+(?:pain\s+)?)?                 # "a 100-mm (pain) VAS"
+        (?:\d{1,3}[\s-]*(?:mm|points?)\s+)?                                 # "a 100-mm VAS"
+        (?:(?:low\s+)?(?:back\s+|leg\s+)?pain\s+)?                  # "(low back) pain VAS"
         """
         + _LONG_NAME_BEFORE
         + r"(?P<score>{SCORE})",  # the scale's name
@@ -528,6 +543,9 @@ PATTERNS: tuple[Pattern, ...] = (
             "at least 40 on a 100-point pain visual analog scale",
             "greater than 4 on the 0-to-10 numerical pain rating scale",
             "≥ 5 on a 0 to 10 numeric rating scale",
+            "at least 40mm and not more than 90mm of 100mm on low back pain visual analogue scale",
+            "≥ 40 mm and ≤ 80 mm on low back pain visual analog scale",
+            "≥ 40 to ≤ 90 mm on the VAS",
         ),
         # A VAS rated 0-10 is not on the shipped 0-100 VAS scale.
         non_examples=(
@@ -556,6 +574,37 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         non_examples=("between 40 and 80 years on the VAS", "a score of 15 on the MADRS"),
         trigger=("between", "score"),
+    ),
+    # Classes, grades or stages written before the scale's name and "according to", "by" or
+    # "per" (a noun and a bracket may stand between): "class III-IV according to NYHA", "Class
+    # II and III by the New York Heart Association (NYHA)", "COPD stage III or IV according to
+    # GOLD criteria", "class IV cardiovascular disease (according to the New York Heart
+    # Association, 1964)". A roman numeral after the class word is its number on any scale.
+    Pattern(
+        name="score_value_first_classes",
+        kind="score",
+        regex=r"""\b(?P<classed>class|grade|stage)\s+(?:of\s+)?"""
+        + _VALUES
+        + r"(?!\s*"  # "class III or higher": a direction, read by score_value_first_postfix
+        + POST
+        + r""")(?:\s+(?![IV]+\b)[a-z][\w-]*){0,3}?               # "cardiovascular disease"
+        \s*,?\s*(?:\(\s*)?(?:according\s+to|by|per|as\s+defined\s+by)\s+(?:the\s+)?"""
+        + _LONG_NAME_BEFORE
+        + r"(?P<score>{SCORE})",
+        examples=(
+            "cardiac function class III-IV according to NYHA cardiac function classification",
+            "heart failure (CHF) Class III/IV according to the New York Heart Association (NYHA)",
+            "Functional class II, III or IV by the New York Heart Association (NYHA)",
+            "COPD stage III or IV according to GOLD criteria",
+            "class IV cardiovascular disease (according to the New York Heart Association, 1964)",
+        ),
+        non_examples=(
+            "grade 3 or 4 neutropenia according to the investigator",
+            "class III or IV",
+            "grade 2 or higher by CTCAE",
+            "heart failure class III or higher according to NYHA",
+        ),
+        trigger=("according", " by ", " per ", "defined"),
     ),
     Pattern(
         name="score_value_first_postfix",
@@ -600,17 +649,31 @@ PATTERNS: tuple[Pattern, ...] = (
         non_examples=(" and ≤ 35", " to 30 days", " and 30"),
     ),
     # The other side of an excluded middle, read after a score's bound: "BMI less than 20 or
-    # greater than 50", "AUDIT score of < 5 or > 26"; the applier keeps it only when it limits the
-    # other side, as a second constraint (the two cannot hold at once).
+    # greater than 50", "AUDIT score of < 5 or > 26", "BMI <18 and >35" (no BMI is both: the
+    # two sides of an exclusion); the applier keeps it only when it limits the other side, as a
+    # second constraint (the two cannot hold at once). A bound for a group named in a bracket may
+    # be on the same side: "Karnofsky ≥70% (MAC) or ≥60% (RIC)", "BMI > 30 kg/m2 or > 27.5
+    # kg/m2 (South Asian)".
     Pattern(
         name="score_other_side",
         kind="score_chain",
-        regex=r"""\s*(?:kg/m\s*(?:2|²|\^2)\s*)?(?:,\s*)?or\s+(?P<op>{CMP})\s*
+        regex=r"""\s*%?\s*(?:kg\s*/\s*m\s*(?:2|²|\^2)\s*)?(?P<group_before>\([^()\n]{1,40}\)\s*)?
+        (?:,\s*)?(?P<join>or|and)\s*(?P<op>{CMP})\s*
         (?P<value>"""
         + _NUMBER
-        + r""")(?![\d.]|\s*(?:years?|yrs?|months?)\b)""",
-        examples=(" or greater than 50", " or > 26", " kg/m2 or > 40", " or > 29,9"),
-        non_examples=(" and ≤ 35", " or ECOG 2", " or > 65 years"),
+        + r""")(?!\d|\.\d|\s*(?:years?|yrs?|months?)\b)                  # "50." ends a sentence
+        (?:\s*(?:%|kg\s*/\s*m\s*(?:2|²|\^2)))?(?P<group_after>\s*\([^()\n]{1,40}\))?
+        (?!\s*(?:mm\s+|points?\s+)?(?:on|according\s+to|per|using)\s)  # another scale's value""",
+        examples=(
+            " or greater than 50",
+            " or > 26",
+            " kg/m2 or > 40",
+            " or > 29,9",
+            " and> 35",
+            "% (MAC) or ≥60% (RIC)",
+            "Kg/m2 or > 27.5 Kg/m2 (South Asian)",
+        ),
+        non_examples=(" or ECOG 2", " or > 65 years", " and ECOG 2", " and < 10 on the YMRS"),
     ),
     Pattern(
         name="score_generic",
