@@ -399,13 +399,10 @@ def _other_side(score: lexicon.Score, found: ScoreConstraint, text: str) -> Scor
     for_groups = match.group("group_before") is not None or match.group("group_after") is not None
     if same_side and not (for_groups and match.group("join").lower() == "or"):
         return None
-    if match.group("join").lower() == "and" and not _empty(
-        Bounds(
-            low=found.bounds.low if bounds.low is None else bounds.low,
-            high=found.bounds.high if bounds.high is None else bounds.high,
-        )
-    ):
-        return None  # "> 21 and < 35" is one range, read by the chain
+    if match.group("join").lower() == "and":
+        both = _merge(found.bounds, bounds)
+        if both is None or not _empty(both):
+            return None  # "> 21 and < 35" is one range, read by the chain
     group_after = match.group("group_after")  # "(South Asian)": the group, not the score
     return ScoreConstraint(
         span=(match.start("op"), match.start("group_after") if group_after else match.end()),
