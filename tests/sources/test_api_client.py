@@ -156,8 +156,8 @@ def test_retries_a_failed_page_then_succeeds(
 
 
 def test_retries_after_a_read_timeout(ctgov_server: CtgovServer, make_client: MakeClient) -> None:
-    ctgov_server.inject(slow(0.5))
-    pages = list(make_client(timeout=0.1).iter_pages({}))
+    ctgov_server.inject(slow(3.0))
+    pages = list(make_client(timeout=1.0).iter_pages({}))
 
     assert nct_ids(pages) == SAMPLE_IDS
     assert len(ctgov_server.requests) == 2
