@@ -101,26 +101,44 @@ _CHANGE_BEFORE = re.compile(
 )
 # A value to bring a reading to is a target, not the patient's level: "isoproterenol infusion to
 # a heart rate of ≥ 100 bpm", "titrated to a target SBP < 120 mmHg", "transfused to a hemoglobin
-# of 10 g/dL".
+# of 10 g/dL"; so is one a treatment is given to keep or reach: "FiO2 between 0.30 and 0.60 to
+# maintain SpO2 90-95%", "to achieve target heart rate of 50-60/minute".
 _TARGET_BEFORE = re.compile(
-    r"\b(?:infusions?|infused|titrated|titration|paced|pacing|transfused|transfusions?)\s+to\s+"
-    r"(?:a|an|the)?\s*(?:target\s+|goal\s+)?\Z",
+    r"\b(?:(?:infusions?|infused|titrated|titration|paced|pacing|transfused|transfusions?)\s+to"
+    r"|to\s+(?:maintain|achieve|keep))\s+(?:a|an|the)?\s*(?:target\s+|goal\s+)?\Z",
     re.IGNORECASE,
 )
 # A name that is one term of a ratio the table does not list is not that analyte: "AST to
 # platelet ratio index (APRI)", "neutrophil-to-lymphocyte ratio ≥ 3", "AST/ALT ratio > 2" (the
 # listed ratios, "urine protein-to-creatinine ratio", "FEV1/FVC ratio", are longer names and win).
+# Terms written out may carry their short forms: "FEV1/Inspiratory Vital Capacity (IVC) ratio",
+# "forced expiratory volume in one second (FEV1)/forced vital capacity (FVC) ratio <0.70".
+_SHORT_FORM = r"(?:\s*\([^()\n]{1,12}\))?"
 _RATIO_TERM_AFTER = re.compile(
-    r"\s*(?:(?:-|\s)to(?:-|\s)+|/\s*)[\w-]+(?:\s+[\w-]+)?\s+ratios?\b", re.IGNORECASE
+    r"\s*(?:(?:-|\s)to(?:-|\s)+|/\s*)[\w-]+(?:\s+[\w-]+){0,2}" + _SHORT_FORM + r"\s+ratios?\b",
+    re.IGNORECASE,
 )
-_RATIO_TERM_BEFORE = re.compile(r"[\w-]\s*(?:(?:-|\s)to(?:-|\s)+|/\s*)\Z", re.IGNORECASE)
-_RATIO_AFTER = re.compile(r"\s+ratios?\b", re.IGNORECASE)
+_RATIO_TERM_BEFORE = re.compile(
+    r"[\w)-]\s*(?:(?:-|\s)to(?:-|\s)+|/\s*)(?:[\w-]+(?:\s+[\w-]+){0,2}\s*\()?\Z",
+    re.IGNORECASE,
+)
+_RATIO_AFTER = re.compile(r"(?:" + _SHORT_FORM + r"|\))\s+ratios?\b", re.IGNORECASE)
 # The end of the cardiac cycle names a ventricle's pressure or size, not the blood pressure:
 # "left ventricular end-diastolic pressure ≤ 15 mmHg", "LV end-systolic diameter > 45 mm".
 _END_OF_PHASE_BEFORE = re.compile(r"\bend[-\s]\Z", re.IGNORECASE)
 # An intervertebral disc's height is not the patient's: "disc height of at least 5 mm", "central
 # disc height less than 4 millimeters" (a spine device's criterion, read as no measurement).
 _DISC_BEFORE = re.compile(r"\bdis[ck]s?\s+\Z", re.IGNORECASE)
+# A hormone's receptor is not the hormone: "progesterone-receptor positive, i.e.: At least 10
+# fmole/mg cytosol protein", "estrogen receptor > 10%" (a tumour's receptor status).
+_RECEPTOR_AFTER = re.compile(r"[\s-]+receptors?\b", re.IGNORECASE)
+# A share of the marrow named without its share is a state, and may name a subgroup: "(at least
+# 500/mm3 if extensive bone marrow involvement)"; a share followed by the cells it counts is
+# theirs: "bone marrow involvement with ≥ 20% lymphoblasts" (blasts, read value first).
+_STATE_NAMES = frozenset({"bone_marrow_involvement", "bone_marrow_infiltration"})
+# A normal range stated as a fact is a reference, not a bound on the patient: "(Normal
+# homocysteine levels are 4.3-9.9 µmol/L for male ...)", "FVC normal range is 80-120% of predicted".
+_REFERENCE_RANGE = re.compile(r"\bnormal\s+(?:[\w-]+\s+){0,3}(?:is|are)\s+\Z", re.IGNORECASE)
 # Names of a group of analytes and their members: when the criterion names a member beside one
 # ("transaminases (ALT and AST)", "transaminase (AST)"), the member is what is measured; beside
 # other analytes only ("Transaminases, alkaline phosphatase, total bilirubin ≤ 5 × ULN"), the
@@ -159,14 +177,22 @@ def _a_share_of_normal(analyte: str, read: _Read, text: str) -> bool:
     )
 
 
-def _a_ratio_term(text: str, before: str, end: int) -> bool:
-    """Return True when the name ending at ``end`` is one term of a ratio: "neutrophil-to-
+def _a_ratio_term(text: str, start: int, end: int) -> bool:
+    """Return True when the name from ``start`` to ``end`` is one term of a ratio: "neutrophil-to-
     lymphocyte ratio", "AST to platelet ratio index", "AST/ALT ratio"."""
     if _RATIO_TERM_AFTER.match(text, end) is not None:
         return True
+    # 80 characters back: the first term may sit before a line break and its indent.
     return (
-        _RATIO_TERM_BEFORE.search(before) is not None and _RATIO_AFTER.match(text, end) is not None
+        _RATIO_AFTER.match(text, end) is not None
+        and _RATIO_TERM_BEFORE.search(text, max(0, start - 80), start) is not None
     )
+
+
+def _a_name_follows(text: str, end: int) -> bool:
+    """Return True when a lab's name follows ``end`` after blanks: "≥ 20% lymphoblasts"."""
+    start = end + len(text[end:]) - len(text[end:].lstrip())
+    return _lab_finder().match(text, start) is not None
 
 
 def _lab_named(name: str, lowered: str) -> lexicon.Lab | None:
@@ -512,9 +538,10 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
             and _CHANGE_BEFORE.search(before)
             or (" to" in before and _TARGET_BEFORE.search(before))
             or (_labels_a_value(text, mention_start, mention_end))
-            or _a_ratio_term(text, before, mention_end)
+            or _a_ratio_term(text, mention_start, mention_end)
             or _END_OF_PHASE_BEFORE.search(before)
             or _DISC_BEFORE.search(before)
+            or _RECEPTOR_AFTER.match(text, mention_end)
         ):
             continue
         for pattern, regex in _after_analyte():
@@ -529,6 +556,8 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
             gap = match.group("gap")
             if _GRADE.search(gap):
                 break  # "thrombocytopenia grade ≥ 3", "hypoglycemia ... Gold score ≥ 4": no count
+            if _REFERENCE_RANGE.search(text, max(0, mention_start - 40), value_start):
+                break  # "normal homocysteine levels are 4.3-9.9 µmol/L": a reference range
             analytes = [text[mention_start:mention_end]]
             paired = _slash_partner(gap, analytes[0], _group(match, "uln") is not None)
             if paired is not None:
@@ -566,6 +595,8 @@ def measurements(text: str, formula: str | None) -> list[Measurement]:
                 if read.unit is None and name.lower() in _UNIT_WRITTEN_NAMES:
                     continue  # "post-void residual (PVR) > 100cc": no resistance unit
                 lab = _lab_named(name, lowered)
+                if lab is not None and lab.name in _STATE_NAMES and _a_name_follows(text, read.end):
+                    continue  # "bone marrow involvement with ≥ 20% lymphoblasts": the blasts'
                 only = _ONLY_ROW.get(lab.name) if lab is not None else None
                 if (only is not None or pattern.label in _ONLY_LABELS) and only != pattern.label:
                     continue  # "BCVA ≥ 73 letters": not a Snellen fraction; nor a fraction for BP
@@ -672,7 +703,10 @@ def _subgroup_bounds(
     if unit is None and not second_uln and uln:
         second_uln = True  # "≤ 1.5 × ULN (≤ 3 for Gilbert's)"
     subgroup = " ".join(match.group("subgroup").split())
-    if _lab_finder().search(subgroup) or _A_LEVEL.search(subgroup):
+    named = (lexicon.lab_of(m.group()) for m in _lab_finder().finditer(subgroup))
+    if any(lab is None or lab.name not in _STATE_NAMES for lab in named) or _A_LEVEL.search(
+        subgroup
+    ):
         return (
             [],
             None,

@@ -26,7 +26,14 @@ from trialfinder.criteria._extract import (
     rule,
     rules,
 )
-from trialfinder.criteria._labs import _ONLY_ROW, _RENAL, _TURNED, _canonical, plain_measurement
+from trialfinder.criteria._labs import (
+    _ONLY_ROW,
+    _RENAL,
+    _STATE_NAMES,
+    _TURNED,
+    _canonical,
+    plain_measurement,
+)
 from trialfinder.criteria.constraints import Bounds, Measurement
 from trialfinder.criteria.tables import TableError, compile_pattern, has_number
 
@@ -51,6 +58,16 @@ def _clause_before(text: str, start: int) -> str:
     head = text[max(0, start - 80) : start]
     cut = max((m.end() for m in _CLAUSE_START.finditer(head)), default=0)
     return head[cut:]
+
+
+def _owner_before(clause: str) -> bool:
+    """Return True when ``clause`` names an analyte that owns a value after it; a share of the
+    marrow does not own the cells' share: "bone marrow involvement with ≥ 20% lymphoblasts"."""
+    for start, end in lexicon.lab_index().find(clause):
+        lab = lexicon.lab_of(clause[start:end])
+        if lab is None or lab.name not in _STATE_NAMES:
+            return True
+    return False
 
 
 _ANALYTE = "(?P<analyte>{LAB})"
@@ -129,7 +146,7 @@ def values_first(
             lab = lexicon.lab_of(analyte)
             if lab is None or lab.name in _ONLY_ROW or _NOT_A_LEVEL.match(text, analyte_end):
                 continue
-            if lexicon.lab_index().find(_clause_before(text, match.start())):
+            if _owner_before(_clause_before(text, match.start())):
                 continue  # "creatinine 1.5 mg/dL or more platelets": the earlier name owns it
             value = lexicon.parse_number(match.group("value"))
             if value is None:

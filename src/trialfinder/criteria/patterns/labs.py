@@ -14,7 +14,10 @@ from trialfinder.criteria.tables import Pattern
 # ≤ 3 × ULN", "(SGOT, and total bilirubin) should be less than 2X ULN", "Creatinine clearance
 # [CrCl]) ≥ 50 mL/min"; the applier keeps a list of names in it only when the bracket opened just
 # before the first.
-_GAP = r"""(?P<gap>\)?(?:[^\d;.≥≤<>=()\n]|\([^()\n]{0,60}\)|\n(?!\s*\n)
+# "i.e." may stand before the value: "creatinine clearance (CrCl), i.e. < 30 mL/min",
+# "homocysteine levels i.e. > 10.9 µmol/L"; not "i.e.:", which opens a list of cases, each with
+# its own subgroup ("Elevated WBC, i.e.: greater than 100,000 in patients aged 6 to 12 months").
+_GAP = r"""(?P<gap>\)?(?:[^\d;.≥≤<>=()\n]|\([^()\n]{0,60}\)|\n(?!\s*\n)|\b[iI]\.\s?[eE]\.(?!\s*:)
     |\((?=\s*(?:fe)?males?\b|\s*(?:wo)?men\b)|\)(?=[^\d;.≥≤<>=()\n]{0,25}?(?:\(\s*)?{CMP})){0,60}?)"""
 # The upper limit of normal, however written: "ULN", "UNL", "upper level of the normal value".
 _ULN_NAME = r"""(?:the\s+)?(?:institutional\s+|upper\s+)?
