@@ -13,12 +13,12 @@ READINGS = [
     ("Serum bilirubin greater 4 mg/dl", "bilirubin", 4.0, None, False),
     ("WBC greater 3,000/mm(3)", "wbc", 3000.0, None, False),
     ("Creatinine greater 1.5 x ULN", "creatinine", 1.5, None, False),
-    (
+    (  # the negation governs the bound: at most 5 x ULN (round 29)
         "Must not have transaminases greater 5 x upper limit of normal",
         "transaminases",
-        5,
         None,
-        False,
+        5,
+        True,
     ),
     ("Bilirubin no greater 1.5 mg/dL", "bilirubin", None, 1.5, True),
     ("platelets more or equal to 100,000/mm3", "platelets", 100000.0, None, True),

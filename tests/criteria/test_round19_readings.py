@@ -102,13 +102,14 @@ def test_a_range_after_an_equals_sign_is_read(text: str, expected: list[Bound]) 
             "severe sinus bradycardia (< 50 beats per minute), or second-degree block",
             [("heart_rate", None, 50.0)],
         ),
+        # the negation governs the bound: the rate must stay below it (round 29)
         (
             "Must not have tachycardia greater than 90 bpm at time of scanning",
-            [("heart_rate", 90.0, None)],
+            [("heart_rate", None, 90.0)],
         ),
         (
             "No sinus tachycardia greater than or equal to 100 beats/min.",
-            [("heart_rate", 100.0, None)],
+            [("heart_rate", None, 100.0)],
         ),
         ("bradycardia < 50/min", [("heart_rate", None, 50.0)]),
         # the heart rate named after the condition owns the value

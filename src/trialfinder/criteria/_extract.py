@@ -11,13 +11,18 @@ from __future__ import annotations
 import re
 from functools import cache
 from itertools import filterfalse
+from typing import TypeVar
+
+from msgspec.structs import replace
 
 from trialfinder.criteria import lexicon
 from trialfinder.criteria.constraints import (
     AgeConstraint,
     Bounds,
+    Measurement,
     NotCheckable,
     PregnancyConstraint,
+    ScoreConstraint,
     SexConstraint,
     TimeWindow,
 )
@@ -276,6 +281,122 @@ def _merge(first: Bounds, second: Bounds) -> Bounds | None:
             high_inclusive=first.high_inclusive,
         )
     return None
+
+
+# --- negated comparators ---------------------------------------------------------------------
+
+# A negation that governs the bound written right after it, with at most a verb, an article,
+# whom it is about and a qualifier of the value between: "Must not have ECOG greater than 3",
+# "Patients must not have a systolic blood pressure greater than 200 mmHg", "No serum
+# creatinine greater than 2.0 mg/dL", "No patients with WBC less than 4000", "There should be no
+# plasma HIV-1 RNA greater than 200 copies/mL". Anything else between ("No renal failure
+# (creatinine > 2.5)", "no HRT and either age > 55", "not on dialysis with creatinine > 2")
+# means the negation governs something else, and the bound is read as written.
+_NEGATED_LEAD = re.compile(
+    r"""(?:
+        (?P<modal>\b(?:must|should|shall|may|can|could|will|would|do|does|did)\s+not
+            |\b(?:cannot|mustn['’]t|shouldn['’]t|won['’]t|don['’]t|doesn['’]t))
+        (?:\s+(?:have|has|be|show|present\s+with)(?:\s+had)?)?
+      |(?P<no>\b(?:there\s+(?:should|must|shall|can|may|will)\s+be\s+)?no)
+        (?:\s+(?:patients?|subjects?|participants?|persons?|people|individuals?|one
+            |children|minors|adults|women|men|volunteers|candidates)
+           (?:\s+(?:with|having|who\s+(?:have|has)))?)?
+    )
+    (?:\s+(?:a|an|the|any))?
+    (?:\s+(?:known|baseline|mean|average|current|supine|sitting|resting|standing|fasting
+        |serum|plasma|blood|urine|urinary))*
+    \s+\Z""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_LEAD_REACH = 100
+_CLAUSE_BEFORE = re.compile(r"(?:\A|[.;:(\[•*\n])\s*[-–]?\s*\Z")
+
+
+def negation_governs(text: str, start: int) -> bool:
+    """Return True when a negation governs the bound that starts at ``start`` (see
+    ``_NEGATED_LEAD``). A "no" must open a clause or be written "No" (run-on lists: "Renal: ...
+    No serum creatinine greater than 2.0 mg/dL"); one right before a comparator is part of it
+    ("no older than"), read by the rows themselves."""
+    window_start = max(0, start - _LEAD_REACH)
+    lead = _NEGATED_LEAD.search(text, window_start, start)
+    if lead is None:
+        return False
+    if lead.group("modal") is None:
+        no_at = lead.start("no")
+        opens = text.startswith("No", no_at) or text[no_at : no_at + 5].lower() == "there"
+        if not opens and not _CLAUSE_BEFORE.search(text, window_start, no_at):
+            return False
+        if not text[lead.end("no") : start].strip() and _COMPARATOR_AT.match(text, start):
+            return False  # "a sample no older than 3 years": "no" is the comparator's own
+    return True
+
+
+_COMPARATOR_AT = re.compile(r"(?:older|younger|greater|more|less|lower|higher)\b", re.IGNORECASE)
+_Bounded = TypeVar("_Bounded", AgeConstraint, Measurement, ScoreConstraint)
+
+
+def complement(
+    bounds: Bounds, floor: float | None = None, ceiling: float | None = None
+) -> Bounds | None:
+    """Return the values outside ``bounds`` when they form one interval, or None.
+
+    "Not > 3" is ≤ 3 and "not < 12" is ≥ 12. A range has values outside it on both sides, two
+    intervals a ``Bounds`` cannot hold, unless it reaches an end of its scale (``floor``,
+    ``ceiling``): "no NYHA class III-IV" on a 1-4 scale is below III.
+    """
+    low, high = bounds.low, bounds.high
+    if low is not None and (high is None or (ceiling is not None and high >= ceiling)):
+        return Bounds(high=low, high_inclusive=not bounds.low_inclusive)
+    if high is not None and (low is None or (floor is not None and low <= floor)):
+        return Bounds(low=high, low_inclusive=not bounds.high_inclusive)
+    return None
+
+
+# What joins the bounds of one negated list: "No hematocrit less than 28% (or hemoglobin less
+# than 9.0 g/dL), or platelet count less than 100,000", "Must not have serum bilirubin greater
+# than 4 mg/dl, transaminases greater than 3 times ULN". "and" is left out: "No X > 2 and Y ≥ 3"
+# may add a requirement of its own.
+# Every negation the lead knows has one of these ("cannot" ends in "not").
+_NEGATION_WORD = re.compile(r"\bno\b|not\b|n['’]t\b", re.IGNORECASE)
+_LIST_JOIN = re.compile(r"[\s()]*(?:,[\s()]*(?:(?:or|nor)\b[\s()]*)?|(?:or|nor)\b[\s()]*)")
+
+
+def negated_readings(text: str, found: list[_Bounded]) -> list[_Bounded]:
+    """Return ``found`` with each bound a negation governs read as its complement: the
+    criterion says what the value must not be, so it states what the value must be. The
+    negation governs the bounds listed after a governed one as well (see ``_LIST_JOIN``)."""
+    if not found or _NEGATION_WORD.search(text) is None:
+        return found  # most criteria: nothing to look for
+    governed_end: int | None = None  # where the last governed bound ends
+    negated: set[int] = set()
+    for index in sorted(range(len(found)), key=lambda i: found[i].span):
+        start, end = found[index].span
+        listed = governed_end is not None and (
+            start <= governed_end or _LIST_JOIN.fullmatch(text, governed_end, start) is not None
+        )
+        if listed or negation_governs(text, start):
+            negated.add(index)
+            governed_end = max(end, governed_end or end)
+        else:
+            governed_end = None
+    return [_complemented(c) if i in negated else c for i, c in enumerate(found)]
+
+
+def _complemented(constraint: _Bounded) -> _Bounded:
+    """Return ``constraint`` with its bounds complemented, or unchanged when they cannot be."""
+    if isinstance(constraint, ScoreConstraint):
+        scale = lexicon.score_of(constraint.score)
+        floor, ceiling = (scale.low, scale.high) if scale is not None else (None, None)
+        bounds = complement(constraint.bounds, floor, ceiling)
+        return constraint if bounds is None else replace(constraint, bounds=bounds, classes=())
+    bounds = complement(constraint.bounds)
+    if bounds is None:
+        return constraint
+    if isinstance(constraint, AgeConstraint):
+        years = complement(constraint.years)
+        return constraint if years is None else replace(constraint, bounds=bounds, years=years)
+    canonical = None if constraint.canonical is None else complement(constraint.canonical)
+    return replace(constraint, bounds=bounds, canonical=canonical)
 
 
 # --- age --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from trialfinder.criteria._context import Context, Cue, context_of, find_cues
 from trialfinder.criteria._extract import (
     ages,
     applicable,
+    negated_readings,
     not_checkable,
     pregnancies,
     sexes,
@@ -333,7 +334,7 @@ def _read(
     present = triggers_of(clean)
     found: list[Constraint] = []
     found += not_checkable(clean, present)
-    found += _without_scale_ages(clean, ages(clean, present))
+    found += negated_readings(clean, _without_scale_ages(clean, ages(clean, present)))
     found += sexes(clean, present)
     formula = formula_of(clean, present)
     labs = measurements(clean, formula)
@@ -341,8 +342,9 @@ def _read(
     labs = values_first(clean, present, labs, formula)
     labs = renamed_by_context(clean, present, labs)
     labs += stenoses(clean, present)
+    labs = negated_readings(clean, labs)
     found += labs
-    score_list = scores(clean, present)
+    score_list = negated_readings(clean, scores(clean, present))
     found += score_list
     found_windows = windows(clean, present)
     cues = find_cues(clean, _extra_cues(clean, present))

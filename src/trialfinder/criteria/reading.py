@@ -28,7 +28,7 @@ __all__ = [
     "summarise",
 ]
 
-ENGINE_VERSION = "28"
+ENGINE_VERSION = "29"
 """Bumped whenever the rules change what is read, so stale stored readings can be found."""
 
 
