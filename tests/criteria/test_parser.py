@@ -614,7 +614,15 @@ def test_a_sex_that_only_says_whom_contraception_is_about(text: str, sexes: list
     [
         (
             "No blastic phase CML (30% or more blasts in peripheral blood or bone marrow)",
-            [("blasts", Bounds(low=30.0), "lab_value_first_postfix", "30% or more blasts")],
+            # the bound defines the negated blastic phase: its complement (rules round 31)
+            [
+                (
+                    "blasts",
+                    Bounds(high=30.0, high_inclusive=False),
+                    "lab_value_first_postfix",
+                    "30% or more blasts",
+                )
+            ],
         ),
         (
             "> 1.5 mg/dL serum creatinine",

@@ -48,7 +48,8 @@ def test_who_before_a_slash_names_no_performance_status_alone() -> None:
     ("text", "expected"),
     [
         ("Mini mental score at least 15", [("MMSE", 15.0, None)]),
-        ("No dementia (Mini-Mental state score no greater than 22)", [("MMSE", None, 22.0)]),
+        # the score defines the negated dementia: its complement (rules round 31)
+        ("No dementia (Mini-Mental state score no greater than 22)", [("MMSE", 22.0, None)]),
         ("Mini-Mental Exam score between 24 and 30 (inclusive)", [("MMSE", 24.0, 30.0)]),
         ("Folstein Mini-Mental Status Exam score of at least 24", [("MMSE", 24.0, None)]),
         ("mini-mental status exam score of 24 or more", [("MMSE", 24.0, None)]),

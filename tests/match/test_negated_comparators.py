@@ -10,7 +10,7 @@ import pytest
 
 from trialfinder.criteria import parse_criteria
 from trialfinder.match import PatientProfile, evaluate_trial
-from trialfinder.match.profile import Score
+from trialfinder.match.profile import Condition, Observation, Score
 from trialfinder.model import Trial
 
 ON = dt.date(2024, 3, 1)
@@ -31,3 +31,25 @@ def test_must_not_have_ecog_greater_than_3_admits_ecog_up_to_3(
     patient = PatientProfile(scores=[Score(name="ECOG", value=ecog)])
     found = evaluate_trial(trial, parse_criteria(criteria), patient, ON).criteria[-1]
     assert (found.section, found.verdict, found.reason) == ("inclusion", verdict, reason)
+
+
+@pytest.mark.parametrize(
+    ("creatinine", "verdict"),
+    [(1.0, "met"), (3.0, "not_met")],
+)
+def test_no_renal_failure_defined_by_creatinine_admits_creatinine_up_to_the_bound(
+    creatinine: float, verdict: str
+) -> None:
+    """The bracket defines the negated condition (issue 5, rules round 31): creatinine 1.0 is
+    not renal failure, so the patient meets "No renal failure (creatinine > 2.5)"."""
+    criteria = "Inclusion Criteria:\n\n- No renal failure (creatinine greater than 2.5 mg/dL)\n"
+    trial = msgspec.convert(
+        {"nct_id": "NCT00000002", "overall_status": "RECRUITING", "eligibility_criteria": criteria},
+        Trial,
+    )
+    patient = PatientProfile(
+        conditions=[Condition(text="renal failure", negated=True)],
+        observations=[Observation(name="creatinine", value=creatinine, unit="mg/dL")],
+    )
+    found = evaluate_trial(trial, parse_criteria(criteria), patient, ON).criteria[-1]
+    assert (found.section, found.verdict) == ("inclusion", verdict)

@@ -289,38 +289,68 @@ def _merge(first: Bounds, second: Bounds) -> Bounds | None:
 # whom it is about and a qualifier of the value between: "Must not have ECOG greater than 3",
 # "Patients must not have a systolic blood pressure greater than 200 mmHg", "No serum
 # creatinine greater than 2.0 mg/dL", "No patients with WBC less than 4000", "There should be no
-# plasma HIV-1 RNA greater than 200 copies/mL". Anything else between ("No renal failure
-# (creatinine > 2.5)", "no HRT and either age > 55", "not on dialysis with creatinine > 2")
-# means the negation governs something else, and the bound is read as written.
-_NEGATED_LEAD = re.compile(
-    r"""(?:
+# plasma HIV-1 RNA greater than 200 copies/mL". Anything else between ("no HRT and either age >
+# 55", "not on dialysis with creatinine > 2") means the negation governs something else, and the
+# bound is read as written, unless it defines the negated condition (``_DEFINED_LEAD``).
+_NEGATION = r"""(?:
         (?P<modal>\b(?:must|should|shall|may|can|could|will|would|do|does|did)\s+not
             |\b(?:cannot|mustn['’]t|shouldn['’]t|won['’]t|don['’]t|doesn['’]t))
-        (?:\s+(?:have|has|be|show|present\s+with)(?:\s+had)?)?
+        (?:\s+(?P<verb>have|has|be|show|present\s+with)(?:\s+had)?)?
       |(?P<no>\b(?:there\s+(?:should|must|shall|can|may|will)\s+be\s+)?no)
         (?:\s+(?:patients?|subjects?|participants?|persons?|people|individuals?|one
             |children|minors|adults|women|men|volunteers|candidates)
            (?:\s+(?:with|having|who\s+(?:have|has)))?)?
-    )
-    (?:\s+(?:a|an|the|any))?
-    (?:\s+(?:known|baseline|mean|average|current|supine|sitting|resting|standing|fasting
-        |serum|plasma|blood|urine|urinary))*
-    \s+\Z""",
+    )"""
+_VALUE_QUALIFIERS = r"""(?:(?:a|an|the|any)\s+)?
+    (?:(?:known|baseline|basal|mean|average|current|supine|sitting|resting|standing|fasting
+        |random|morning|serum|plasma|blood|urine|urinary)\s+)*\Z"""
+_NEGATED_LEAD = re.compile(_NEGATION + r"\s+" + _VALUE_QUALIFIERS, re.IGNORECASE | re.VERBOSE)
+# A negated condition and the bound that defines it: a bracket, "defined as", "i.e.", "as
+# indicated by" or "with" between the condition's words and the bound. "No renal failure
+# (creatinine > 2.5)", "Must not have impaired renal function (creatinine greater than 1.6)",
+# "No hypotension with basal sitting systolic arterial pressure less than 100", "No severe
+# anemia (i.e., hemoglobin less than 9.0 g/dL)". The condition's words hold no number, no
+# comparator and no clause break, so "No supine BP < 100/60 with pulse < 50" (a conjunction of
+# two bounds, whose complement is a disjunction) and "No cardiac disease, LVEF ≥ 40%" stay out.
+# A bare colon is left out too: it opens a run-on list's section ("No hepatic disease Renal:
+# Creatinine less than 2.5 mg/dL") or states the requirement ("No significant cerebrovascular
+# disease: Modified Hachinski score of 4 or less"). A modal negation must govern "have" (not
+# "cannot be well controlled (systolic blood pressure ≥ 150 mmHg)", where the bound describes
+# the uncontrolled state the patient has).
+_DEFINED_LEAD = re.compile(
+    _NEGATION
+    + r"""(?:\s+(?!(?:and|unless|except|but|if|than|least|greater|less|more|above|below|under
+            |over|exceeding)\b)[a-z][\w'’/-]*){1,8}?
+    \s*(?:\((?:\s*i\.?\s?e\.?,?)?|,?\s*\bi\.\s?e\.,?|\(?\s*\bdefined\s+as
+        |,?\s*\bas\s+(?:defined|indicated|evidenced)\s+by|\bwith)\s*"""
+    + _VALUE_QUALIFIERS,
     re.IGNORECASE | re.VERBOSE,
 )
+# A definition that goes on after its bound is a conjunction ("No poorly controlled
+# hypertension (diastolic greater than 110 mmHg and systolic greater than 180)", "No DIC
+# defined as fibrinogen less than 100 mg/dL AND prolonged PT"): its complement is a
+# disjunction, which one bound cannot state, so the bound is read as written.
+_DEFINITION_GOES_ON = re.compile(r"\s*,?\s*(?:and|with|plus)\b", re.IGNORECASE)
 _LEAD_REACH = 100
 _CLAUSE_BEFORE = re.compile(r"(?:\A|[.;:(\[•*\n])\s*[-–]?\s*\Z")
 
 
-def negation_governs(text: str, start: int) -> bool:
-    """Return True when a negation governs the bound that starts at ``start`` (see
-    ``_NEGATED_LEAD``). A "no" must open a clause or be written "No" (run-on lists: "Renal: ...
-    No serum creatinine greater than 2.0 mg/dL"); one right before a comparator is part of it
-    ("no older than"), read by the rows themselves."""
+def negation_governs(text: str, start: int, end: int) -> bool:
+    """Return True when a negation governs the bound at ``start:end``: right before it
+    (``_NEGATED_LEAD``) or through the condition it defines (``_DEFINED_LEAD``). A "no" must open
+    a clause or be written "No" (run-on lists: "Renal: ... No serum creatinine greater than 2.0
+    mg/dL"); one right before a comparator is part of it ("no older than"), read by the rows
+    themselves."""
     window_start = max(0, start - _LEAD_REACH)
     lead = _NEGATED_LEAD.search(text, window_start, start)
     if lead is None:
-        return False
+        lead = _DEFINED_LEAD.search(text, window_start, start)
+        if (
+            lead is None
+            or (lead.group("modal") is not None and lead.group("verb") in {None, "be"})
+            or _DEFINITION_GOES_ON.match(text, end)
+        ):
+            return False
     if lead.group("modal") is None:
         no_at = lead.start("no")
         opens = text.startswith("No", no_at) or text[no_at : no_at + 5].lower() == "there"
@@ -374,7 +404,7 @@ def negated_readings(text: str, found: list[_Bounded]) -> list[_Bounded]:
         listed = governed_end is not None and (
             start <= governed_end or _LIST_JOIN.fullmatch(text, governed_end, start) is not None
         )
-        if listed or negation_governs(text, start):
+        if listed or negation_governs(text, start, end):
             negated.add(index)
             governed_end = max(end, governed_end or end)
         else:

@@ -28,7 +28,7 @@ __all__ = [
     "summarise",
 ]
 
-ENGINE_VERSION = "29"
+ENGINE_VERSION = "30"
 """Bumped whenever the rules change what is read, so stale stored readings can be found."""
 
 
