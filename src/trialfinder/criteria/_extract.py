@@ -333,6 +333,7 @@ _DEFINED_LEAD = re.compile(
 _DEFINITION_GOES_ON = re.compile(r"\s*,?\s*(?:and|with|plus)\b", re.IGNORECASE)
 _LEAD_REACH = 100
 _CLAUSE_BEFORE = re.compile(r"(?:\A|[.;:(\[•*\n])\s*[-–]?\s*\Z")
+_COMPARATOR_AT = re.compile(r"(?:older|younger|greater|more|less|lower|higher)\b", re.IGNORECASE)
 
 
 def negation_governs(text: str, start: int, end: int) -> bool:
@@ -361,7 +362,6 @@ def negation_governs(text: str, start: int, end: int) -> bool:
     return True
 
 
-_COMPARATOR_AT = re.compile(r"(?:older|younger|greater|more|less|lower|higher)\b", re.IGNORECASE)
 _Bounded = TypeVar("_Bounded", AgeConstraint, Measurement, ScoreConstraint)
 
 
@@ -382,12 +382,12 @@ def complement(
     return None
 
 
+# Every negation the lead knows has one of these ("cannot" ends in "not").
+_NEGATION_WORD = re.compile(r"\bno\b|not\b|n['’]t\b", re.IGNORECASE)
 # What joins the bounds of one negated list: "No hematocrit less than 28% (or hemoglobin less
 # than 9.0 g/dL), or platelet count less than 100,000", "Must not have serum bilirubin greater
 # than 4 mg/dl, transaminases greater than 3 times ULN". "and" is left out: "No X > 2 and Y ≥ 3"
 # may add a requirement of its own.
-# Every negation the lead knows has one of these ("cannot" ends in "not").
-_NEGATION_WORD = re.compile(r"\bno\b|not\b|n['’]t\b", re.IGNORECASE)
 _LIST_JOIN = re.compile(r"[\s()]*(?:,[\s()]*(?:(?:or|nor)\b[\s()]*)?|(?:or|nor)\b[\s()]*)")
 
 

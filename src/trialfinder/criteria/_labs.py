@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
@@ -191,8 +192,18 @@ def _a_ratio_term(text: str, start: int, end: int) -> bool:
 
 def _a_name_follows(text: str, end: int) -> bool:
     """Return True when a lab's name follows ``end`` after blanks: "≥ 20% lymphoblasts"."""
-    start = end + len(text[end:]) - len(text[end:].lstrip())
-    return _lab_finder().match(text, start) is not None
+    return _lab_finder().match(text, len(text) - len(text[end:].lstrip())) is not None
+
+
+def _names_an_owner(mentions: Iterable[str]) -> bool:
+    """Return True when one of the lab ``mentions`` names an analyte that owns a value; a share
+    of the marrow (``_STATE_NAMES``) is a state and does not: "(at least 500/mm3 if extensive
+    bone marrow involvement)", "bone marrow involvement with ≥ 20% lymphoblasts"."""
+    for mention in mentions:
+        lab = lexicon.lab_of(mention)
+        if lab is None or lab.name not in _STATE_NAMES:
+            return True
+    return False
 
 
 def _lab_named(name: str, lowered: str) -> lexicon.Lab | None:
@@ -703,10 +714,8 @@ def _subgroup_bounds(
     if unit is None and not second_uln and uln:
         second_uln = True  # "≤ 1.5 × ULN (≤ 3 for Gilbert's)"
     subgroup = " ".join(match.group("subgroup").split())
-    named = (lexicon.lab_of(m.group()) for m in _lab_finder().finditer(subgroup))
-    if any(lab is None or lab.name not in _STATE_NAMES for lab in named) or _A_LEVEL.search(
-        subgroup
-    ):
+    named = (m.group() for m in _lab_finder().finditer(subgroup))
+    if _names_an_owner(named) or _A_LEVEL.search(subgroup):
         return (
             [],
             None,

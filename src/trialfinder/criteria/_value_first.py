@@ -29,9 +29,9 @@ from trialfinder.criteria._extract import (
 from trialfinder.criteria._labs import (
     _ONLY_ROW,
     _RENAL,
-    _STATE_NAMES,
     _TURNED,
     _canonical,
+    _names_an_owner,
     plain_measurement,
 )
 from trialfinder.criteria.constraints import Bounds, Measurement
@@ -61,13 +61,8 @@ def _clause_before(text: str, start: int) -> str:
 
 
 def _owner_before(clause: str) -> bool:
-    """Return True when ``clause`` names an analyte that owns a value after it; a share of the
-    marrow does not own the cells' share: "bone marrow involvement with ≥ 20% lymphoblasts"."""
-    for start, end in lexicon.lab_index().find(clause):
-        lab = lexicon.lab_of(clause[start:end])
-        if lab is None or lab.name not in _STATE_NAMES:
-            return True
-    return False
+    """Return True when ``clause`` names an analyte that owns a value after it."""
+    return _names_an_owner(clause[start:end] for start, end in lexicon.lab_index().find(clause))
 
 
 _ANALYTE = "(?P<analyte>{LAB})"
