@@ -145,7 +145,9 @@ class ChangeWatcher:
         self._version: tuple[int, int] | None = None
         self._listening = threading.Event()
         self._stopping = threading.Event()
-        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake: tuple[socket.socket, socket.socket] | None = None
+        """The pair whose write wakes the thread to stop, made with the thread: a watcher never
+        started holds no socket, so one dropped without `close` leaks none."""
         self.backend_pid: int | None = None
         """Server process of the listening connection (None while not listening)."""
         self._thread: threading.Thread | None = None
@@ -181,28 +183,31 @@ class ChangeWatcher:
             # Under the lock: a `_start` either ran before (its thread is joined here) or sees
             # the watcher stopping and starts nothing.
             self._stopping.set()
-            thread = self._thread
-        if thread is not None:
-            self._wake_writer.send(b"\0")
-            thread.join(_CONNECT_TIMEOUT_S + 5)
-            if thread.is_alive():
-                _log.warning("the change watcher did not stop within %s s", _CONNECT_TIMEOUT_S + 5)
-        self._wake_reader.close()
-        self._wake_writer.close()
+            thread, wake = self._thread, self._wake
+        if thread is None or wake is None:
+            return
+        reader, writer = wake
+        writer.send(b"\0")
+        thread.join(_CONNECT_TIMEOUT_S + 5)
+        if thread.is_alive():
+            _log.warning("the change watcher did not stop within %s s", _CONNECT_TIMEOUT_S + 5)
+        reader.close()
+        writer.close()
 
     def _start(self) -> None:
         """Start the listening thread (once, and never after `close`)."""
         with self._lock:
             if self._thread is not None or self._stopping.is_set():
                 return
+            self._wake = socket.socketpair()
             self._thread = threading.Thread(
-                target=self._run, name="trialfinder-changes", daemon=True
+                target=self._run, args=(self._wake[0],), name="trialfinder-changes", daemon=True
             )
             self._thread.start()
 
     # -- the thread ---------------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _run(self, wake: socket.socket) -> None:
         failing = False
         while not self._stopping.is_set():
             try:
@@ -211,7 +216,7 @@ class ChangeWatcher:
                     if schema is None:
                         return
                     failing = False
-                    self._hear(conn, schema)
+                    self._hear(conn, schema, wake)
             except (psycopg.Error, OSError) as error:
                 # Once per spell of failures, not once per retry.
                 _log.log(
@@ -249,11 +254,12 @@ class ChangeWatcher:
         self._listening.set()
         return str(row[0])
 
-    def _hear(self, conn: Connection, schema: str) -> None:
-        """Count the notifications of `schema` until told to stop; raises when `conn` fails."""
+    def _hear(self, conn: Connection, schema: str, wake: socket.socket) -> None:
+        """Count the notifications of `schema` until told to stop (a byte on `wake`); raises
+        when `conn` fails."""
         with selectors.DefaultSelector() as selector:
             selector.register(conn.fileno(), selectors.EVENT_READ)
-            selector.register(self._wake_reader, selectors.EVENT_READ)
+            selector.register(wake, selectors.EVENT_READ)
             while not self._stopping.is_set():
                 selector.select()
                 self._drain(conn, schema)
